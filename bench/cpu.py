@@ -1,0 +1,132 @@
+"""CPU cost of one hop, in process: ``python -m bench.cpu`` (also run by ``make bench``).
+
+Wall-clock numbers on a shared 2-core machine move with whatever else runs; the CPU time one
+thread spends per hop does much less. This drives the same journey as ``journey.lua`` through the
+Flask test client against a real Redis and database and reports, per hop: CPU ms, SQL statements
+and Redis round trips (each ``send`` of a command or pipeline to the server is one round trip).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import redis.connection
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from gateway.app import create_app
+
+SECRET = "bench-cpu-webhook-key-0123456789"
+BATCH = 10
+
+
+def journey_answers(n: int, checkout: bool) -> tuple[str, list[str]]:
+    """The service code and answers of the n-th journey (as journey.lua builds them)."""
+    category, product = str(n % 2 + 1), str((n // 7) % 3 + 1)
+    if n % 2 == 0:
+        code, answers = "*384*123#", ["1", str((n // 2) % 3 + 1), category, "98", product, "1"]
+    else:
+        code, answers = "*384*123*1#", [category, "98", product, "1"]
+    if checkout:
+        answers += ["1", "1", str((n // 3) % 2 + 1), "1"]
+    return code, answers
+
+
+def dial(client: FlaskClient, n: int, phone: str, checkout: bool) -> list[tuple[str, bytes]]:
+    """One whole journey; returns (text, reply) per hop. Raises if a reply is not CON/END."""
+    code, answers = journey_answers(n, checkout)
+    sid, text, replies = f"ATUid_cpu_{uuid.uuid4().hex}", "", []
+    for answer in [None, *answers]:
+        if answer is not None:
+            text = answer if text == "" else f"{text}*{answer}"
+        form = {"sessionId": sid, "phoneNumber": phone, "networkCode": "63902", "serviceCode": code,
+                "text": text}
+        body = client.post(f"/hooks/africastalking/ussd?key={SECRET}", data=form).data
+        if not body.startswith((b"CON ", b"END ")):
+            raise RuntimeError(f"hop {text!r} answered {body!r}")
+        replies.append((text, body))
+    return replies
+
+
+@contextlib.contextmanager
+def counting(engine: Any) -> Iterator[Counter[str]]:
+    """Count SQL statements on ``engine`` and sends to any Redis server while the block runs."""
+    counts: Counter[str] = Counter()
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def send(self: Any, command: Any, check_health: bool = True) -> None:
+        counts["redis"] += 1
+        original(self, command, check_health)
+
+    def on_sql(*_args: Any) -> None:
+        counts["sql"] += 1
+
+    redis.connection.AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+    event.listen(engine, "before_cursor_execute", on_sql)
+    try:
+        yield counts
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+        event.remove(engine, "before_cursor_execute", on_sql)
+
+
+def measure(database_url: str, redis_url: str, journeys: int = 200, checkout: bool = True,
+            first_phone: int = 50_000) -> dict[str, float]:
+    """CPU ms, SQL statements and Redis round trips per hop over ``journeys`` journeys."""
+    app = create_app("production", DATABASE_URL=database_url, REDIS_URL=redis_url, WEBHOOK_SECRET=SECRET,
+                     SECRET_KEY="bench-cpu-" + uuid.uuid4().hex)
+    rt = app.extensions["bodega"]
+    client = app.test_client()
+    for n in range(20):  # warm caches and pools
+        dial(client, n, f"+{254_710_000_000 + first_phone + n}", checkout)
+    hops, batches = 0, []
+    with counting(rt.engine) as counts:
+        for first in range(20, journeys + 20, BATCH):
+            started, batch_hops = time.thread_time(), 0
+            for n in range(first, first + BATCH):
+                batch_hops += len(dial(client, n, f"+{254_710_000_000 + first_phone + n}", checkout))
+            batches.append((time.thread_time() - started) / batch_hops * 1000)
+            hops += batch_hops
+    rt.engine.dispose()
+    batches.sort()
+    # The quickest batch is the one least slowed by other processes on a shared machine.
+    return {"hops": hops, "cpu_ms_per_hop": round(batches[0], 3),
+            "cpu_ms_per_hop_median": round(batches[len(batches) // 2], 3),
+            "sql_per_hop": round(counts["sql"] / hops, 2),
+            "redis_round_trips_per_hop": round(counts["redis"] / hops, 2)}
+
+
+def main() -> None:
+    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy import create_engine
+
+    from bench import seed
+    from bench.stack import Database, RedisServer
+
+    work = Path(tempfile.mkdtemp(prefix="bodega-cpu-"))
+    server = RedisServer(work)
+    server.start()
+    db = Database(work, None)
+    db.create()
+    engine = create_engine(db.url)
+    seed.seed_catalog(engine, seed.SMALL)
+    seed.seed_customers(engine, 100_000)
+    engine.dispose()
+    try:
+        print(json.dumps(measure(db.url, server.url), indent=2))
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

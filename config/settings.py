@@ -1,0 +1,166 @@
+"""Configuration classes, overridden by environment variables.
+
+``Development`` is the default: SQLite under ``instance/``, an embedded Redis, a console SMS
+outbox and the sandbox payment provider, so a fresh clone runs end to end with no accounts.
+``Production`` refuses to start without its secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Base:
+    ENV = "base"
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY = "dev-only-not-secret"
+    DATABASE_URL = f"sqlite:///{INSTANCE / 'bodega.db'}"
+    REDIS_URL: str | None = None
+    WEBHOOK_SECRET: str | None = None
+    # USSD
+    USSD_MAX_CHARS = 182
+    USSD_SESSION_TTL = 300
+    USSD_SERVICE_CODE: str | None = None
+    USSD_MAX_QTY = 10
+    USSD_HOPS_PER_MINUTE = 60
+    DEFAULT_REGION = "KE"
+    DEFAULT_CURRENCY = "KES"
+    LANGUAGES = ("en", "es", "sw")
+    # SMS (Africa's Talking); AT_USERNAME unset means the console outbox
+    AT_USERNAME: str | None = None
+    AT_API_KEY: str | None = None
+    AT_API_URL: str | None = None
+    AT_SENDER_ID: str | None = None
+    AT_SHORTCODE: str | None = None
+    AT_TIMEOUT_SECONDS = 10  # read timeout of one send (connect: 3 s)
+    SMS_MAX_ATTEMPTS = 8  # then the message is marked failed with the last reason
+    # Payments (M-Pesa Daraja); MPESA_CONSUMER_KEY unset means the sandbox provider
+    MPESA_BASE_URL = "https://sandbox.safaricom.co.ke"
+    MPESA_CONSUMER_KEY: str | None = None
+    MPESA_CONSUMER_SECRET: str | None = None
+    MPESA_SHORTCODE = "174379"
+    MPESA_PASSKEY: str | None = None
+    MPESA_TRANSACTION_TYPE = "CustomerPayBillOnline"
+    MPESA_PARTY_B: str | None = None  # till number for CustomerBuyGoodsOnline; default the shortcode
+    MPESA_VERIFY = True
+    MPESA_TIMEOUT_SECONDS = 15
+    PAYMENT_STALE_SECONDS = 180  # no callback this long after the prompt: ask Daraja (STK query)
+    PAYMENT_PUSH_DELAY_SECONDS = 3
+    PAYMENT_METHODS = ("mpesa", "cash")  # offered at checkout, in this order
+    SANDBOX_PAYMENT_SECONDS = 5
+    PUBLIC_URL = "http://127.0.0.1:8000"
+    ORDER_EXPIRY_MINUTES = 30
+    # Housekeeping
+    SESSION_LOG_RETENTION_DAYS = 90
+    DAILY_SUMMARY_ENABLED = True
+    DAILY_SUMMARY_HOUR = 20
+    # Shops texting commands (issue 4)
+    SHOP_TIMEZONE = "Africa/Nairobi"  # the shops' day: summary hour, PIN lock times
+    SHOP_PIN_MAX_TRIES = 3
+    SHOP_PIN_LOCK_MINUTES = 30
+    SMS_REPLIES_PER_HOUR = 30  # per number: a phone answering our replies cannot start a loop
+    MAX_CONTENT_LENGTH = 64 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # A console session cookie is refused this many seconds after it was issued, so a stolen one
+    # does not work for weeks (Flask's default is 31 days).
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+    SESSION_COOKIE_SECURE = False
+    RATELIMIT_ENABLED = True
+    # Reverse proxies in front of the app that set X-Forwarded-For (0: clients connect directly).
+    TRUSTED_PROXIES = 0
+
+    @classmethod
+    def load(cls) -> dict[str, Any]:
+        """Return the settings of this class, each overridden by an environment variable."""
+        values: dict[str, Any] = {}
+        for name in dir(cls):
+            if not name.isupper():
+                continue
+            default = getattr(cls, name)
+            values[name] = _override(name, default)
+        return values
+
+
+def _override(name: str, default: Any) -> Any:
+    if name not in os.environ:
+        return default
+    if isinstance(default, bool):
+        return _env_bool(name, default)
+    if isinstance(default, int):
+        return _env_int(name, default)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in os.environ[name].split(",") if part.strip())
+    return os.environ[name] or None
+
+
+class Development(Base):
+    ENV = "development"
+    DEBUG = True
+
+
+class Testing(Base):
+    ENV = "testing"
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+    PAYMENT_PUSH_DELAY_SECONDS = 0
+    MPESA_VERIFY = False
+
+
+class Production(Base):
+    ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REQUIRED = ("SECRET_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL")
+
+
+# Production secrets must be long random values: the webhook key is all that stands between the
+# internet and the callbacks (AT and Daraja sign nothing), and SECRET_KEY signs admin sessions.
+MIN_SECRET_LENGTH = 16
+
+CONFIGS: dict[str, type[Base]] = {
+    "development": Development,
+    "testing": Testing,
+    "production": Production,
+}
+
+
+def load_settings(name: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """Settings for ``name`` (default ``BODEGA_ENV`` or development) with ``overrides`` on top.
+
+    Raises ``RuntimeError`` when production is missing a secret or still uses a default one.
+    """
+    env = name or os.environ.get("BODEGA_ENV", "development")
+    cls = CONFIGS.get(env)
+    if cls is None:
+        raise RuntimeError(f"unknown BODEGA_ENV {env!r}; use one of {sorted(CONFIGS)}")
+    values = cls.load()
+    values.update(overrides)
+    if env == "production":
+        missing = [key for key in Production.REQUIRED if not os.environ.get(key) and key not in overrides]
+        if values.get("SECRET_KEY") == Base.SECRET_KEY:
+            missing.append("SECRET_KEY (still the development default)")
+        missing += [f"{key} (too short: use {MIN_SECRET_LENGTH}+ random characters)"
+                    for key in ("SECRET_KEY", "WEBHOOK_SECRET")
+                    if values.get(key) and len(str(values[key])) < MIN_SECRET_LENGTH]
+        if missing:
+            raise RuntimeError("production refuses to start without: " + ", ".join(missing))
+    return values

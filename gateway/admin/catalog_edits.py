@@ -1,0 +1,102 @@
+"""Editing shops and products from the console, with an audit entry for every change.
+
+Functions take a Session and never commit. Prices are typed as decimals in the shop's currency
+and stored in minor units, as the CSV import does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.admin.listings import Page, paginate
+from gateway.commerce.models import AuditEntry, Category, Product, Shop
+from gateway.commerce.money import precision, to_minor
+from menus.text import as_number
+
+
+@dataclass(frozen=True)
+class ShopRow:
+    shop: Shop
+    products: int
+    hidden: int
+
+
+def shops(db: Session) -> list[ShopRow]:
+    counts = dict(db.execute(select(Product.shop_id, func.count()).group_by(Product.shop_id)).all())
+    hidden = dict(db.execute(select(Product.shop_id, func.count()).where(Product.active.is_(False))
+                             .group_by(Product.shop_id)).all())
+    return [ShopRow(s, counts.get(s.id, 0), hidden.get(s.id, 0))
+            for s in db.scalars(select(Shop).order_by(Shop.number))]
+
+
+def products(db: Session, shop_id: int | None, search: str, page: int) -> Page[Product]:
+    query = select(Product).order_by(Product.shop_id, Product.name, Product.id)
+    if shop_id is not None:
+        query = query.where(Product.shop_id == shop_id)
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(func.lower(Product.name).like(like) | func.lower(Product.sku).like(like))
+    return paginate(db, query, page)
+
+
+def category_names(db: Session) -> dict[int, str]:
+    return dict(db.execute(select(Category.id, Category.name)).all())
+
+
+def price_text(minor: int, currency: str) -> str:
+    """Minor units as the decimal a person types (``1250, KES`` -> ``12.50``)."""
+    digits = precision(currency)
+    if not digits:
+        return str(minor)
+    whole, cents = divmod(minor, 10 ** digits)
+    return f"{whole}.{cents:0{digits}d}"
+
+
+def _audit(db: Session, shop_id: int | None, actor: str, action: str, subject: str, detail: str) -> None:
+    db.add(AuditEntry(shop_id=shop_id, actor=actor[:60], channel="admin", action=action,
+                      subject=subject[:80], detail=detail[:300]))
+
+
+def edit_product(db: Session, product: Product, name: str, price: str, stock: str,
+                 actor: str) -> list[str]:
+    """Apply a name / price / stock edit; returns the problems (nothing changes when any)."""
+    problems = []
+    name = name.strip()
+    if not name or len(name) > 120:
+        problems.append("name must be 1 to 120 characters")
+    new_price = product.price_minor
+    try:
+        new_price = to_minor(price, product.currency)
+    except ValueError as exc:
+        problems.append(str(exc))
+    stock = stock.strip()
+    units = as_number(stock)
+    if units is None or units > 1_000_000:
+        problems.append(f"stock {stock!r} is not a whole number from 0 to 1000000")
+    if problems or units is None:
+        return problems
+    changes = [f"{label}: {old} -> {new}" for label, old, new in (
+        ("name", product.name, name), ("price", product.price_minor, new_price),
+        ("stock", product.stock, units)) if old != new]
+    if changes:
+        product.name, product.price_minor, product.stock = name, new_price, units
+        _audit(db, product.shop_id, actor, "product.edit", product.sku, "; ".join(changes))
+        db.flush()
+    return []
+
+
+def set_product_visible(db: Session, product: Product, visible: bool, actor: str) -> None:
+    if product.active != visible:
+        product.active = visible
+        _audit(db, product.shop_id, actor, "product.show" if visible else "product.hide", product.sku, "")
+        db.flush()
+
+
+def set_shop_active(db: Session, shop: Shop, active: bool, actor: str) -> None:
+    if shop.active != active:
+        shop.active = active
+        _audit(db, shop.id, actor, "shop.open" if active else "shop.close", shop.name, "")
+        db.flush()

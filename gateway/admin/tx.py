@@ -1,0 +1,38 @@
+"""The console's transaction boundary: one session per request, committed by the view.
+
+``request_db()`` opens the request's session (closed at teardown); ``commit(db)`` commits and
+then enqueues the jobs the transaction asked for (SMS notices, resends), as every boundary does.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from sqlalchemy.orm import Session
+
+from gateway import outbox
+from gateway.app_context import runtime
+
+_KEY = "bodega_admin_db"
+
+
+def request_db() -> Session:
+    """The session of the current request (opened on first use)."""
+    db: Session | None = g.get(_KEY)
+    if db is None:
+        db = runtime().sessions()
+        setattr(g, _KEY, db)
+    return db
+
+
+def commit(db: Session) -> None:
+    """Commit, then hand the jobs asked for in this transaction to the queue."""
+    db.commit()
+    outbox.dispatch(runtime().queue, outbox.take_pending(db))
+
+
+def install(app: Flask) -> None:
+    @app.teardown_appcontext
+    def _close_db(_exc: BaseException | None) -> None:
+        db: Session | None = g.pop(_KEY, None)
+        if db is not None:
+            db.close()

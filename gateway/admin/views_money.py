@@ -1,0 +1,76 @@
+"""Payments (raw callbacks, flagged mismatches) and SMS in and out (requeue a failed one)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from gateway import outbox
+from gateway.admin import listings
+from gateway.admin import money_and_messages as mm
+from gateway.admin.auth import admin_only
+from gateway.admin.blueprint import bp
+from gateway.admin.tx import request_db
+from gateway.app_context import runtime
+from gateway.commerce.models import Payment
+from gateway.errors import BadRequest
+from gateway.messages import SEND_JOB
+
+
+@bp.get("/payments")
+@admin_only
+def payments() -> ResponseReturnValue:
+    db = request_db()
+    f = listings.parse_filters(request.args)
+    return render_template("admin/payments.html", page=mm.payments(db, f), f=f,
+                           unmatched=mm.unmatched_callbacks(db))
+
+
+@bp.get("/payments/<int:payment_id>")
+@admin_only
+def payment(payment_id: int) -> ResponseReturnValue:
+    db = request_db()
+    found = db.get(Payment, payment_id)
+    if found is None:
+        abort(404)
+    callbacks = [(cb, pretty(cb.raw)) for cb in mm.callbacks_of(db, found)]
+    return render_template("admin/payment.html", payment=found, flag=mm.mismatch_reason(found),
+                           callbacks=callbacks)
+
+
+def pretty(raw: str) -> str:
+    """A callback body indented for reading (as stored when it is not JSON)."""
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except ValueError:
+        return raw
+
+
+@bp.get("/sms")
+@admin_only
+def sms() -> ResponseReturnValue:
+    db = request_db()
+    f = listings.parse_filters(request.args)
+    return render_template("admin/sms.html", page=mm.outbound(db, f), inbound=mm.inbound(db, f), f=f,
+                           statuses=mm.SMS_STATUSES, hide_pins=mm.hide_pins)
+
+
+@bp.post("/sms/<int:message_id>/requeue")
+@admin_only
+def requeue_sms(message_id: int) -> ResponseReturnValue:
+    db = request_db()
+    try:
+        mm.requeue_sms(db, message_id)
+    except BadRequest as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.sms"))
+    db.commit()
+    try:
+        outbox.enqueue(runtime().queue, SEND_JOB, message_id)
+        flash(f"Message {message_id} is queued again.", "info")
+    except Exception:  # noqa: BLE001 - the row is queued; the periodic sweep sends it
+        flash(f"Message {message_id} is queued; the queue did not answer, the sweep will send it.", "error")
+    return redirect(url_for("admin.sms"))

@@ -1,0 +1,75 @@
+"""Orders: list, timeline, and the shop's buttons (confirm, reject, ready, done) through the
+state machine. Staff see and move only their own shop's orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from gateway.admin import listings, order_actions
+from gateway.admin.auth import me
+from gateway.admin.blueprint import bp
+from gateway.admin.tx import commit, request_db
+from gateway.commerce import order_states
+from gateway.commerce.order_states import CONFIRMED, DELIVERED, LABELS, READY, REJECTED
+from gateway.errors import IllegalTransition
+
+# The console's buttons, in the order a shop uses them: (target status, button label).
+ACTIONS = ((CONFIRMED, "Confirm"), (READY, "Ready"), (DELIVERED, "Done"), (REJECTED, "Reject"))
+
+
+@bp.app_context_processor
+def _waiting() -> dict[str, Any]:
+    """The nav's count of orders waiting for the shop, for whoever is signed in."""
+    if request.blueprint != "admin" or not current_user.is_authenticated:
+        return {}
+    return {"orders_waiting": listings.awaiting_shop(request_db(), me().shop_scope)}
+
+
+@bp.get("/orders")
+@login_required
+def orders() -> ResponseReturnValue:
+    db = request_db()
+    f = listings.parse_filters(request.args)
+    viewer = me()
+    return render_template("admin/orders.html", page=listings.orders(db, f, viewer.shop_scope), f=f,
+                           shops=listings.shop_names(db), statuses=LABELS)
+
+
+@bp.get("/orders/<int:order_id>")
+@login_required
+def order(order_id: int) -> ResponseReturnValue:
+    db = request_db()
+    found = listings.order_detail(db, order_id, me().shop_scope)
+    if found is None:
+        abort(404)  # another shop's order looks exactly like a missing one
+    actions = [(target, label) for target, label in ACTIONS if order_states.can_move(found.status, target)]
+    return render_template("admin/order.html", order=found, actions=actions, labels=LABELS,
+                           timeline=listings.order_timeline(db, found.id),
+                           payments=listings.order_payments(db, found.id))
+
+
+@bp.post("/orders/<int:order_id>/status")
+@login_required
+def move_order(order_id: int) -> ResponseReturnValue:
+    db = request_db()
+    viewer = me()
+    found = listings.order_detail(db, order_id, viewer.shop_scope)
+    if found is None:
+        abort(404)
+    target = request.form.get("to", "")
+    if target not in dict(ACTIONS):
+        abort(400)
+    note = request.form.get("note", "").strip()[:80] or None
+    try:
+        order_actions.move_order(db, found, target, viewer.actor, note)
+    except IllegalTransition as exc:
+        db.rollback()
+        flash(exc.user_message, "error")
+    else:
+        commit(db)
+        flash(f"Order {found.reference} is now {LABELS[target]}.", "info")
+    return redirect(url_for("admin.order", order_id=order_id))

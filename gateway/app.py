@@ -1,0 +1,93 @@
+"""``create_app()``: the table of contents of the web process."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, request
+
+from config.settings import load_settings
+from gateway.errors import BadRequest, Forbidden
+from gateway.runtime import bind, build_runtime
+from gateway.webhooks.guard import check_key
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
+    settings = load_settings(config_name, **overrides)
+    app = Flask(__name__)
+    app.config.update(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not settings.get("WEBHOOK_SECRET"):
+        log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
+    rt = build_runtime(settings)
+    bind(rt)
+    app.extensions["bodega"] = rt
+    _register_blueprints(app)
+    _register_console(app, settings)
+    _register_guards(app, settings)
+    _register_cli(app)
+    _trust_proxies(app, int(settings.get("TRUSTED_PROXIES") or 0))
+    return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` reverse proxies, take the client's address from X-Forwarded-For (else
+    every client looks like the proxy, and one address's sign-in limit locks out everyone)."""
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from gateway.webhooks import health, payments, sms, sms_delivery, ussd
+
+    app.register_blueprint(ussd.bp)
+    app.register_blueprint(sms.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(sms_delivery.bp)
+
+
+def _register_console(app: Flask, settings: dict[str, Any]) -> None:
+    """The admin console, and the phone simulator everywhere but production."""
+    from gateway.admin import init_admin
+
+    simulator = settings.get("ENV") != "production"
+    init_admin(app, production=not simulator, simulator=simulator)
+    if simulator:
+        from gateway import simulator as phone_simulator
+
+        app.register_blueprint(phone_simulator.bp)
+
+
+def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
+    secret = settings.get("WEBHOOK_SECRET")
+
+    @app.before_request
+    def _webhook_key() -> None:
+        if request.path.startswith("/hooks/"):
+            check_key(request.args.get("key"), secret)
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(exc: BadRequest) -> Response:
+        return Response(f"Bad request: {exc}\n", 400, mimetype="text/plain")
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(exc: Forbidden) -> Response:
+        return Response(f"Forbidden: {exc}\n", 403, mimetype="text/plain")
+
+    @app.errorhandler(413)
+    def _too_large(_exc: Exception) -> Response:
+        return Response("Bad request: body too large\n", 413, mimetype="text/plain")
+
+
+def _register_cli(app: Flask) -> None:
+    from gateway.cli import catalog_cli
+    from gateway.shop_cli import shop_cli
+
+    app.cli.add_command(catalog_cli)
+    app.cli.add_command(shop_cli)

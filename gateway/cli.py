@@ -1,0 +1,54 @@
+"""``flask --app wsgi catalog import FILE.csv`` and friends. The command owns the transaction."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from config.settings import ROOT
+from gateway.app_context import runtime
+from gateway.commerce.catalog_import import apply_catalog, parse_catalog
+from gateway.commerce.models import Shop
+from gateway.db import session_scope
+
+DEMO_CATALOG = ROOT / "config" / "demo_catalog.csv"
+
+catalog_cli = click.Group("catalog", help="Manage the shops and products customers see.")
+
+
+@catalog_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_catalog(path: Path) -> None:
+    """Import FILE.csv; a file with any bad row is refused whole (exit status 1)."""
+    rt = runtime()
+    report = parse_catalog(path.read_text(encoding="utf-8"), rt.settings["DEFAULT_CURRENCY"],
+                           rt.settings["DEFAULT_REGION"])
+    if report.errors:
+        for line in report.errors:
+            click.echo(line, err=True)
+        click.echo(f"refused: {len(report.errors)} problem(s); nothing imported", err=True)
+        sys.exit(1)
+    with session_scope(rt.sessions) as db:
+        apply_catalog(db, report)
+    click.echo(f"imported {len(report.rows)} rows: {report.shops_created} new shops, "
+               f"{report.products_created} new products, {report.products_updated} updated")
+
+
+@catalog_cli.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Import the demo catalog once; later runs leave the shops (and their stock) as they are."""
+    rt = runtime()
+    with session_scope(rt.sessions) as db:
+        if db.scalar(select(func.count()).select_from(Shop)):
+            click.echo("demo catalog: shops already exist, nothing to seed")
+            return
+        report = parse_catalog(DEMO_CATALOG.read_text(encoding="utf-8"), rt.settings["DEFAULT_CURRENCY"],
+                               rt.settings["DEFAULT_REGION"])
+        apply_catalog(db, report)
+    click.echo(f"demo catalog: seeded {report.shops_created} shops, {report.products_created} products")

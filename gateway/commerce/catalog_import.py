@@ -1,0 +1,140 @@
+"""Catalog import from CSV: all rows valid or nothing imported; upsert by (shop, sku).
+
+Header: ``shop,owner_phone,category,sku,name,price,stock[,currency]``. Price is a decimal in the
+shop's currency. Used by the CLI and by the admin console's upload, with the same validation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.commerce.models import Category, Product, Shop, ShopContact
+from gateway.commerce.money import to_minor
+from gateway.errors import BadRequest
+from gateway.phone import to_e164
+
+REQUIRED = ["shop", "owner_phone", "category", "sku", "name", "price", "stock"]
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    line: int
+    shop: str
+    owner_phone: str
+    category: str
+    sku: str
+    name: str
+    price_minor: int
+    stock: int
+    currency: str
+
+
+@dataclass
+class ImportReport:
+    rows: list[CatalogRow] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    shops_created: int = 0
+    products_created: int = 0
+    products_updated: int = 0
+
+
+def parse_catalog(text: str, default_currency: str, region: str) -> ImportReport:
+    """Validate every row; ``report.errors`` lists each bad line number with its reason."""
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [h for h in REQUIRED if h not in header]
+    if missing:
+        report.errors.append(f"line 1: header lacks {', '.join(missing)}")
+        return report
+    reader.fieldnames = header
+    for number, raw in enumerate(reader, start=2):
+        row, problems = _parse_row(number, raw, default_currency, region)
+        report.errors.extend(f"line {number}: {p}" for p in problems)
+        if row is not None:
+            report.rows.append(row)
+    if not report.rows and not report.errors:
+        report.errors.append("the file has no rows")
+    return report
+
+
+def _parse_row(number: int, raw: dict[str, str | None], default_currency: str,
+               region: str) -> tuple[CatalogRow | None, list[str]]:
+    values = {k: (v or "").strip() for k, v in raw.items() if k}
+    problems = [f"{name} is empty" for name in REQUIRED if not values.get(name)]
+    currency = (values.get("currency") or default_currency).upper()
+    if len(currency) != 3 or not currency.isalpha():
+        problems.append(f"currency {currency!r} is not a 3-letter code")
+    price = stock = 0
+    phone = ""
+    try:
+        price = to_minor(values.get("price", ""), currency) if values.get("price") else 0
+    except (ValueError, KeyError) as exc:
+        problems.append(str(exc))
+    raw_stock = values.get("stock", "")
+    if raw_stock and not (raw_stock.isascii() and raw_stock.isdigit()):
+        problems.append(f"stock {raw_stock!r} is not a whole number of 0 or more")
+    elif raw_stock:
+        stock = int(raw_stock)
+    if values.get("owner_phone"):
+        try:
+            phone = to_e164(values["owner_phone"], region)
+        except BadRequest:
+            problems.append(f"owner_phone {values['owner_phone']!r} is not a phone number")
+    if len(values.get("sku", "")) > 40 or len(values.get("name", "")) > 120:
+        problems.append("sku or name is too long (40 / 120 characters at most)")
+    if problems:
+        return None, problems
+    return CatalogRow(number, values["shop"][:80], phone, values["category"][:80], values["sku"],
+                      values["name"], price, stock, currency), []
+
+
+def apply_catalog(db: Session, report: ImportReport) -> ImportReport:
+    """Upsert the parsed rows. The caller commits; refuse a report that has errors."""
+    if report.errors:
+        raise BadRequest("refusing to import a catalog with errors")
+    shops: dict[str, Shop] = {}
+    categories: dict[tuple[int, str], Category] = {}
+    for row in report.rows:
+        shop = shops.get(row.shop) or _shop(db, row, report)
+        shops[row.shop] = shop
+        category = categories.get((shop.id, row.category)) or _category(db, shop, row.category)
+        categories[(shop.id, row.category)] = category
+        product = db.scalar(select(Product).where(Product.shop_id == shop.id, Product.sku == row.sku))
+        if product is None:
+            db.add(Product(shop_id=shop.id, category_id=category.id, sku=row.sku, name=row.name,
+                           price_minor=row.price_minor, currency=shop.currency, stock=row.stock))
+            report.products_created += 1
+        else:
+            product.category_id, product.name = category.id, row.name
+            product.price_minor, product.stock = row.price_minor, row.stock
+            report.products_updated += 1
+    db.flush()
+    return report
+
+
+def _shop(db: Session, row: CatalogRow, report: ImportReport) -> Shop:
+    shop = db.scalar(select(Shop).where(Shop.name == row.shop))
+    if shop is None:
+        number = (db.scalar(select(func.max(Shop.number))) or 0) + 1
+        shop = Shop(number=number, name=row.shop, currency=row.currency, owner_phone=row.owner_phone)
+        db.add(shop)
+        db.flush()
+        db.add(ShopContact(shop_id=shop.id, phone=row.owner_phone, role="owner"))
+        report.shops_created += 1
+    return shop
+
+
+def _category(db: Session, shop: Shop, name: str) -> Category:
+    category = db.scalar(select(Category).where(Category.shop_id == shop.id, Category.name == name))
+    if category is None:
+        position = db.scalar(select(func.count()).where(Category.shop_id == shop.id)) or 0
+        category = Category(shop_id=shop.id, name=name, position=position)
+        db.add(category)
+        db.flush()
+    return category

@@ -1,0 +1,47 @@
+"""Customers: one per phone number, with the language they chose."""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.commerce.models import Customer
+from gateway.phone import country_of
+
+# A new customer's language follows the phone's country until they choose one.
+LANGUAGE_BY_COUNTRY = {
+    "TZ": "sw", "KE": "en", "UG": "en",
+    **{c: "es" for c in ("MX", "GT", "HN", "SV", "NI", "CR", "PA", "CO", "VE", "EC", "PE", "BO",
+                        "CL", "AR", "UY", "PY", "DO", "CU", "ES")},
+}
+
+
+_BY_PHONE = select(Customer).where(Customer.phone == bindparam("phone"))  # built once: every dial
+
+
+def default_language(phone: str, languages: list[str]) -> str:
+    lang = LANGUAGE_BY_COUNTRY.get(country_of(phone) or "", "en")
+    return lang if lang in languages else "en"
+
+
+def find_or_create_customer(db: Session, phone: str, languages: list[str]) -> Customer:
+    """The customer with ``phone`` (E.164), created on first dial. Safe against a racing dial."""
+    customer: Customer | None = db.scalar(_BY_PHONE, {"phone": phone})
+    if customer is not None:
+        return customer
+    customer = Customer(phone=phone, language=default_language(phone, languages))
+    try:
+        with db.begin_nested():
+            db.add(customer)
+    except IntegrityError:
+        found = db.scalar(select(Customer).where(Customer.phone == phone))
+        assert found is not None
+        return found
+    return customer
+
+
+def set_language(db: Session, customer_id: int, lang: str) -> None:
+    customer = db.get(Customer, customer_id)
+    if customer is not None:
+        customer.language = lang

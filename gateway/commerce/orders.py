@@ -1,0 +1,212 @@
+"""Placing orders from a cart, and the customer's view of their orders.
+
+``place_order`` turns the customer's cart into one order (a cart holds one shop's items, so an
+order belongs to one shop). It is idempotent per USSD session: a replayed Confirm, or a duplicate
+racing in on another connection, returns the order the first one made. Stock is taken with one
+conditional ``UPDATE ... WHERE stock >= :qty`` per line inside a savepoint, so it never goes
+negative under concurrent buyers and a line that cannot be served leaves nothing half-written.
+Nothing here commits: the hop (or job, or CLI command) that calls it does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from gateway.commerce import order_states
+from gateway.commerce.carts import cart_lines, empty_cart
+from gateway.commerce.models import CartItem, Order, OrderEvent, OrderLine, Payment, Product, utcnow
+from gateway.errors import BodegaError, IllegalTransition, OutOfStock
+
+# Read aloud and typed on a keypad: no O/0 and no I/1 to confuse.
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+REFERENCE_LENGTH = 5
+REFERENCE_ATTEMPTS = 8
+PICKUP = "pickup"
+DELIVERY = "delivery"
+CASH = "cash"
+
+
+class EmptyCart(BodegaError):
+    user_message = "Your cart is empty."
+
+
+class ShortOfStock(OutOfStock):
+    """A cart line the shop cannot serve; says which product so the screen can name it."""
+
+    def __init__(self, detail: str, product_name: str, wanted: int) -> None:
+        super().__init__(detail, user_message=f"Sorry, {product_name} does not have {wanted} left.")
+        self.product_name = product_name
+        self.wanted = wanted
+
+
+class MixedCart(BodegaError):
+    user_message = "Your cart holds items from more than one shop. Please empty it and start again."
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """What the order will hold, read from the cart before anything is written."""
+
+    shop_id: int
+    currency: str
+    lines: list[CartItem]
+    total_minor: int
+
+
+def new_reference() -> str:
+    """A random 5-character reference such as ``K7P2Q`` (about 33 million possibilities)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+_FOR_SESSION = select(Order).where(Order.ussd_session_id == bindparam("session_id"))
+
+
+def order_for_session(db: Session, session_id: str) -> Order | None:
+    """The order a USSD session placed, if any (``ussd_session_id`` is unique)."""
+    order: Order | None = db.scalar(_FOR_SESSION, {"session_id": session_id})
+    return order
+
+
+def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
+                landmark: str | None, payment_method: str,
+                pay_within: timedelta | None = None) -> Order:
+    """Turn the customer's cart into an order and reserve its stock. The caller commits.
+
+    Returns the order already placed in this USSD session if there is one (a replayed Confirm).
+    Raises ``EmptyCart``, ``MixedCart``, or ``OutOfStock`` naming the product that ran short (then
+    nothing was written and the cart is untouched). Cash orders start ``placed``; any other method
+    starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
+    ``gateway.notices.order_placed`` so the people concerned are told, after commit, by SMS.
+    """
+    existing = order_for_session(db, session_id)
+    if existing is not None:
+        return existing
+    try:
+        draft = _draft(db, customer_id)
+    except EmptyCart:
+        # A duplicate Confirm may have committed (and emptied the cart) since the check above.
+        existing = order_for_session(db, session_id)
+        if existing is not None:
+            return existing
+        raise
+    status = order_states.PLACED if payment_method == CASH else order_states.AWAITING_PAYMENT
+    fields: dict[str, Any] = dict(
+        customer_id=customer_id, shop_id=draft.shop_id, status=status, payment_method=payment_method,
+        total_minor=draft.total_minor, currency=draft.currency, fulfilment=fulfilment,
+        landmark=landmark if fulfilment == DELIVERY else None, ussd_session_id=session_id,
+        expires_at=utcnow() + pay_within if pay_within and status != order_states.PLACED else None)
+    order, ours = _insert(db, fields, draft)
+    if ours:  # not a racing duplicate's order
+        empty_cart(db, customer_id)
+        _notify_placed(db, order)
+    return order
+
+
+def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, bool]:
+    """Write an order under a fresh reference in a savepoint; (order, True), or a racing
+    duplicate's order and False when one with the same USSD session committed first."""
+    for _ in range(REFERENCE_ATTEMPTS):
+        order = Order(reference=new_reference(), **fields)
+        try:
+            with db.begin_nested():
+                _write(db, order, draft)
+        except IntegrityError:
+            winner = order_for_session(db, fields["ussd_session_id"])
+            if winner is not None:
+                return winner, False
+            continue  # the reference was taken: draw another
+        return order, True
+    raise BodegaError(f"no free order reference after {REFERENCE_ATTEMPTS} attempts")
+
+
+def _draft(db: Session, customer_id: int) -> _Draft:
+    lines = cart_lines(db, customer_id)
+    if not lines:
+        raise EmptyCart(f"customer {customer_id} confirmed an empty cart")
+    shops = {line.product.shop_id for line in lines}
+    if len(shops) != 1:
+        raise MixedCart(f"customer {customer_id} cart spans shops {sorted(shops)}")
+    total = sum(line.product.price_minor * line.qty for line in lines)
+    return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total)
+
+
+def _write(db: Session, order: Order, draft: _Draft) -> None:
+    """Insert the order first (a duplicate session fails here, before touching stock), then reserve."""
+    db.add(order)
+    db.flush()
+    for line in draft.lines:
+        product = line.product
+        db.add(OrderLine(order_id=order.id, product_id=product.id, sku=product.sku, name=product.name,
+                         unit_price_minor=product.price_minor, qty=line.qty))
+        reserve_stock(db, product, line.qty)
+    db.add(OrderEvent(order_id=order.id, from_status=None, to_status=order.status,
+                      actor=f"customer:{order.customer_id}", channel="ussd"))
+    db.flush()
+
+
+def reserve_stock(db: Session, product: Product, qty: int) -> None:
+    """Take ``qty`` units with one conditional UPDATE; ``ShortOfStock`` if they are not there."""
+    result = db.execute(
+        update(Product)
+        .where(Product.id == product.id, Product.stock >= qty, Product.active.is_(True))
+        .values(stock=Product.stock - qty)
+        .execution_options(synchronize_session=False)
+    )
+    db.expire(product, ["stock"])
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ShortOfStock(f"product {product.id} short of {qty}", product.name, qty)
+
+
+def _notify_placed(db: Session, order: Order) -> None:
+    # Imported here: gateway.notices sits outside the domain (it queues SMS), and the domain must
+    # not depend on it at import time.
+    from gateway import notices
+
+    notices.order_placed(db, order)
+
+
+def customer_orders(db: Session, customer_id: int, offset: int, limit: int) -> list[Order]:
+    """A customer's orders, newest first, a window at a time (indexed on customer and date)."""
+    query = (select(Order).where(Order.customer_id == customer_id)
+             .order_by(Order.created_at.desc(), Order.id.desc()).offset(offset).limit(limit))
+    return list(db.scalars(query))
+
+
+def get_customer_order(db: Session, customer_id: int, order_id: int) -> Order | None:
+    """The order ``order_id`` with its lines, only if it belongs to ``customer_id``."""
+    query = (select(Order).options(selectinload(Order.lines))
+             .where(Order.id == order_id, Order.customer_id == customer_id))
+    return db.scalar(query)
+
+
+def has_payment(db: Session, order_id: int, statuses: tuple[str, ...] | None = None,
+                within: timedelta | None = None) -> bool:
+    """Whether ``order_id`` has a payment (in one of ``statuses``, started ``within`` ago, when given)."""
+    query = select(Payment.id).where(Payment.order_id == order_id)
+    if statuses is not None:
+        query = query.where(Payment.status.in_(statuses))
+    if within is not None:
+        query = query.where(Payment.created_at >= utcnow() - within)
+    return db.scalar(query.limit(1)) is not None
+
+
+def can_cancel(order: Order) -> bool:
+    """Whether the customer may still cancel ``order`` from the keypad."""
+    return order.status in order_states.CANCELLABLE_BY_CUSTOMER
+
+
+def cancel_by_customer(db: Session, order: Order, phone: str) -> OrderEvent:
+    """Cancel ``order`` for its customer; stock goes back. ``IllegalTransition`` once it is too late."""
+    if not can_cancel(order):
+        raise IllegalTransition(
+            f"order {order.reference}: customer cannot cancel from {order.status}",
+            user_message=f"{order.reference} can no longer be cancelled.")
+    return order_states.transition(db, order, order_states.CANCELLED, actor=phone, channel="ussd",
+                                   note="cancelled by the customer")

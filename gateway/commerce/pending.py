@@ -1,0 +1,31 @@
+"""Work asked for inside a transaction and started only after it commits.
+
+Domain code calls ``after_commit(db, "gateway.jobs.send_sms", message_id)``; the boundary that
+commits (a hop, a webhook, a job, a CLI command) then hands ``take_pending(db)`` to
+``gateway.outbox.dispatch``. Kept free of RQ so the domain never imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+PENDING = "bodega_pending_jobs"
+
+PendingJob = tuple[str, tuple[Any, ...], float]
+
+
+def after_commit(db: Session, job: str, *args: Any, delay: float = 0) -> None:
+    """Ask for ``job(*args)`` to be enqueued (after ``delay`` seconds) once ``db`` has committed."""
+    db.info.setdefault(PENDING, []).append((job, args, delay))
+
+
+def take_pending(db: Session) -> list[PendingJob]:
+    """The jobs asked for on ``db`` so far, forgetting them (call after commit)."""
+    return list(db.info.pop(PENDING, []))
+
+
+def forget_pending(db: Session) -> None:
+    """Drop the jobs of a transaction that rolled back."""
+    db.info.pop(PENDING, None)

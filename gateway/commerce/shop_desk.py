@@ -1,0 +1,150 @@
+"""The shop's desk: what a shop owner or their staff may do to their own orders by SMS.
+
+Who is texting is decided by ``contacts_of`` (a number may run several shops). Orders are found by
+a forgiving reference (``canonical_reference``) among the sender's shops only, so a reference from
+another shop reads as unknown. Every status change goes through ``order_states.transition`` with
+the sender's number as actor and ``sms`` as channel. Functions here never commit.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from gateway.commerce import order_states as st
+from gateway.commerce.models import AuditEntry, Order, OrderEvent, Payment, Shop, ShopContact
+
+CHANNEL = "sms"
+# What a shop still has to act on, oldest first, when it asks for its orders.
+OPEN_FOR_SHOP = (st.PLACED, st.PAID, st.CONFIRMED, st.READY)
+# Characters people mistake for one another when copying a reference from a screen.
+LOOKALIKES = (("O", "0"), ("I", "1"), ("L", "1"))
+
+
+def reference_alphabet() -> str:
+    """The characters order references are made of (taken from order creation when it defines them)."""
+    try:
+        orders = importlib.import_module("gateway.commerce.orders")
+    except ImportError:  # order creation not present: references may hold any letter or digit
+        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return str(getattr(orders, "REFERENCE_ALPHABET", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
+
+
+def canonical_reference(typed: str, alphabet: str | None = None) -> str:
+    """``" k7p2q. "`` -> ``"K7P2Q"``: upper case, only letters and digits, look-alikes mapped.
+
+    A character that is not in the reference alphabet is replaced by its look-alike that is
+    (``O`` typed for ``0`` or the other way round, ``I``/``L`` for ``1``), so what a person
+    copies by eye from an SMS still finds the order.
+    """
+    letters = alphabet or reference_alphabet()
+    out = []
+    for ch in typed.upper():
+        if not ch.isalnum() or not ch.isascii():
+            continue
+        if ch not in letters:
+            ch = next((b if a == ch else a for a, b in LOOKALIKES
+                       if ch in (a, b) and (b if a == ch else a) in letters), ch)
+        out.append(ch)
+    return "".join(out)
+
+
+def contacts_of(db: Session, phone: str) -> list[ShopContact]:
+    """The contacts (one per shop) registered for ``phone`` (E.164) on active shops, by shop id."""
+    query = (select(ShopContact).join(Shop).where(ShopContact.phone == phone, Shop.active.is_(True))
+             .options(selectinload(ShopContact.shop)).order_by(ShopContact.shop_id))
+    return list(db.scalars(query))
+
+
+def find_order(db: Session, shop_ids: Sequence[int], typed_reference: str) -> Order | None:
+    """The order with this (forgivingly typed) reference in one of ``shop_ids``, else None."""
+    reference = canonical_reference(typed_reference)
+    if not reference or not shop_ids:
+        return None
+    query = (select(Order).where(Order.reference == reference, Order.shop_id.in_(shop_ids))
+             .options(selectinload(Order.lines), selectinload(Order.customer), selectinload(Order.shop)))
+    return db.scalar(query)
+
+
+def open_orders(db: Session, shop_ids: Sequence[int], limit: int = 20) -> list[Order]:
+    """Orders of ``shop_ids`` the shop still has to confirm, prepare or hand over, oldest first."""
+    query = (select(Order).where(Order.shop_id.in_(shop_ids), Order.status.in_(OPEN_FOR_SHOP))
+             .order_by(Order.created_at, Order.id).limit(limit))
+    return list(db.scalars(query))
+
+
+def was_paid(db: Session, order: Order) -> bool:
+    """Whether money was received for ``order`` (its status says so or a payment settled)."""
+    if order.status == st.PAID:
+        return True
+    return db.scalar(select(Payment.id).where(Payment.order_id == order.id, Payment.status == "paid")
+                     .limit(1)) is not None
+
+
+def confirm_order(db: Session, order: Order, actor: str) -> OrderEvent:
+    """The shop accepts ``order``. Raises ``IllegalTransition`` when it is not waiting for the shop."""
+    return st.transition(db, order, st.CONFIRMED, actor, CHANNEL)
+
+
+def reject_order(db: Session, order: Order, actor: str, reason: str | None) -> OrderEvent:
+    """The shop turns ``order`` down: stock goes back, and money received is flagged for refund.
+
+    Raises ``IllegalTransition`` when the order can no longer be rejected.
+    """
+    paid = was_paid(db, order)
+    event = st.transition(db, order, st.REJECTED, actor, CHANNEL, note=reason)
+    if paid:
+        order.refund_due = True
+    if reason:
+        order.note = reason[:200]
+    return event
+
+
+def mark_ready(db: Session, order: Order, actor: str) -> OrderEvent:
+    """The order is packed: ready for pickup, or leaving for delivery."""
+    return st.transition(db, order, st.READY, actor, CHANNEL)
+
+
+def mark_done(db: Session, order: Order, actor: str) -> OrderEvent:
+    """The customer has the goods (delivered or collected)."""
+    return st.transition(db, order, st.DELIVERED, actor, CHANNEL)
+
+
+def learn_language(contacts: Sequence[ShopContact], lang: str) -> None:
+    """Remember the language a sender texts in, for the messages Bodega sends them later."""
+    for contact in contacts:
+        contact.language = lang
+
+
+ROLES = ("owner", "staff")
+
+
+def add_contact(db: Session, shop: Shop, phone: str, role: str, actor: str) -> ShopContact:
+    """Let ``phone`` (E.164) run ``shop`` by SMS as ``role`` (owner or staff, else ``ValueError``);
+    an existing number gets the new role. Audited as ``contact.add``."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    contact = db.scalar(select(ShopContact).where(ShopContact.shop_id == shop.id, ShopContact.phone == phone))
+    if contact is None:
+        contact = ShopContact(shop_id=shop.id, phone=phone, role=role, failed_pins=0)
+        db.add(contact)
+    contact.role = role
+    db.add(AuditEntry(shop_id=shop.id, actor=actor[:60], channel="admin", action="contact.add",
+                      subject=f"contact {phone}", detail=role))
+    db.flush()
+    return contact
+
+
+def remove_contact(db: Session, shop: Shop, phone: str, actor: str) -> bool:
+    """Stop ``phone`` running ``shop`` by SMS; False if it did not. Audited as ``contact.remove``."""
+    contact = db.scalar(select(ShopContact).where(ShopContact.shop_id == shop.id, ShopContact.phone == phone))
+    if contact is None:
+        return False
+    db.delete(contact)
+    db.add(AuditEntry(shop_id=shop.id, actor=actor[:60], channel="admin", action="contact.remove",
+                      subject=f"contact {phone}"))
+    db.flush()
+    return True

@@ -1,0 +1,232 @@
+"""Collecting a payment: what the payment jobs and the callback webhook do, around providers.
+
+Each function owns its transactions (``outbox.transaction``) and never holds one open across a
+provider call: it reads what it needs, commits, calls the provider with its timeout, then records
+the answer in a new transaction that re-checks the row. ``gateway.commerce.settlement`` decides
+what an answer means; this module adds the customer's SMS (``settle_and_announce``).
+
+Callbacks are stored raw by the webhook and settled here in a job (``settle_callback``): with
+``MPESA_VERIFY`` settling asks Daraja first, an outbound call the webhook must not wait on, and a
+stored row plus a retried job loses nothing when Daraja or the database hiccups.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway import notices
+from gateway.commerce import settlement
+from gateway.commerce.models import Payment, PaymentCallback, utcnow
+from gateway.commerce.pending import after_commit
+from gateway.commerce.settlement import PaymentResult, Settled
+from gateway.errors import BadRequest, ProviderError
+from gateway.outbox import transaction
+from gateway.payments import registry
+from gateway.payments.base import PaymentAsk, PaymentProvider
+from gateway.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHECK_JOB = "gateway.jobs.check_payment"
+REQUEST_JOB = settlement.REQUEST_JOB
+SETTLE_CALLBACK_JOB = "gateway.jobs.settle_payment_callback"
+MAX_REQUEST_ATTEMPTS = 3
+NO_ANSWER = "no answer from the payment provider"
+
+
+def settle_and_announce(db: Session, payment: Payment, result: PaymentResult) -> Settled:
+    """``settlement.settle`` plus the customer's SMS it calls for. The caller commits."""
+    settled = settlement.settle(db, payment, result)
+    _announce(db, payment, settled)
+    return settled
+
+
+def _announce(db: Session, payment: Payment, settled: Settled) -> None:
+    if settled.notice == "paid":
+        notices.payment_received(db, payment.order, payment)
+        notices.shop_new_order(db, payment.order)  # a mobile-money order reaches the shop once paid
+    elif settled.notice == "failed":
+        notices.payment_failed(db, payment.order, payment)
+
+
+def _ask(payment: Payment) -> PaymentAsk:
+    return PaymentAsk(payment.id, payment.amount_minor, payment.currency, payment.phone,
+                      payment.order.reference, payment.checkout_request_id)
+
+
+def request_payment(rt: Runtime, payment_id: int) -> str:
+    """Send a queued payment's prompt. Idempotent: only a ``queued`` payment is sent, once per claim."""
+    claimed = _claim_request(rt, payment_id)
+    if isinstance(claimed, str):
+        return claimed
+    provider, ask = claimed
+    try:
+        answer = provider.request(ask)
+    except ProviderError as exc:
+        return _retry_or_give_up(rt, payment_id, exc)
+    with transaction(rt) as db:
+        payment = db.get(Payment, payment_id)
+        if payment is None:
+            return "nothing to do"
+        if not answer.accepted:
+            _announce(db, payment, settlement.fail_request(db, payment, answer.code, answer.detail))
+            return "refused"
+        settlement.record_accepted(db, payment, answer.checkout_id or "", answer.merchant_id)
+        if answer.check_after is not None:
+            after_commit(db, CHECK_JOB, payment_id, delay=answer.check_after)
+    return "requested"
+
+
+def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, PaymentAsk] | str:
+    """Claim a queued payment for its provider (committed before any call), or say why not."""
+    with transaction(rt) as db:
+        payment = db.get(Payment, payment_id)
+        if payment is None or payment.status != settlement.QUEUED:
+            return "nothing to do"
+        name = registry.provider_name_for(rt.settings, payment.provider)
+        try:
+            provider = registry.provider(rt.extras, rt.settings, rt.redis, name)
+        except (KeyError, RuntimeError) as exc:
+            log.error("payment %s: provider %s unavailable: %s", payment_id, name, exc)
+            _announce(db, payment, settlement.fail_request(db, payment, "unavailable", str(exc)))
+            return "failed"
+        if settlement.claim_request(db, payment_id, name) is None:
+            return "nothing to do"
+        return provider, _ask(payment)
+
+
+def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
+    """Put the payment back for RQ's retry (re-raising ``exc``), or fail it after the last attempt."""
+    with transaction(rt) as db:
+        payment = db.get(Payment, payment_id)
+        if payment is None:
+            return "nothing to do"
+        if exc.retryable and payment.attempts < MAX_REQUEST_ATTEMPTS:
+            settlement.release_request(db, payment, str(exc))
+        else:
+            log.warning("payment %s: giving up after %s attempts: %s", payment_id, payment.attempts, exc)
+            _announce(db, payment, settlement.fail_request(db, payment, exc.code or "unreachable", str(exc)))
+            return "failed"
+    raise exc
+
+
+def check_payment(rt: Runtime, payment_id: int) -> str:
+    """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors."""
+    with transaction(rt) as db:
+        payment = db.get(Payment, payment_id)
+        if payment is None or payment.status != settlement.REQUESTED:
+            return "nothing to do"
+        ask, name = _ask(payment), payment.provider
+    try:
+        result = registry.provider(rt.extras, rt.settings, rt.redis, name).query(ask)
+    except ProviderError as exc:
+        if exc.retryable:
+            raise
+        log.warning("payment %s: cannot be checked: %s", payment_id, exc)
+        return "unknown"
+    with transaction(rt) as db:
+        payment = db.get(Payment, payment_id)
+        if payment is None:
+            return "nothing to do"
+        if result.status == settlement.RESULT_PENDING:
+            payment.updated_at = utcnow()  # ask again one stale period from now, not every sweep
+        return settle_and_announce(db, payment, result).outcome
+
+
+def receive_callback(rt: Runtime, provider_name: str, body: bytes,
+                     parse: Callable[[bytes], PaymentResult]) -> str:
+    """Store a provider's callback exactly as it came, then queue its settlement.
+
+    Returns the outcome so far (``queued``, ``unknown``). Raises ``BadRequest`` for a malformed
+    body, after storing it: nothing that arrives is ever lost.
+    """
+    problem: BadRequest | None = None
+    with transaction(rt) as db:
+        record = PaymentCallback(provider=provider_name, raw=body.decode("utf-8", "replace"))
+        db.add(record)
+        try:
+            result = parse(body)
+        except BadRequest as exc:
+            record.outcome, problem = "malformed", exc
+        else:
+            record.checkout_request_id = result.checkout_id
+            payment = settlement.payment_by_checkout(db, provider_name, result.checkout_id)
+            record.payment_id = payment.id if payment else None
+            record.outcome = None if payment else "unknown"
+        db.flush()
+        if record.payment_id is not None:
+            after_commit(db, SETTLE_CALLBACK_JOB, record.id)
+        outcome = record.outcome or "queued"
+    if problem is not None:
+        raise problem
+    return outcome
+
+
+def settle_callback(rt: Runtime, callback_id: int) -> str:
+    """Settle the payment a stored callback speaks of (verifying a success first when the
+    provider's ``<NAME>_VERIFY`` setting is on). Idempotent on the callback row."""
+    with transaction(rt) as db:
+        record = db.get(PaymentCallback, callback_id)
+        if record is None or record.outcome is not None or record.payment_id is None:
+            return "nothing to do"
+        payment = db.get(Payment, record.payment_id)
+        if payment is None:
+            return "nothing to do"
+        result = registry.callback_parser(record.provider)(record.raw.encode())
+        ask, name = _ask(payment), payment.provider
+    outcome_note = ""
+    if result.status == settlement.RESULT_PAID and rt.settings.get(f"{name.upper()}_VERIFY"):
+        result, outcome_note = _verified(rt, name, ask, result)
+    with transaction(rt) as db:
+        record = db.get(PaymentCallback, callback_id)
+        payment = db.get(Payment, ask.payment_id)
+        if record is None or payment is None or record.outcome is not None:
+            return "nothing to do"
+        settled = settle_and_announce(db, payment, result)
+        record.outcome = outcome_note or settled.outcome
+        return record.outcome
+
+
+def _verified(rt: Runtime, name: str, ask: PaymentAsk, claimed: PaymentResult) -> tuple[PaymentResult, str]:
+    """The provider's own word on a "paid" callback: the callback if it agrees, else its answer."""
+    answer = registry.provider(rt.extras, rt.settings, rt.redis, name).query(ask)
+    if answer.status == settlement.RESULT_PENDING:
+        raise ProviderError(f"payment {ask.payment_id}: not confirmed yet ({answer.detail})", retryable=True)
+    if answer.status == settlement.RESULT_PAID:
+        return claimed, ""
+    log.warning("payment %s: callback says paid, the provider says %s", ask.payment_id, answer.code)
+    return answer, "unconfirmed"
+
+
+def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_seconds: int = 180) -> int:
+    """The sweep: query payments whose callback never came, resend requests whose job was lost,
+    fail requests whose job died mid-call, settle callbacks whose job was lost. Returns the count."""
+    now = now or utcnow()
+    with transaction(rt) as db:
+        to_check = [p.id for p in settlement.stale_payments(db, settlement.REQUESTED,
+                                                             now - timedelta(seconds=stale_seconds))]
+        to_request = [p.id for p in settlement.stale_payments(db, settlement.QUEUED,
+                                                               now - timedelta(minutes=2))]
+        for payment in settlement.stale_payments(db, settlement.REQUESTING, now - timedelta(minutes=5)):
+            # We cannot tell whether the prompt went out and have no id to ask about: let the
+            # customer retry; a payment made anyway arrives as an "unknown" callback for the admin.
+            _announce(db, payment, settlement.fail_request(db, payment, "no_answer", NO_ANSWER))
+        to_settle = list(db.scalars(select(PaymentCallback.id).where(
+            PaymentCallback.outcome.is_(None), PaymentCallback.payment_id.is_not(None),
+            PaymentCallback.received_at <= now - timedelta(minutes=1)).limit(200)))
+        for job, ids in ((CHECK_JOB, to_check), (REQUEST_JOB, to_request), (SETTLE_CALLBACK_JOB, to_settle)):
+            for item in ids:
+                after_commit(db, job, item)
+    return len(to_check) + len(to_request) + len(to_settle)
+
+
+def expire_unpaid_orders(rt: Runtime, now: datetime | None = None) -> int:
+    """Expire orders left unpaid past their deadline; their stock goes back. Returns how many."""
+    minutes = int(rt.settings.get("ORDER_EXPIRY_MINUTES", 30))
+    with transaction(rt) as db:
+        return len(settlement.expire_unpaid_orders(db, now or utcnow(), minutes))

@@ -1,0 +1,67 @@
+"""The process's wiring: settings, database, Redis and the job queue, built once from settings.
+
+``gateway/app.py`` builds one for the web process; the RQ worker builds one at start-up and
+``bind``s it so that jobs (which take only ids) can reach the database and providers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from rq import Queue
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import INSTANCE
+from gateway import redis_store
+from gateway.db import make_engine, make_sessionmaker
+from gateway.i18n import Translator, load_translator
+
+QUEUE_NAME = "bodega"
+
+
+@dataclass
+class Runtime:
+    settings: dict[str, Any]
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: redis.Redis
+    queue: Queue
+    translator: Translator
+    extras: dict[str, Any] = field(default_factory=dict)  # providers, built lazily by their modules
+
+
+def redis_url_for(settings: dict[str, Any]) -> str:
+    """``REDIS_URL`` when set, else the embedded server under ``instance/`` (started if needed)."""
+    url = settings.get("REDIS_URL")
+    if url:
+        return str(url)
+    return redis_store.start_embedded(INSTANCE / "redis")
+
+
+def build_runtime(settings: dict[str, Any]) -> Runtime:
+    engine = make_engine(str(settings["DATABASE_URL"]))
+    url = redis_url_for(settings)
+    settings["REDIS_URL"] = url
+    client = redis_store.connect(url)
+    # RQ needs a client without the hop's tight read timeout: it blocks on BLPOP while idle.
+    queue = Queue(QUEUE_NAME, connection=redis_store.connect(url, timeout=10))
+    translator = load_translator()
+    return Runtime(settings, engine, make_sessionmaker(engine), client, queue, translator)
+
+
+_current: Runtime | None = None
+
+
+def bind(runtime: Runtime) -> None:
+    """Make ``runtime`` the one jobs in this process use."""
+    global _current
+    _current = runtime
+
+
+def current() -> Runtime:
+    if _current is None:
+        raise RuntimeError("no Runtime bound: start jobs through gateway.worker or create_app()")
+    return _current

@@ -1,0 +1,159 @@
+"""``/simulator``: a phone-shaped page for development and testing (not registered in production).
+
+It speaks to the gateway the way Africa's Talking does: it keeps the AT ``sessionId`` and the
+``*``-joined text in hidden fields, calls ``run_hop`` for each answer, and reports the end of the
+dial (Success on ``END``, Incomplete on hang-up) as AT's end-of-session notification would. Beside
+the screen it shows the SMS the console outbox "sent" to that phone and any sandbox M-Pesa prompt
+waiting for an answer (when the sandbox payment provider is installed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway import outbox
+from gateway.app_context import runtime
+from gateway.commerce.models import OutboundSms
+from gateway.commerce.money import format_money
+from gateway.db import session_scope
+from gateway.errors import BadRequest, BodegaError
+from gateway.phone import to_e164
+from gateway.session_log import SessionEnd, record_session_end
+from gateway.ussd import HopAnswer, UssdRequest, run_hop
+from menus.text import as_number
+
+bp = Blueprint("simulator", __name__, template_folder="admin/templates")
+
+DEFAULT_PHONE = "+254711000111"
+DEFAULT_CODE = "*384*123#"
+SANDBOX_NETWORK = "99999"  # AT's sandbox network code
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A sandbox M-Pesa prompt as the handset would show it."""
+
+    payment_id: int
+    text: str
+
+
+def sandbox() -> ModuleType | None:
+    """``gateway.payments.sandbox`` when it is installed and offers prompts, else None."""
+    try:
+        module = importlib.import_module("gateway.payments.sandbox")
+    except ImportError:
+        return None
+    if not (hasattr(module, "pending_prompts") and hasattr(module, "answer_prompt")):
+        return None
+    return module
+
+
+def _prompt_of(raw: Any) -> Prompt | None:
+    payment_id = getattr(raw, "payment_id", None) or getattr(raw, "id", None)
+    if payment_id is None and isinstance(raw, dict):
+        payment_id = raw.get("payment_id") or raw.get("id")
+    if payment_id is None:
+        return None
+    amount, currency = getattr(raw, "amount_minor", None), getattr(raw, "currency", None)
+    text = getattr(raw, "text", None) or getattr(raw, "message", None)
+    if not text and amount is not None and currency:
+        reference = getattr(getattr(raw, "order", None), "reference", None)
+        towards = f" for order {reference}" if reference else ""
+        text = f"Pay {format_money(int(amount), str(currency))}{towards} to Bodega?"
+    return Prompt(int(payment_id), str(text or f"M-Pesa payment request #{payment_id}"))
+
+
+def prompts_for(db: Session, phone: str) -> list[Prompt] | None:
+    """Pending sandbox prompts for ``phone``; None when there is no sandbox (the panel hides)."""
+    module = sandbox()
+    if module is None:
+        return None
+    found = (_prompt_of(raw) for raw in module.pending_prompts(db, phone))
+    return [p for p in found if p is not None]
+
+
+def texts_for(db: Session, phone: str, limit: int = 8) -> list[OutboundSms]:
+    return list(db.scalars(select(OutboundSms).where(OutboundSms.to_phone == phone)
+                           .order_by(OutboundSms.id.desc()).limit(limit)))
+
+
+def _page(phone: str, *, answer: HopAnswer | None = None, session_id: str = "", text: str = "",
+          code: str = DEFAULT_CODE, started: str = "", error: str = "",
+          status: int = 200) -> ResponseReturnValue:
+    db = runtime().sessions()
+    try:
+        texts = texts_for(db, phone) if phone else []
+        prompts = prompts_for(db, phone) if phone else None
+    finally:
+        db.close()
+    return render_template("simulator/phone.html", phone=phone, answer=answer, session_id=session_id,
+                           text=text, code=code, started=started, error=error, texts=texts,
+                           prompts=prompts), status
+
+
+@bp.get("/simulator")
+def phone() -> ResponseReturnValue:
+    return _page(request.args.get("phone", DEFAULT_PHONE)[:20])
+
+
+@bp.post("/simulator")
+def press() -> ResponseReturnValue:
+    """Dial, answer the current screen, or hang up; every field comes from the page's form."""
+    form = request.form
+    rt = runtime()
+    raw_phone, code = form.get("phone", "")[:20], (form.get("code") or DEFAULT_CODE)[:40]
+    try:
+        phone_number = to_e164(raw_phone, rt.settings["DEFAULT_REGION"])
+    except BadRequest as exc:
+        return _page(raw_phone, code=code, error=str(exc), status=400)
+    action = form.get("action", "dial")
+    session_id, text, started = form.get("session_id", ""), form.get("text", ""), form.get("started", "")
+    if action == "hangup" and session_id:
+        _report_end(phone_number, session_id, code, text, "Incomplete", started)
+        return _page(phone_number, code=code)
+    if action == "dial" or not session_id:
+        session_id, text, started = f"ATUid_sim{uuid.uuid4().hex}", "", f"{time.time():.3f}"
+    else:
+        answer_typed = form.get("answer", "").strip()[:160]
+        text = answer_typed if text == "" else f"{text}*{answer_typed}"
+    answer = run_hop(rt, UssdRequest(session_id, phone_number, code, text, SANDBOX_NETWORK, "at"))
+    if answer.end:
+        _report_end(phone_number, session_id, code, text, "Success", started)
+    return _page(phone_number, answer=answer, session_id=session_id, text=text, code=code, started=started)
+
+
+def _report_end(phone_number: str, session_id: str, code: str, text: str, status: str, started: str) -> None:
+    """What AT's end-of-session notification would record for this dial."""
+    duration = int((time.time() - float(started)) * 1000) if started.replace(".", "", 1).isdigit() else None
+    end = SessionEnd(session_id=session_id, phone=phone_number, service_code=code,
+                     network_code=SANDBOX_NETWORK, status=status, cost="", duration_ms=duration, hops=None,
+                     input=text, last_response="", error_message="", at=datetime.now(UTC))
+    with session_scope(runtime().sessions) as db:
+        record_session_end(db, end)
+
+
+@bp.post("/simulator/prompt")
+def answer_prompt() -> ResponseReturnValue:
+    """Accept or decline a sandbox M-Pesa prompt, as the customer would on the handset."""
+    phone_number = request.form.get("phone", "")[:20]
+    module = sandbox()
+    payment_id = as_number(request.form.get("payment_id", ""))
+    if module is None or payment_id is None:
+        return _page(phone_number, error="There is no sandbox prompt to answer.", status=400)
+    try:
+        with outbox.transaction(runtime()) as db:
+            module.answer_prompt(db, payment_id, request.form.get("accept") == "1")
+    except BodegaError as exc:
+        return _page(phone_number, error=str(exc), status=400)
+    return redirect(url_for("simulator.phone", phone=phone_number))

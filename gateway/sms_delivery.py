@@ -1,0 +1,172 @@
+"""Sending outbox SMS, sweeping up stuck ones, and recording what became of each.
+
+A message moves ``queued -> sending -> sent -> delivered | failed`` (or ``sending -> failed`` when
+the provider refuses it for good, or back to ``queued`` for a retry):
+
+- The send job claims a ``queued`` row with a conditional UPDATE (``sending``, attempts + 1,
+  ``last_attempt_at``) and commits *before* the HTTP call. A second copy of the job, an RQ retry
+  after a crash, or the sweep finds the row ``sending`` and sends nothing: no double texts.
+- The sweep enqueues ``queued`` rows whose job was lost (a crash between commit and enqueue) or
+  whose RQ retries ran out. A row left ``sending`` for ``IN_DOUBT`` (far beyond the HTTP timeout)
+  means its worker died during the call: if a delivery report for that phone arrived meanwhile
+  under an id we never stored, the message went out and adopts that id; otherwise it is sent
+  again, because AT offers no idempotency key and losing a receipt is worse than repeating it.
+- Delivery reports are kept as they arrive and applied once the message's id is known, so one
+  that beats the send job to the database is applied when the job records the id. "Delivered"
+  is final: a later Failed for a delivered message is stored but does not undo it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
+from gateway.commerce.pending import after_commit
+from gateway.errors import ProviderError
+from gateway.messages import SEND_JOB
+from gateway.outbox import transaction
+from gateway.runtime import Runtime
+from gateway.transports.base import ACCEPTED, DELIVERED, PERMANENT, UNDELIVERED, DeliveryUpdate, SmsReceipt
+from gateway.transports.sms_provider import sms_transport
+
+log = logging.getLogger(__name__)
+
+NEVER_TRIED = timedelta(minutes=1)  # queued and never claimed for this long: its job was lost
+RETRIES_RAN_OUT = timedelta(minutes=30)  # longer than RQ's backoff between two attempts
+IN_DOUBT = timedelta(minutes=10)  # sending for this long: its worker died mid-call
+FINAL = frozenset({"delivered", "failed"})
+
+
+class SmsNotSent(ProviderError):
+    """The provider could not take the message this time; RQ retries the job with backoff."""
+
+
+def send_message(rt: Runtime, message_id: int) -> str:
+    """Send one outbox message (the ``send_sms`` job). Idempotent; raises only ``SmsNotSent``."""
+    with transaction(rt) as db:
+        message = claim(db, message_id, utcnow())
+        if message is None:
+            return "nothing to do"
+        to, body = message.to_phone, message.body
+    receipt = sms_transport(rt.extras, rt.settings).send(to, body)
+    max_attempts = int(rt.settings.get("SMS_MAX_ATTEMPTS") or 8)
+    with transaction(rt) as db:
+        status = record_receipt(db, message_id, receipt, max_attempts)
+    if status == "queued":
+        raise SmsNotSent(f"SMS {message_id} not sent: {receipt.status} {receipt.detail}")
+    return status
+
+
+def claim(db: Session, message_id: int, now: datetime) -> OutboundSms | None:
+    """Mark a ``queued`` message ``sending`` (attempts + 1); None when it is not queued."""
+    result = db.execute(
+        update(OutboundSms).where(OutboundSms.id == message_id, OutboundSms.status == "queued")
+        .values(status="sending", attempts=OutboundSms.attempts + 1, last_attempt_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db.get(OutboundSms, message_id, populate_existing=True)
+
+
+def record_receipt(db: Session, message_id: int, receipt: SmsReceipt, max_attempts: int) -> str:
+    """Record the provider's answer on a ``sending`` message; returns the message's new status."""
+    message = db.get(OutboundSms, message_id, with_for_update=True)
+    if message is None or message.status != "sending":
+        return message.status if message else "missing"  # the sweep already dealt with it
+    message.provider_status, message.status_code = receipt.status, receipt.status_code
+    if receipt.outcome == ACCEPTED:
+        message.status, message.sent_at, message.cost = "sent", utcnow(), receipt.cost
+        message.provider_message_id, message.failure_reason = receipt.message_id, None
+        apply_stored_reports(db, message)
+    elif receipt.outcome == PERMANENT or message.attempts >= max_attempts:
+        message.status = "failed"
+        message.failure_reason = (receipt.detail or receipt.status or "refused")[:200]
+        log.warning("SMS %s failed for good after %s attempt(s): %s", message_id, message.attempts,
+                    message.failure_reason)
+    else:
+        message.status, message.failure_reason = "queued", receipt.detail[:200] or None
+    return message.status
+
+
+def requeue_stuck(rt: Runtime, now: datetime | None = None, limit: int = 200) -> int:
+    """The sweep: enqueue send jobs for messages nobody is sending. Returns how many."""
+    now = now or utcnow()
+    with transaction(rt) as db:
+        lost = list(db.scalars(select(OutboundSms).where(
+            OutboundSms.status == "queued",
+            ((OutboundSms.attempts == 0) & (OutboundSms.created_at <= now - NEVER_TRIED))
+            | ((OutboundSms.attempts > 0) & (OutboundSms.last_attempt_at <= now - RETRIES_RAN_OUT)))
+            .order_by(OutboundSms.id).limit(limit)))
+        doubtful = list(db.scalars(select(OutboundSms).where(
+            OutboundSms.status == "sending", OutboundSms.last_attempt_at <= now - IN_DOUBT)
+            .order_by(OutboundSms.id).limit(limit)))
+        for message in doubtful:
+            if not _adopt_orphan_report(db, message):
+                message.status = "queued"
+                lost.append(message)
+        for message in lost:
+            after_commit(db, SEND_JOB, message.id)
+        return len(lost)
+
+
+def _adopt_orphan_report(db: Session, message: OutboundSms) -> bool:
+    """A delivery report to this number under an id we never stored, since this attempt began:
+    the message did go out before its worker died. Take that id instead of texting again."""
+    known = select(OutboundSms.provider_message_id).where(OutboundSms.provider_message_id.is_not(None))
+    orphan = db.scalar(select(DeliveryReport.provider_message_id).where(
+        DeliveryReport.phone == message.to_phone, DeliveryReport.received_at >= message.last_attempt_at,
+        DeliveryReport.provider_message_id.not_in(known)).order_by(DeliveryReport.id).limit(1))
+    if orphan is None:
+        return False
+    message.status, message.provider_message_id, message.sent_at = "sent", orphan, utcnow()
+    apply_stored_reports(db, message)
+    return True
+
+
+def record_delivery_report(db: Session, report: DeliveryUpdate) -> str:
+    """Keep a delivery report and apply it to its message if the message's id is known yet.
+
+    Idempotent: the same report (id, status, reason) twice is stored once. The caller commits.
+    """
+    same_reason = (DeliveryReport.failure_reason.is_(None) if report.failure_reason is None
+                   else DeliveryReport.failure_reason == report.failure_reason)
+    seen = db.scalar(select(DeliveryReport.id).where(
+        DeliveryReport.provider_message_id == report.message_id, DeliveryReport.status == report.status,
+        same_reason).limit(1))
+    if seen is not None:
+        return "duplicate"
+    db.add(DeliveryReport(provider_message_id=report.message_id, status=report.status, meaning=report.meaning,
+                          failure_reason=report.failure_reason, phone=report.phone, raw=report.raw))
+    db.flush()
+    messages = list(db.scalars(select(OutboundSms)
+                               .where(OutboundSms.provider_message_id == report.message_id)))
+    for message in messages:
+        _apply(message, report.meaning, report.status, report.failure_reason)
+    return "applied" if messages else "kept until the message is known"
+
+
+def apply_stored_reports(db: Session, message: OutboundSms) -> None:
+    """Apply every report already received for ``message`` (they may have come before its id)."""
+    if not message.provider_message_id:
+        return
+    reports = db.scalars(select(DeliveryReport).where(
+        DeliveryReport.provider_message_id == message.provider_message_id).order_by(DeliveryReport.id))
+    for report in reports:
+        _apply(message, report.meaning, report.status, report.failure_reason)
+
+
+def _apply(message: OutboundSms, meaning: str | None, status: str, reason: str | None) -> None:
+    """Delivered wins over everything; failed over under-way; under-way only updates the word."""
+    if message.status == "delivered":
+        return
+    if meaning == DELIVERED:
+        message.status, message.provider_status, message.delivered_at = "delivered", status, utcnow()
+    elif meaning == UNDELIVERED:
+        message.status, message.provider_status = "failed", status
+        message.failure_reason = reason or status
+    elif message.status not in FINAL:
+        message.provider_status = status

@@ -1,0 +1,138 @@
+"""Inbound SMS: stored at once by the webhook, answered by a job.
+
+``receive`` writes the message (idempotent on the provider's id: AT retries for ten minutes) and
+asks for ``gateway.jobs.handle_inbound_sms`` after commit. ``handle`` claims the message with one
+conditional UPDATE (so a job run twice answers once), identifies the sender against the shops'
+numbers, runs the shop command and queues the reply, all in one transaction.
+
+Never a loop: nothing is sent to short codes, alphanumeric senders or our own numbers; a stranger
+gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway import outbox
+from gateway.commerce import shop_desk
+from gateway.commerce.customers import default_language
+from gateway.commerce.models import InboundSms, OutboundSms
+from gateway.commerce.pending import after_commit
+from gateway.i18n import translate
+from gateway.messages import queue_sms
+from gateway.phone import mask
+from gateway.runtime import Runtime
+from menus import sms_commands  # noqa: F401 - registers the commands
+from menus.sms_desk import ShopDesk, answer
+
+log = logging.getLogger(__name__)
+
+HANDLE_JOB = "gateway.jobs.handle_inbound_sms"
+REPLY = "shop_reply"
+STRANGER = "stranger_help"
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """An SMS to one of our numbers, in neutral form whatever provider carried it."""
+
+    provider_id: str
+    sender: str  # E.164 when it is a phone number, else as the provider sent it
+    to: str
+    text: str
+    link_id: str | None = None
+
+
+def receive(rt: Runtime, msg: InboundMessage) -> bool:
+    """Store ``msg`` and ask for its handling job; False (and nothing done) if already stored."""
+    try:
+        with outbox.transaction(rt) as db:
+            if db.scalar(select(InboundSms.id).where(InboundSms.provider_id == msg.provider_id)):
+                return False
+            row = InboundSms(provider_id=msg.provider_id, from_phone=msg.sender, to=msg.to,
+                             text=msg.text, link_id=msg.link_id, status="received")
+            db.add(row)
+            db.flush()
+            after_commit(db, HANDLE_JOB, row.id)
+    except IntegrityError:  # the same id arriving twice at once: the other request stored it
+        return False
+    return True
+
+
+def handle(rt: Runtime, inbound_id: int, now: datetime | None = None) -> str:
+    """Answer one stored SMS (the job's body); returns its final status, or ``skipped`` if done."""
+    now = now or datetime.now(UTC)
+    with outbox.transaction(rt) as db:
+        claimed = db.execute(update(InboundSms).where(InboundSms.id == inbound_id,
+                                                      InboundSms.status == "received")
+                             .values(status="processing"))
+        row = db.get(InboundSms, inbound_id)
+        if not getattr(claimed, "rowcount", 0) or row is None:
+            return "skipped"  # another run claimed it, or it is done: nothing was changed
+        row.status = _process(db, rt.settings, rt.translator, row, now)
+        row.processed_at = now
+    return row.status
+
+
+def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, str], str],
+             row: InboundSms, now: datetime) -> str:
+    sender = row.from_phone
+    if not can_answer(sender, {row.to, settings.get("AT_SHORTCODE"), settings.get("AT_SENDER_ID")}):
+        log.info("inbound SMS %s from %r: not a phone we answer", row.id, sender)
+        return "ignored"
+    contacts = shop_desk.contacts_of(db, sender)
+    if not contacts:
+        _help_stranger(db, settings, sender, now)
+        return "ignored"
+    if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
+        log.warning("inbound SMS %s: reply limit reached for %s", row.id, mask(sender))
+        return "ignored"
+    desk = ShopDesk(db=db, phone=sender, contacts=contacts, translate=translator, now=now,
+                    settings=settings)
+    reply, learnt = answer(desk, row.text)
+    if learnt:
+        shop_desk.learn_language(contacts, learnt)
+    for secret in desk.secrets:  # a PIN never stays readable in the record
+        row.text = row.text.replace(secret, "*" * len(secret))
+    queue_sms(db, sender, reply, REPLY, dedupe_key=f"{REPLY}:{row.id}")
+    return "processed"
+
+
+def _help_stranger(db: Session, settings: dict[str, Any], sender: str, now: datetime) -> None:
+    """One short text a day to a number that runs no shop (often a customer replying to us)."""
+    lang = default_language(sender, list(settings.get("LANGUAGES") or ("en",)))
+    code = settings.get("USSD_SERVICE_CODE")
+    body = (translate(lang, "Bodega: this number takes commands from registered shops only. "
+                            "To shop or see your orders, dial {code}.", code=code) if code else
+            translate(lang, "Bodega: this number takes commands from registered shops only. "
+                            "To shop or see your orders, dial our USSD code."))
+    queue_sms(db, sender, body, STRANGER, dedupe_key=f"{STRANGER}:{sender}:{now.date().isoformat()}")
+
+
+def can_answer(sender: str, own: set[Any]) -> bool:
+    """Whether ``sender`` is a phone number (E.164, 8+ digits) that is not one of ``own``."""
+    digits = sender[1:]
+    return sender.startswith("+") and digits.isdigit() and len(digits) >= 8 and sender not in own
+
+
+def _replies_last_hour(db: Session, phone: str, now: datetime) -> int:
+    query = select(func.count(OutboundSms.id)).where(
+        OutboundSms.to_phone == phone, OutboundSms.purpose == REPLY,
+        OutboundSms.created_at >= now - timedelta(hours=1))
+    return int(db.scalar(query) or 0)
+
+
+def stuck_messages(db: Session, now: datetime) -> list[int]:
+    """Ids of messages stored but not handled a minute on (their job was lost), up to a day old."""
+    query = select(InboundSms.id).where(InboundSms.status == "received",
+                                        InboundSms.received_at < now - timedelta(minutes=1),
+                                        InboundSms.received_at > now - timedelta(days=1))
+    return list(db.scalars(query.order_by(InboundSms.id).limit(500)))

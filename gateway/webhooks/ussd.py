@@ -1,0 +1,29 @@
+"""USSD webhooks from Africa's Talking: one hop, and the end-of-session notification. Glue only."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from gateway.app_context import runtime
+from gateway.db import session_scope
+from gateway.session_log import record_session_end
+from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
+from gateway.ussd import run_hop
+
+bp = Blueprint("ussd_hooks", __name__)
+
+
+@bp.post("/hooks/africastalking/ussd")
+def africastalking_ussd() -> Response:
+    rt = runtime()
+    answer = run_hop(rt, parse_hop(request.form, rt.settings["DEFAULT_REGION"]))
+    return Response(render_hop(answer), 200, mimetype="text/plain")
+
+
+@bp.post("/hooks/africastalking/ussd/events")
+def africastalking_ussd_events() -> Response:
+    rt = runtime()
+    end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
+    with session_scope(rt.sessions) as db:
+        record_session_end(db, end)
+    return Response("OK", 200, mimetype="text/plain")

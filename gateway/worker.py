@@ -1,0 +1,81 @@
+"""The background worker: an RQ worker (with its scheduler, for delayed jobs) plus a small clock
+that enqueues periodic jobs. Several workers may run: each periodic job is claimed with a Redis
+lock per period, so it runs once per period whichever worker claims it.
+
+Run it with ``python -m gateway.worker``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from rq import SimpleWorker
+
+from config.settings import load_settings
+from gateway import session_log
+from gateway.runtime import Runtime, bind, build_runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    job: str
+    every_seconds: int
+
+
+# Jobs enqueued on a period. The session-log flush is not here: it runs every
+# FLUSH_EVERY_SECONDS inside the clock thread itself, which is cheaper than a job per flush.
+PERIODIC: list[Periodic] = [
+    Periodic("gateway.jobs.purge_session_logs", 24 * 3600),
+    Periodic("gateway.jobs.requeue_inbound_sms", 60),
+    Periodic("gateway.jobs.send_daily_summaries", 600),
+    Periodic("gateway.jobs.requeue_stuck_sms", 60),
+    Periodic("gateway.jobs.settle_stale_payments", 60),
+    Periodic("gateway.jobs.expire_unpaid_orders", 60),
+]
+FLUSH_EVERY_SECONDS = 2.0
+
+
+def tick(rt: Runtime, now: float | None = None) -> list[str]:
+    """Enqueue each periodic job whose period has come round; returns the ones enqueued."""
+    now = time.time() if now is None else now
+    enqueued = []
+    for item in PERIODIC:
+        slot = int(now // item.every_seconds)
+        if rt.redis.set(f"bodega:clock:{item.job}:{slot}", "1", nx=True, ex=item.every_seconds * 2 + 5):
+            rt.queue.enqueue(item.job, job_timeout=max(60, item.every_seconds * 5), result_ttl=0)
+            enqueued.append(item.job)
+    return enqueued
+
+
+def _clock(rt: Runtime, stop: threading.Event) -> None:
+    while not stop.wait(FLUSH_EVERY_SECONDS):
+        try:
+            session_log.drain(rt.redis, rt.sessions)
+            tick(rt)
+        except Exception:
+            log.exception("periodic clock failed; trying again")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    rt = build_runtime(load_settings())
+    bind(rt)
+    stop = threading.Event()
+    threading.Thread(target=_clock, args=(rt, stop), daemon=True).start()
+    # No fork per job: the jobs are short calls with their own timeouts, forking this process cost
+    # more CPU than most of them (see README "Performance"), and a forked job would inherit the
+    # parent's pooled database connections. Job timeouts still apply (SIGALRM, main thread).
+    worker = SimpleWorker([rt.queue], connection=rt.queue.connection)
+    try:
+        worker.work(with_scheduler=True)
+    finally:
+        stop.set()
+
+
+if __name__ == "__main__":
+    main()

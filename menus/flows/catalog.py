@@ -1,0 +1,162 @@
+"""Browsing: shops -> categories -> products -> quantity -> added."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.commerce import carts, catalog
+from gateway.commerce.money import format_money
+from menus.screens import (
+    Ctx,
+    End,
+    Goto,
+    ListScreen,
+    Outcome,
+    Retry,
+    Screen,
+    as_number,
+    choice,
+    menu_text,
+    register,
+)
+
+
+@register
+class ShopList(ListScreen):
+    name = "shop.list"
+    goes_to = frozenset({"shop.categories", "shop.list"})
+    funnel = "dial"
+    empty_message = "No shops are open right now."
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx.t("Choose a shop")
+
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        return [(s.id, s.name) for s in catalog.list_shops(ctx.db, offset, limit)]
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        return Goto("shop.categories", {"shop": key})
+
+
+@register
+class DirectDial(Screen):
+    """``*384*123*<n>#``: the first extra digits pick shop number n. Never shown itself."""
+
+    name = "shop.direct"
+    goes_to = frozenset({"shop.categories"})
+
+    def render(self, ctx: Ctx) -> str:
+        return ctx.t("Enter a shop number")
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        number = as_number(answer)
+        shop = catalog.shop_by_number(ctx.db, number) if number is not None else None
+        if shop is None:
+            return Retry(ctx.t("There is no shop number {n}.", n=answer[:8]))
+        return Goto("shop.categories", {"shop": shop.id})
+
+
+@register
+class Categories(ListScreen):
+    name = "shop.categories"
+    goes_to = frozenset({"shop.products", "shop.categories"})
+    funnel = "shop"
+    empty_message = "This shop has nothing for sale yet."
+
+    def title(self, ctx: Ctx) -> str:
+        ctx.bag["shop_id"] = ctx.data["shop"]
+        return catalog.shop_name(ctx.db, ctx.data["shop"]) or ctx.t("Shop")
+
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        return [(c.id, c.name) for c in catalog.list_categories(ctx.db, ctx.data["shop"], offset, limit)]
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        return Goto("shop.products", {"category": key})
+
+
+@register
+class Products(ListScreen):
+    name = "shop.products"
+    goes_to = frozenset({"shop.quantity", "shop.products"})
+    funnel = "shop"
+    empty_message = "Nothing in this category right now."
+
+    def title(self, ctx: Ctx) -> str:
+        return catalog.category_name(ctx.db, ctx.data["category"]) or ctx.t("Products")
+
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        rows = []
+        for p in catalog.list_products(ctx.db, ctx.data["category"], offset, limit):
+            label = f"{p.name} - {format_money(p.price_minor, p.currency)}"
+            if p.stock <= 0:
+                label = f"{p.name} ({ctx.t('sold out')})"
+            rows.append((p.id, label))
+        return rows
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        product = catalog.get_product(ctx.db, key)
+        if product is None or not product.active:
+            return Retry(ctx.t("That item is no longer available."))
+        if product.stock <= 0:
+            return Retry(ctx.t("Sorry, {name} is sold out.", name=product.name))
+        return Goto("shop.quantity", {"product": product.id})
+
+
+@register
+class Quantity(Screen):
+    name = "shop.quantity"
+    goes_to = frozenset({"shop.added", "cart.switch_shop"})
+    mutates = True
+    funnel = "shop"
+
+    def most(self, ctx: Ctx, stock: int) -> int:
+        return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))))
+
+    def render(self, ctx: Ctx) -> str:
+        product = catalog.get_product(ctx.db, ctx.data["product"])
+        if product is None:
+            return ctx.t("That item is no longer available.") + "\n0 " + ctx.t("Back")
+        price = format_money(product.price_minor, product.currency)
+        return ctx.t("{name} - {price}\nHow many? (1-{most})", name=product.name, price=price,
+                     most=self.most(ctx, product.stock))
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        product = catalog.get_product(ctx.db, ctx.data["product"])
+        if product is None or not product.active or product.stock <= 0:
+            return End(ctx.t("Sorry, that item is no longer available."))
+        most = self.most(ctx, product.stock)
+        qty = as_number(answer)
+        if qty is None or not 1 <= qty <= most:
+            return Retry(ctx.t("Enter a number from 1 to {most}.", most=most))
+        if carts.cart_shop_conflict(ctx.db, ctx.customer_id, product.shop_id):
+            return Goto("cart.switch_shop", {"product": product.id, "qty": qty})
+        carts.add_to_cart(ctx.db, ctx.customer_id, product.id, qty)
+        return Goto("shop.added", {"product": product.id, "qty": qty}, push=False)
+
+
+@register
+class Added(Screen):
+    name = "shop.added"
+    goes_to = frozenset({"checkout.fulfilment", "shop.products", "cart.view"})
+    funnel = "cart"
+
+    def render(self, ctx: Ctx) -> str:
+        product = catalog.get_product(ctx.db, ctx.data["product"])
+        name = product.name if product else ""
+        title = ctx.t("Added {qty} x {name}.", qty=ctx.data["qty"], name=name)
+        return menu_text(title, [ctx.t("Checkout"), ctx.t("Keep shopping"), ctx.t("View cart")])
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        picked = choice(answer, 3)
+        if picked == 1:
+            return Goto("checkout.fulfilment")
+        if picked == 2:
+            return Goto("shop.products", {"category": _category_of(ctx)}, push=False)
+        if picked == 3:
+            return Goto("cart.view")
+        return Retry(ctx.t("Choose 1, 2 or 3."))
+
+
+def _category_of(ctx: Ctx) -> int:
+    product = catalog.get_product(ctx.db, ctx.data["product"])
+    return product.category_id if product else 0

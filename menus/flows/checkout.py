@@ -1,0 +1,173 @@
+"""Checkout: pick up or delivery (with a landmark) -> payment method -> summary -> Confirm.
+
+The answers travel in each screen's data, so ``0`` steps back through them unchanged. Confirm is
+the one screen here that writes: it places the order (idempotent per dial), and for mobile money
+records a payment whose prompt a job sends once the handset has left USSD.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from gateway.commerce import carts, catalog, orders
+from gateway.commerce.money import format_money
+from gateway.commerce.settlement import start_payment
+from menus.screens import Ctx, End, Goto, Outcome, Retry, Screen, choice, menu_text, register
+from menus.text import clip, to_gsm7
+
+METHOD_LABELS = {"mpesa": "M-Pesa", "cash": "Cash on delivery"}
+LANDMARK_MIN = 3
+LANDMARK_MAX = 40
+SHOP_ROOM = 30
+
+
+def method_label(ctx: Ctx, method: str) -> str:
+    """How a payment method reads on a screen (``mpesa`` -> ``M-Pesa``), translated."""
+    return ctx.t(METHOD_LABELS.get(method, method.replace("_", " ").title()))
+
+
+def payment_methods(ctx: Ctx) -> list[str]:
+    """The methods checkout offers (``PAYMENT_METHODS``), in order; cash when none are set."""
+    methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
+    return [str(m) for m in methods]
+
+
+def clean_landmark(typed: str) -> str | None:
+    """A landmark fit to print on a delivery note, or None: 3-40 characters, mostly letters."""
+    text = " ".join(to_gsm7(typed).split())
+    letters = sum(ch.isalpha() for ch in text)
+    if not LANDMARK_MIN <= len(text) <= LANDMARK_MAX or letters < LANDMARK_MIN:
+        return None
+    return text
+
+
+def _empty(ctx: Ctx) -> str:
+    return ctx.t("Your cart is empty.") + f"\n0 {ctx.t('Back')}"
+
+
+@register
+class Fulfilment(Screen):
+    name = "checkout.fulfilment"
+    goes_to = frozenset({"checkout.payment", "checkout.landmark"})
+    funnel = "checkout"
+
+    def render(self, ctx: Ctx) -> str:
+        shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
+        shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
+        if shop is None:
+            return _empty(ctx)
+        pickup = ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM))
+        options = menu_text(ctx.t("How do you want your order?"), [pickup, ctx.t("Delivery")])
+        return f"{options}\n0 {ctx.t('Back')}"
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        if carts.cart_count(ctx.db, ctx.customer_id) == 0:
+            return Retry(ctx.t("Your cart is empty."))
+        picked = choice(answer, 2)
+        if picked == 1:
+            return Goto("checkout.payment", {"fulfilment": orders.PICKUP})
+        if picked == 2:
+            return Goto("checkout.landmark", {"fulfilment": orders.DELIVERY})
+        return Retry(ctx.t("Choose 1 or 2."))
+
+
+@register
+class Landmark(Screen):
+    name = "checkout.landmark"
+    goes_to = frozenset({"checkout.payment"})
+    funnel = "checkout"
+
+    def render(self, ctx: Ctx) -> str:
+        ask = ctx.t("Type a landmark near you for the delivery (e.g. Total petrol station):")
+        return f"{ask}\n0 {ctx.t('Back')}"
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        landmark = clean_landmark(answer)
+        if landmark is None:
+            return Retry(ctx.t("Type 3 to 40 letters, e.g. Kibera market gate."))
+        return Goto("checkout.payment", {**ctx.data, "landmark": landmark})
+
+
+@register
+class PaymentMethod(Screen):
+    name = "checkout.payment"
+    goes_to = frozenset({"checkout.confirm"})
+    funnel = "checkout"
+
+    def render(self, ctx: Ctx) -> str:
+        labels = [method_label(ctx, m) for m in payment_methods(ctx)]
+        return menu_text(ctx.t("How will you pay?"), labels) + f"\n0 {ctx.t('Back')}"
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        methods = payment_methods(ctx)
+        picked = choice(answer, len(methods))
+        if picked is None:
+            return Retry(ctx.t("Choose 1 to {n}.", n=len(methods)))
+        return Goto("checkout.confirm", {**ctx.data, "method": methods[picked - 1]})
+
+
+@register
+class Confirm(Screen):
+    name = "checkout.confirm"
+    goes_to = frozenset[str]()  # it ends the dial
+    mutates = True
+    funnel = "checkout"
+
+    def render(self, ctx: Ctx) -> str:
+        lines = carts.cart_lines(ctx.db, ctx.customer_id)
+        if not lines:
+            return _empty(ctx)
+        currency = lines[0].product.currency
+        total = format_money(sum(li.qty * li.product.price_minor for li in lines), currency)
+        shop = catalog.get_shop(ctx.db, lines[0].product.shop_id)
+        items = sum(li.qty for li in lines)
+        summary = [
+            ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name if shop else "", SHOP_ROOM)),
+            ctx.t("Total {total}", total=total),
+            self._fulfilment(ctx),
+            ctx.t("Pay: {method}", method=method_label(ctx, ctx.data["method"])),
+        ]
+        return "\n".join([*summary, f"1. {ctx.t('Confirm')}", f"0 {ctx.t('Back')}"])
+
+    def _fulfilment(self, ctx: Ctx) -> str:
+        if ctx.data.get("fulfilment") == orders.DELIVERY:
+            return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark", ""))
+        return ctx.t("Pick up at the shop")
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        if choice(answer, 1) is None:
+            return Retry(ctx.t("Press 1 to confirm or 0 to go back."))
+        method = str(ctx.data["method"])
+        already = orders.order_for_session(ctx.db, ctx.session_id)
+        if already is None:
+            try:
+                order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id,
+                                           str(ctx.data.get("fulfilment", orders.PICKUP)),
+                                           ctx.data.get("landmark"), method, self._pay_within(ctx, method))
+            except orders.ShortOfStock as exc:
+                return End(ctx.t("Sorry, {name} does not have {qty} left. Nothing was ordered; "
+                                 "your cart is kept. Dial again to change it.",
+                                 name=clip(exc.product_name, SHOP_ROOM), qty=exc.wanted))
+            except orders.EmptyCart:
+                return End(ctx.t("Your cart is empty. Nothing was ordered."))
+            if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
+                start_payment(ctx.db, order, method, ctx.phone,
+                              delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
+        else:
+            order = already
+        return End(placed_message(ctx, order.reference, order.payment_method,
+                                  format_money(order.total_minor, order.currency)))
+
+    def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:
+        if method == orders.CASH:
+            return None
+        return timedelta(minutes=int(ctx.settings.get("ORDER_EXPIRY_MINUTES", 30)))
+
+
+def placed_message(ctx: Ctx, reference: str, method: str, total: str) -> str:
+    """The last screen of a dial that placed (or asked to pay for) an order."""
+    if method == orders.CASH:
+        return ctx.t("Order {ref} placed. Total {total}, pay on delivery. We will text you when "
+                     "the shop confirms.", ref=reference, total=total)
+    return ctx.t("Order {ref}: approve {total} on the {method} prompt.", ref=reference, total=total,
+                 method=method_label(ctx, method))

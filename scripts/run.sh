@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Start the gateway (web server + RQ worker) on the embedded default; Ctrl-C stops everything.
+#
+# WEB_SERVER picks the WSGI server: granian (default; see README "Performance"), gthread or sync
+# (gunicorn). WEB_WORKERS defaults to one process per core; WEB_THREADS is the threads per process
+# (granian blocking threads / gunicorn gthread threads). ACCESS_LOG=1 logs every request; it is off
+# because every hop is already logged (with its time in ms) to the session log. WSGI_APP serves
+# another app (the benchmark's bare endpoint); RQ_WORKERS starts more than one worker.
+set -euo pipefail
+set -m  # job control: background jobs keep SIGINT (else granian ignores it and cannot stop its workers)
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8000}"
+HOST="${HOST:-127.0.0.1}"
+BIN="${BIN:-.venv/bin}"
+WEB_SERVER="${WEB_SERVER:-granian}"
+WEB_WORKERS="${WEB_WORKERS:-$(nproc)}"
+WEB_THREADS="${WEB_THREADS:-}"
+WSGI_APP="${WSGI_APP:-wsgi:app}"
+RQ_WORKERS="${RQ_WORKERS:-1}"
+started_redis=""
+if [ -z "${REDIS_URL:-}" ]; then
+  REDIS_URL=$($BIN/python -c 'from gateway.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
+  started_redis=yes
+fi
+export REDIS_URL
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "$started_redis" ]; then
+    $BIN/python -c 'from gateway.redis_store import stop_embedded; from config.settings import INSTANCE; stop_embedded(INSTANCE / "redis")'
+  fi
+  echo "Bodega stopped."
+}
+trap stop INT TERM EXIT
+case "$WEB_SERVER" in
+  granian)
+    log_flag=(); [ "${ACCESS_LOG:-0}" = 1 ] && log_flag=(--access-log)
+    $BIN/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "$WEB_WORKERS" \
+      --blocking-threads "${WEB_THREADS:-4}" --backlog 2048 "${log_flag[@]}" "$WSGI_APP" &
+    ;;
+  gthread|sync)
+    log_flag=(); [ "${ACCESS_LOG:-0}" = 1 ] && log_flag=(--access-logfile -)
+    threads="${WEB_THREADS:-4}"; [ "$WEB_SERVER" = sync ] && threads=1  # >1 would turn sync into gthread
+    $BIN/gunicorn --bind "$HOST:$PORT" --workers "$WEB_WORKERS" --threads "$threads" \
+      --worker-class "$WEB_SERVER" --backlog 2048 "${log_flag[@]}" "$WSGI_APP" &
+    ;;
+  *)
+    echo "WEB_SERVER must be granian, gthread or sync (got $WEB_SERVER)" >&2
+    exit 2
+    ;;
+esac
+pids+=($!)
+for _ in $(seq "$RQ_WORKERS"); do
+  $BIN/python -m gateway.worker &
+  pids+=($!)
+done
+cat <<MSG
+
+  Bodega is running ($WEB_SERVER, $WEB_WORKERS web processes, $RQ_WORKERS RQ worker(s)).
+    USSD webhook (AT):   POST http://${HOST}:${PORT}/hooks/africastalking/ussd
+    Phone simulator:     http://${HOST}:${PORT}/simulator
+    Admin console:       http://${HOST}:${PORT}/admin/
+    Health:              http://${HOST}:${PORT}/healthz
+    Terminal handset:    make dial   (in another terminal)
+  Ctrl-C stops everything.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,113 @@
+"""A customer checks out on the keypad: pick-up or delivery, cash or M-Pesa, one order per dial."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, update
+
+from gateway.commerce.models import OrderEvent, OutboundSms, Payment, Product
+from gateway.runtime import Runtime
+from tests.conftest import Dialer, run_jobs
+from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
+
+
+def test_cash_pickup_order_is_placed_and_stock_reserved(dialer: Dialer, rt: Runtime,
+                                                        demo_catalog: None) -> None:
+    added = dialer.walk(*TO_AVOCADO, "2")
+    assert "Added 2 x Avocado." in added
+    assert "How do you want your order?" in dialer.dial("1")  # Checkout
+    assert "How will you pay?" in dialer.dial("1")  # pick up
+    summary = dialer.dial(CASH)
+    assert "2 item(s) from Mama Njeri Groceries" in summary
+    assert "Total KES 50" in summary
+    assert "Pick up at the shop" in summary
+    assert "Pay: Cash on delivery" in summary
+    final = dialer.dial("1")
+    match = re.fullmatch(rf"END Order ({REFERENCE}) placed\. Total KES 50, pay on delivery\..*", final, re.S)
+    assert match, final
+    with records(rt) as db:
+        (order,) = all_orders(db)
+        assert order.reference == match.group(1)
+        assert (order.status, order.payment_method, order.fulfilment) == ("placed", "cash", "pickup")
+        assert order.total_minor == 5000 and order.currency == "KES"
+        lines = [(line.name, line.qty, line.unit_price_minor) for line in order.lines]
+        assert lines == [("Avocado", 2, 2500)]
+        assert product_named(db, "Avocado").stock == 58
+        event = db.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id))
+        assert event is not None and (event.from_status, event.to_status) == (None, "placed")
+        sms = db.scalar(select(OutboundSms).where(OutboundSms.order_id == order.id))
+        assert sms is not None and order.reference in sms.body
+        assert db.scalar(select(Payment).where(Payment.order_id == order.id)) is None
+    home = dialer.dial()
+    assert "My cart\n" in home  # the cart was emptied by the order
+
+
+def test_mpesa_delivery_order_asks_for_the_prompt(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "3", "1", "2")
+    bad = dialer.dial("98")
+    assert bad.startswith("CON Type 3 to 40 letters")  # a landmark needs words
+    dialer.dial("Opposite  Kibera market gate")
+    summary = dialer.dial(MPESA)
+    assert "Delivery: Opposite Kibera market gate" in summary
+    assert "Pay: M-Pesa" in summary
+    final = dialer.dial("1")
+    assert re.fullmatch(rf"END Order {REFERENCE}: approve KES 75 on the M-Pesa prompt\.", final), final
+    with records(rt) as db:
+        (order,) = all_orders(db)
+        assert (order.status, order.fulfilment, order.landmark) == (
+            "awaiting_payment", "delivery", "Opposite Kibera market gate")
+        assert order.expires_at is not None
+        payment = db.scalar(select(Payment).where(Payment.order_id == order.id))
+        assert payment is not None
+        assert (payment.provider, payment.status, payment.amount_minor, payment.phone) == (
+            "mpesa", "queued", 7500, "+254711000111")
+    assert rt.queue.count + len(rt.queue.scheduled_job_registry) >= 1  # the prompt's job is waiting
+
+
+def test_replayed_confirm_makes_one_order(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "1", "1", "1", CASH)
+    final = dialer.dial("1")
+    assert dialer.post() == final  # AT retries the last hop
+    rt.redis.flushdb()  # and even with the dial's state lost, the retry is not a second order
+    again = dialer.post()
+    assert again.startswith(("CON ", "END "))
+    with records(rt) as db:
+        assert len(all_orders(db)) == 1
+        assert product_named(db, "Avocado").stock == 59
+
+
+def test_stock_gone_at_confirm_places_nothing(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "3", "1", "1", CASH)
+    with records(rt) as db:
+        db.execute(update(Product).where(Product.name == "Avocado").values(stock=2))
+        db.commit()
+    final = dialer.dial("1")
+    assert final.startswith("END Sorry, Avocado does not have 3 left. Nothing was ordered"), final
+    with records(rt) as db:
+        assert all_orders(db) == []
+        assert product_named(db, "Avocado").stock == 2
+    assert "My cart (3)" in dialer.dial()  # the cart is kept to be changed
+
+
+def test_back_steps_through_checkout_answers(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "1", "1", "2", "kwa Mama Mboga stall", MPESA)
+    assert "How will you pay?" in dialer.dial("0")
+    assert "Type a landmark" in dialer.dial("0")
+    assert "How do you want your order?" in dialer.dial("0")
+    assert "Choose 1 or 2." in dialer.dial("7")
+
+
+def test_state_lost_at_confirm_replays_nothing_that_writes(dialer: Dialer, rt: Runtime,
+                                                           demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "2", "1", "1", CASH)
+    rt.queue.enqueue("gateway.jobs.flush_session_log")
+    run_jobs(rt)  # the dial is on record, so the gateway knows it lost its state
+    for key in rt.redis.scan_iter("ussd:v1:at:*"):
+        rt.redis.delete(key)
+    reply = dialer.dial("1")  # Confirm, arriving with no state for the dial
+    assert reply == "CON Avocado - KES 25\nHow many? (1-10)"  # back at the last screen that writes
+    with records(rt) as db:
+        assert all_orders(db) == []  # the replay stopped before any screen that writes
+        assert product_named(db, "Avocado").stock == 60
+    assert "My cart (2)" in dialer.dial()  # and the cart was not added to twice

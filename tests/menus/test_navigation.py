@@ -1,0 +1,89 @@
+"""Getting around on the keypad: direct dial, 0 back, 00 home, 98 more, bad input, languages."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from gateway.commerce.models import Customer
+from gateway.runtime import Runtime
+from tests.conftest import Dialer
+from tests.menus.conftest import TO_AVOCADO, records
+
+SECOND_SHOP_HOME = "CON Duka la Baraka\n1. Household\n2. Airtime & Phone\n3. Snacks\n0 Back"
+
+
+def test_direct_dial_in_the_service_code(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.service_code = "*384*123*2#"
+    assert dialer.dial() == SECOND_SHOP_HOME
+    assert dialer.dial("3").startswith("CON Snacks\n1. ")
+
+
+def test_direct_dial_as_the_first_text(dialer: Dialer, demo_catalog: None) -> None:
+    assert dialer.dial(text="2") == SECOND_SHOP_HOME
+    assert dialer.dial("3").startswith("CON Snacks\n1. ")
+    assert dialer.text == "2*3"
+
+
+def test_direct_dial_with_the_path_to_a_product(dialer: Dialer, demo_catalog: None) -> None:
+    quantity = dialer.dial(text="1*1*1")  # shop 1, Vegetables, first product
+    assert quantity.startswith("CON Avocado - KES 25\nHow many? (1-10)")
+
+
+def test_direct_dial_to_an_unknown_shop(dialer: Dialer, demo_catalog: None) -> None:
+    reply = dialer.dial(text="77")
+    assert reply.startswith("CON There is no shop number 77.")
+
+
+def test_more_back_and_home_on_a_long_list(dialer: Dialer, demo_catalog: None) -> None:
+    first = dialer.walk("1", "1", "1")
+    assert "98 More" in first
+    second = dialer.dial("98")
+    assert second.splitlines()[1] != first.splitlines()[1]
+    assert not set(first.splitlines()[1:-2]) & set(second.splitlines()[1:-2])
+    assert dialer.dial("0") == first
+    assert dialer.dial("0").startswith("CON Mama Njeri Groceries")
+    assert dialer.dial("00").startswith("CON Welcome to Bodega")
+
+
+@pytest.mark.parametrize(("path", "bad", "error"), [
+    ((), "9", "Choose 1 to 5."),
+    (("1",), "x", "Choose a number from the list."),
+    ((*TO_AVOCADO,), "0x", "Enter a number from 1 to 10."),
+    ((*TO_AVOCADO, "1", "1"), "4", "Choose 1 or 2."),
+    ((*TO_AVOCADO, "1", "1", "1"), "3", "Choose 1 to 2."),
+    (("4",), "5", "Choose 1 to 3."),
+    (("5",), "1", "Press 0 to go back."),
+    (("3",), "1", "Choose a number from the list."),
+])
+def test_invalid_input_reshows_the_screen_with_one_line(dialer: Dialer, demo_catalog: None,
+                                                        path: tuple[str, ...], bad: str, error: str) -> None:
+    screen = dialer.walk(*path)
+    again = dialer.dial(bad)
+    assert again.startswith(f"CON {error}\n")
+    shown, before = again.splitlines()[1:], screen[4:].splitlines()
+    # the same screen again: same title and last line (a list may show fewer rows to make room)
+    assert (shown[0], shown[-1]) == (before[0], before[-1])
+    assert set(shown) <= set(before)
+
+
+def test_language_switch_is_remembered(dialer: Dialer, rt: Runtime) -> None:
+    assert "1. English\n2. Español\n3. Kiswahili" in dialer.walk("4")
+    spanish_home = dialer.dial("2")
+    assert spanish_home.startswith("CON Bienvenido a Bodega\n1. Comprar\n2. Mi carrito\n3. Mis pedidos")
+    assert dialer.dial().startswith("CON Bienvenido a Bodega")  # the next dial
+    dialer.walk("4", "3")
+    assert dialer.dial().startswith("CON Karibu Bodega\n1. Nunua")
+    with records(rt) as db:
+        assert db.scalar(select(Customer.language).where(Customer.phone == dialer.phone)) == "sw"
+
+
+@pytest.mark.parametrize(("phone", "welcome"), [
+    ("+255712345678", "CON Karibu Bodega"),
+    ("+525512345678", "CON Bienvenido a Bodega"),
+    ("+254711000222", "CON Welcome to Bodega"),
+])
+def test_new_customer_language_follows_the_phone_country(client: FlaskClient, phone: str,
+                                                         welcome: str) -> None:
+    assert Dialer(client, phone=phone).dial().startswith(welcome)

@@ -1,0 +1,133 @@
+"""Callbacks that never come, jobs that were lost, and orders nobody paid."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from gateway.commerce.models import Order, Payment, utcnow
+from gateway.jobs import expire_unpaid_orders
+from gateway.outbox import transaction
+from gateway.payments import collection
+from gateway.runtime import Runtime
+from tests.conftest import run_jobs
+from tests.fakes import FakeDaraja
+from tests.payments.conftest import Shop
+
+
+def age_payments(rt: Runtime, minutes: int) -> None:
+    with transaction(rt) as db:
+        db.execute(update(Payment).values(updated_at=utcnow() - timedelta(minutes=minutes)))
+
+
+def test_no_callback_the_sweep_asks_daraja_and_settles(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    run_jobs(mpesa_shop.rt)
+    push = fake_daraja.pushes[0]
+    assert collection.settle_stale_payments(mpesa_shop.rt) == 0  # too early to worry
+    age_payments(mpesa_shop.rt, 4)
+    assert collection.settle_stale_payments(mpesa_shop.rt) == 1
+    run_jobs(mpesa_shop.rt)  # Daraja: still being processed
+    assert mpesa_shop.payments(reference)[0].status == "requested"
+    assert collection.settle_stale_payments(mpesa_shop.rt) == 0  # asked just now: wait a period
+    fake_daraja.settle(push.checkout_request_id, 0)
+    age_payments(mpesa_shop.rt, 4)
+    collection.settle_stale_payments(mpesa_shop.rt)
+    run_jobs(mpesa_shop.rt)
+    run_jobs(mpesa_shop.rt)
+    (payment,) = mpesa_shop.payments(reference)
+    assert (payment.status, payment.receipt) == ("paid", None)
+    assert mpesa_shop.order(reference).status == "paid"
+    (sms,) = mpesa_shop.sms("payment_received")
+    assert "receipt" not in sms.body and reference in sms.body
+    # the callback arrives late after all: a duplicate, nothing changes
+    mpesa_shop.client.post("/hooks/mpesa/stk?key=hook-secret", content_type="application/json",
+                           data=json.dumps(fake_daraja.callback_for(push)))
+    run_jobs(mpesa_shop.rt)
+    assert [c.outcome for c in mpesa_shop.callbacks()] == ["duplicate"]
+    assert len(mpesa_shop.sms("payment_received")) == 1
+
+
+def test_the_sweep_fails_a_query_answer_of_cancelled(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    run_jobs(mpesa_shop.rt)
+    fake_daraja.settle(fake_daraja.pushes[0].checkout_request_id, 1032)
+    age_payments(mpesa_shop.rt, 4)
+    collection.settle_stale_payments(mpesa_shop.rt)
+    run_jobs(mpesa_shop.rt)
+    assert mpesa_shop.order(reference).status == "payment_failed"
+    assert len(mpesa_shop.sms("payment_failed")) == 1
+
+
+def test_a_lost_request_job_is_sent_by_the_sweep(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    mpesa_shop.rt.queue.empty()  # the enqueue after commit never happened
+    age_payments(mpesa_shop.rt, 3)
+    assert collection.settle_stale_payments(mpesa_shop.rt) == 1
+    run_jobs(mpesa_shop.rt)
+    assert mpesa_shop.payments(reference)[0].status == "requested"
+    assert len(fake_daraja.pushes) == 1
+
+
+def test_a_request_whose_worker_died_mid_call_fails_so_the_customer_can_retry(
+        mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    mpesa_shop.rt.queue.empty()
+    with transaction(mpesa_shop.rt) as db:
+        db.execute(update(Payment).values(status="requesting", attempts=1))
+    age_payments(mpesa_shop.rt, 6)
+    collection.settle_stale_payments(mpesa_shop.rt)
+    run_jobs(mpesa_shop.rt)
+    assert (mpesa_shop.payments(reference)[0].status, mpesa_shop.order(reference).status) == (
+        "failed", "payment_failed")
+    assert fake_daraja.pushes == []  # never a second prompt in the dark
+
+
+def _past_deadline(rt: Runtime) -> None:
+    with transaction(rt) as db:
+        db.execute(update(Order).values(expires_at=utcnow() - timedelta(minutes=1)))
+
+
+def test_unpaid_orders_expire_and_their_stock_goes_back(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    before = mpesa_shop.stock("Avocado")
+    reference = mpesa_shop.buy_avocados_with_mpesa(qty=3)
+    run_jobs(mpesa_shop.rt)
+    assert mpesa_shop.stock("Avocado") == before - 3
+    _past_deadline(mpesa_shop.rt)
+    assert expire_unpaid_orders() == 0  # a prompt is on the handset right now: wait for it
+    age_payments(mpesa_shop.rt, 6)
+    assert expire_unpaid_orders() == 1
+    assert mpesa_shop.order(reference).status == "expired"
+    assert mpesa_shop.stock("Avocado") == before
+    assert expire_unpaid_orders() == 0
+
+
+def test_money_arriving_after_expiry_is_kept_and_flagged_for_refund(mpesa_shop: Shop,
+                                                                    fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    run_jobs(mpesa_shop.rt)
+    _past_deadline(mpesa_shop.rt)
+    age_payments(mpesa_shop.rt, 6)
+    expire_unpaid_orders()
+    mpesa_shop.client.post("/hooks/mpesa/stk?key=hook-secret", content_type="application/json",
+                           data=json.dumps(fake_daraja.callback_for(fake_daraja.pushes[0])))
+    run_jobs(mpesa_shop.rt)
+    order = mpesa_shop.order(reference)
+    assert (order.status, order.refund_due) == ("expired", True)
+    assert mpesa_shop.payments(reference)[0].status == "paid"
+    assert [c.outcome for c in mpesa_shop.callbacks()] == ["refund_due"]
+
+
+def test_paid_orders_never_expire(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    run_jobs(mpesa_shop.rt)
+    mpesa_shop.client.post("/hooks/mpesa/stk?key=hook-secret", content_type="application/json",
+                           data=json.dumps(fake_daraja.callback_for(fake_daraja.pushes[0])))
+    run_jobs(mpesa_shop.rt)
+    with transaction(mpesa_shop.rt) as db:
+        db.execute(update(Order).values(created_at=utcnow() - timedelta(days=1)))
+    _past_deadline(mpesa_shop.rt)
+    assert expire_unpaid_orders() == 0
+    assert mpesa_shop.order(reference).status == "paid"

@@ -1,0 +1,76 @@
+"""Twenty copies of one M-Pesa success callback at once, on PostgreSQL: one payment recorded,
+one receipt, the order paid once, one receipt SMS.
+
+The copies arrive in parallel through the real webhook (each on its own connection), and their
+settlement jobs then run in parallel too, so the row-level decisions really race.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from gateway.commerce.models import PaymentCallback
+from gateway.payments.collection import settle_callback
+from tests.conftest import run_jobs
+from tests.fakes import FakeDaraja
+from tests.payments.conftest import Shop
+
+COPIES = 20
+URL = "/hooks/mpesa/stk?key=hook-secret"
+
+
+def _in_parallel(count: int, work: Callable[[int], Any]) -> list[Any]:
+    barrier = threading.Barrier(count, timeout=20)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_duplicate_callbacks_in_parallel_record_one_payment(
+        database_url: str, mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("parallel callbacks need PostgreSQL's concurrent transactions: set TEST_DATABASE_URL")
+    shop = mpesa_shop
+    reference = shop.buy_avocados_with_mpesa()
+    run_jobs(shop.rt)  # the STK push goes to the fake Daraja
+    body = json.dumps(fake_daraja.callback_for(fake_daraja.pushes[-1], receipt="NLJ7RT61SV"))
+
+    def deliver(_: int) -> int:
+        client = shop.app.test_client()
+        return client.post(URL, data=body, content_type="application/json").status_code
+
+    assert _in_parallel(COPIES, deliver) == [200] * COPIES
+    with shop.rt.sessions() as db:
+        stored = list(db.scalars(select(PaymentCallback.id).order_by(PaymentCallback.id)))
+    assert len(stored) == COPIES  # every copy is kept as it came
+
+    outcomes = _in_parallel(COPIES, lambda i: settle_callback(shop.rt, stored[i]))
+    run_jobs(shop.rt)  # whatever the webhook queued (now nothing left to do) and the SMS sends
+
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    settled = [c.outcome for c in shop.callbacks()]
+    assert settled.count("paid") == 1, settled
+    (payment,) = shop.payments(reference)
+    assert (payment.status, payment.receipt) == ("paid", "NLJ7RT61SV")
+    assert shop.order(reference).status == "paid"
+    assert len(shop.sms("payment_received")) == 1
+    assert len(shop.sms("shop_new_order")) == 1

@@ -1,0 +1,69 @@
+"""Secrets come from the environment only, and production refuses to start without them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from config.settings import Base, Production, load_settings
+from gateway.app import create_app
+
+GOOD_ENV = {
+    "SECRET_KEY": "k" * 40,
+    "WEBHOOK_SECRET": "w" * 40,
+    "DATABASE_URL": "postgresql+psycopg://bodega@127.0.0.1/bodega",
+    "REDIS_URL": "redis://127.0.0.1:6379/6",
+}
+SECRET_NAME = re.compile(r"SECRET|API_KEY|PASSKEY|PASSWORD|TOKEN")
+
+
+@pytest.fixture
+def bare_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (*GOOD_ENV, "BODEGA_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_production_refuses_to_start_without_its_secrets(bare_env: pytest.MonkeyPatch) -> None:
+    with pytest.raises(RuntimeError) as refused:
+        load_settings("production")
+    for name in ("SECRET_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL"):
+        assert name in str(refused.value)
+    with pytest.raises(RuntimeError, match="production refuses to start"):
+        create_app("production")
+
+
+def test_production_refuses_the_development_secret_key(bare_env: pytest.MonkeyPatch) -> None:
+    for name, value in GOOD_ENV.items():
+        bare_env.setenv(name, value)
+    bare_env.setenv("SECRET_KEY", Base.SECRET_KEY)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        load_settings("production")
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "WEBHOOK_SECRET"])
+def test_production_refuses_a_short_secret(bare_env: pytest.MonkeyPatch, name: str) -> None:
+    for key, value in GOOD_ENV.items():
+        bare_env.setenv(key, value)
+    bare_env.setenv(name, "hunter2")
+    with pytest.raises(RuntimeError, match=f"{name} .*too short"):
+        load_settings("production")
+
+
+def test_production_starts_with_secrets_from_the_environment(bare_env: pytest.MonkeyPatch) -> None:
+    for name, value in GOOD_ENV.items():
+        bare_env.setenv(name, value)
+    settings = load_settings("production")
+    assert {name: settings[name] for name in GOOD_ENV} == GOOD_ENV
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["DEBUG"] is False
+
+
+def test_no_secret_has_a_default_in_the_code() -> None:
+    """Every secret-like setting defaults to None, except SECRET_KEY, whose default production refuses."""
+    defaults = {name: getattr(Production, name) for name in dir(Production)
+                if name.isupper() and SECRET_NAME.search(name)}
+    assert "WEBHOOK_SECRET" in defaults and "AT_API_KEY" in defaults
+    with_values = {name for name, value in defaults.items() if value is not None}
+    assert with_values == {"SECRET_KEY"}

@@ -1,0 +1,93 @@
+"""Session logs: a dial's hops reach SQL through the worker, and AT's end-of-session
+notification (verbatim fields from PROTOCOLS.md) closes the dial's record."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from rq.job import JobStatus
+from sqlalchemy import func, select
+
+from gateway.commerce.models import UssdHop, UssdSession
+from gateway.runtime import Runtime
+from gateway.ussd import HOP_STREAM
+from tests.conftest import Dialer, run_jobs
+
+FLUSH = "gateway.jobs.flush_session_log"
+
+
+def end_of_session(dialer: Dialer, **changes: str) -> dict[str, str]:
+    return {
+        "date": "2025-09-29 12:00:00", "sessionId": dialer.session_id, "serviceCode": "*384*123#",
+        "networkCode": "63902", "phoneNumber": dialer.phone, "status": "Incomplete", "cost": "KES 0.10",
+        "durationInMillis": "23456", "hopsCount": "6", "input": dialer.text,
+        "lastAppResponse": "CON " + dialer.screen, "errorMessage": "", **changes,
+    }
+
+
+def flush(rt: Runtime) -> int:
+    """Run the flush job through a real RQ worker; returns how many hops it wrote."""
+    job = rt.queue.enqueue(FLUSH)
+    run_jobs(rt)
+    job.refresh()
+    assert job.get_status() == JobStatus.FINISHED
+    return int(job.return_value())  # type: ignore[arg-type]
+
+
+def test_hops_reach_sql_through_the_worker(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1", "1", "2")
+    assert rt.redis.xlen(HOP_STREAM) == 6  # the hop itself only appended to a Redis stream
+    with rt.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(UssdHop)) == 0
+    assert flush(rt) == 6
+    assert rt.redis.xlen(HOP_STREAM) == 0
+    assert flush(rt) == 0  # nothing is written twice
+    with rt.sessions() as db:
+        hops = db.scalars(select(UssdHop).where(UssdHop.session_id == dialer.session_id)
+                          .order_by(UssdHop.seq)).all()
+        assert [(h.seq, h.screen, h.input) for h in hops] == [
+            (1, "home", None), (2, "shop.list", "1"), (3, "shop.categories", "1"),
+            (4, "shop.products", "1"), (5, "shop.quantity", "1"), (6, "shop.added", "2")]
+        assert hops[-1].reply == dialer.screen
+        assert all(h.phone == "+254711000111" and h.ms >= 0 for h in hops)
+        record = db.scalar(select(UssdSession).where(UssdSession.session_id == dialer.session_id))
+        assert record is not None
+        assert (record.hops, record.last_screen, record.furthest_step, record.status) == (
+            6, "shop.added", "cart", None)
+        assert record.shop_id is not None
+
+
+def test_end_of_session_closes_the_record(dialer: Dialer, client: FlaskClient, rt: Runtime,
+                                          demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1", "1", "2")
+    flush(rt)
+    form = end_of_session(dialer)
+    response = client.post("/hooks/africastalking/ussd/events", data=form)
+    assert response.status_code == 200
+    assert client.post("/hooks/africastalking/ussd/events", data=form).status_code == 200  # AT repeats
+    with rt.sessions() as db:
+        (record,) = db.scalars(select(UssdSession)).all()
+        assert (record.status, record.cost, record.duration_ms, record.hops) == (
+            "Incomplete", "KES 0.10", 23456, 6)
+        assert record.input_masked == "1*1*1*1*2"
+        assert record.ended_at is not None and record.error_message is None
+
+
+def test_end_of_session_masks_secrets_and_keeps_errors(dialer: Dialer, client: FlaskClient,
+                                                       rt: Runtime) -> None:
+    dialer.dial()
+    form = end_of_session(dialer, status="Failed", input="4*1*4821", cost="0.10", hopsCount="3",
+                          errorMessage="Application timed out")
+    assert client.post("/hooks/africastalking/ussd/events", data=form).status_code == 200
+    flush(rt)  # a late flush of the same dial joins the record the notification opened
+    with rt.sessions() as db:
+        (record,) = db.scalars(select(UssdSession)).all()
+        assert record.input_masked == "4*1*****"
+        assert (record.status, record.cost) == ("Failed", "0.10")
+        assert record.error_message == "Application timed out"
+        assert db.scalar(select(func.count()).select_from(UssdHop)) == 1
+
+
+def test_end_of_session_without_its_id_is_refused(client: FlaskClient) -> None:
+    response = client.post("/hooks/africastalking/ussd/events", data={"status": "Success"})
+    assert response.status_code == 400
+    assert b"sessionId" in response.data

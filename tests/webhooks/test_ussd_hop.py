@@ -1,0 +1,64 @@
+"""The USSD webhook on AT's verbatim form: replies, replays, bad input, keys, lost state."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from tests.conftest import Dialer
+
+AT_FIRST_HOP = {
+    "sessionId": "ATUid_5d3b4c2bc589f4811820a7184eed4df5",
+    "phoneNumber": "+254711000111",
+    "networkCode": "63902",
+    "serviceCode": "*384*1234#",
+    "text": "",
+}
+
+
+def test_first_hop_shows_home(client: FlaskClient) -> None:
+    response = client.post("/hooks/africastalking/ussd", data=AT_FIRST_HOP)
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    body = response.get_data(as_text=True)
+    assert body.startswith("CON ")
+    assert "1. Shop" in body
+
+
+def test_missing_fields_get_400_with_reason(client: FlaskClient) -> None:
+    form = {k: v for k, v in AT_FIRST_HOP.items() if k != "sessionId"}
+    response = client.post("/hooks/africastalking/ussd", data=form)
+    assert response.status_code == 400
+    assert b"sessionId" in response.data
+
+
+def test_bad_phone_gets_400(client: FlaskClient) -> None:
+    response = client.post("/hooks/africastalking/ussd", data={**AT_FIRST_HOP, "phoneNumber": "hello"})
+    assert response.status_code == 400
+
+
+def test_webhook_key_required_when_set(make_app) -> None:  # type: ignore[no-untyped-def]
+    client = make_app(WEBHOOK_SECRET="s3cret-long-key").test_client()
+    assert client.post("/hooks/africastalking/ussd", data=AT_FIRST_HOP).status_code == 403
+    assert client.post("/hooks/africastalking/ussd?key=wrong", data=AT_FIRST_HOP).status_code == 403
+    ok = client.post("/hooks/africastalking/ussd?key=s3cret-long-key", data=AT_FIRST_HOP)
+    assert ok.status_code == 200
+
+
+def test_browse_to_a_product(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.dial()
+    shops = dialer.dial("1")
+    assert "Mama Njeri Groceries" in shops
+    categories = dialer.dial("1")
+    assert "Vegetables" in categories
+    products = dialer.dial("1")
+    assert "KES" in products
+    quantity = dialer.dial("1")
+    assert "How many?" in quantity
+
+
+def test_retried_request_answers_the_same_and_applies_nothing(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.dial()
+    first = dialer.dial("1")
+    again = dialer.post()
+    assert again == first
+    assert "Vegetables" in dialer.dial("1")  # the replay did not move the dial forward
