@@ -5,7 +5,8 @@
 # (gunicorn). WEB_WORKERS defaults to one process per core; WEB_THREADS is the threads per process
 # (granian blocking threads / gunicorn gthread threads). ACCESS_LOG=1 logs every request; it is off
 # because every hop is already logged (with its time in ms) to the session log. WSGI_APP serves
-# another app (the benchmark's bare endpoint); RQ_WORKERS starts more than one worker.
+# another app (the benchmark's bare endpoint); RQ_WORKERS starts more than one worker. On Ctrl-C every
+# process gets STOP_GRACE_SECONDS (default 15) to finish what it is doing before it is killed.
 set -euo pipefail
 set -m  # job control: background jobs keep SIGINT (else granian ignores it and cannot stop its workers)
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ WEB_WORKERS="${WEB_WORKERS:-$(nproc)}"
 WEB_THREADS="${WEB_THREADS:-}"
 WSGI_APP="${WSGI_APP:-wsgi:app}"
 RQ_WORKERS="${RQ_WORKERS:-1}"
+STOP_GRACE_SECONDS="${STOP_GRACE_SECONDS:-15}"
 started_redis=""
 if [ -z "${REDIS_URL:-}" ]; then
   REDIS_URL=$($BIN/python -c 'from gateway.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
@@ -24,9 +26,18 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 export REDIS_URL
 pids=()
+running() {
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # A process that does not stop within the grace period (say a web worker that was still starting
+  # when Ctrl-C came) is killed with its whole process group: set -m gives each job a group of its own.
+  for _ in $(seq "$((STOP_GRACE_SECONDS * 10))"); do running || break; sleep 0.1; done
+  for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$started_redis" ]; then
     $BIN/python -c 'from gateway.redis_store import stop_embedded; from config.settings import INSTANCE; stop_embedded(INSTANCE / "redis")'
@@ -38,7 +49,8 @@ case "$WEB_SERVER" in
   granian)
     log_flag=(); [ "${ACCESS_LOG:-0}" = 1 ] && log_flag=(--access-log)
     $BIN/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "$WEB_WORKERS" \
-      --blocking-threads "${WEB_THREADS:-4}" --backlog 2048 "${log_flag[@]}" "$WSGI_APP" &
+      --blocking-threads "${WEB_THREADS:-4}" --backlog 2048 \
+      --workers-kill-timeout 10 "${log_flag[@]}" "$WSGI_APP" &
     ;;
   gthread|sync)
     log_flag=(); [ "${ACCESS_LOG:-0}" = 1 ] && log_flag=(--access-logfile -)

@@ -59,6 +59,13 @@ def alive(pids: set[int]) -> set[int]:
     return still
 
 
+def like_a_terminal() -> None:
+    """Run the launcher as a terminal's foreground job: a process group of its own, SIGINT at its
+    default even when this suite was started with it ignored (as a background job of a script is)."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("server", ["granian", "gthread"])
 def test_ctrl_c_stops_everything(server: str, database_url: str, redis_url: str, tmp_path: Path) -> None:
     port = free_port()
@@ -66,7 +73,7 @@ def test_ctrl_c_stops_everything(server: str, database_url: str, redis_url: str,
            "WEB_WORKERS": "2", "DATABASE_URL": database_url, "REDIS_URL": redis_url}
     log = (tmp_path / "run.log").open("wb")
     proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, preexec_fn=like_a_terminal)
     try:
         assert wait_healthy(f"http://127.0.0.1:{port}/healthz", proc, 120), (tmp_path / "run.log").read_text()
         started = descendants(proc.pid)
