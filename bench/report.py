@@ -39,11 +39,13 @@ def markdown(r: dict[str, Any]) -> str:
            f"{r['database']} ({m['database']}), Redis {m['redis_server']}, {m['load_generator']}; "
            f"{r['connections']} concurrent dials, {r['seconds_per_measurement']} s per measurement; "
            f"load average at the end {m['load_average_1m_5m_15m']}.", "",
-           "| server | bare hops/s | journey hops/s | journey/bare | journey p99 ms | errors |",
-           "|---|---:|---:|---:|---:|---:|"]
+           "| server | bare hops/s | floor hops/s | journey hops/s | journey/bare | journey p99 ms "
+           "| errors |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
     for name, s in r["servers"].items():
-        out.append(f"| {name} | {s['bare_hops_per_s']:,} | {s['journey_hops_per_s']:,} | {s['ratio']:.0%} "
-                   f"| {s['journey_p99_ms']} | {s['errors']} |")
+        floor = f"{s['floor_hops_per_s']:,}" if "floor_hops_per_s" in s else "-"
+        out.append(f"| {name} | {s['bare_hops_per_s']:,} | {floor} | {s['journey_hops_per_s']:,} "
+                   f"| {s['ratio']:.0%} | {s['journey_p99_ms']} | {s['errors']} |")
     out += ["", f"Fastest on the journey: **{r['server']}**. Latency against offered load "
             "(bench/results/latency.svg):", "",
             "| offered hops/s | achieved | p50 ms | p95 ms | p99 ms | errors |",

@@ -5,8 +5,9 @@ Steps (each measurement lasts ``BENCH_SECONDS``, default 30):
 1. A private redis-server, a database (SQLite, or a private PostgreSQL database when
    ``DATABASE_URL`` is set), a small catalog (100 products) and 100,000 customers.
 2. For each server in ``BENCH_SERVERS`` (gunicorn ``sync``, gunicorn ``gthread``, ``granian``):
-   the bare ``CON hello`` endpoint flat out, then the real journey flat out, both with
-   ``BENCH_CONNECTIONS`` (32) concurrent dials through ``scripts/run.sh``.
+   the bare ``CON hello`` endpoint flat out, the same plus a hop's two Redis pipelines
+   (``bench/floor.py``), then the real journey flat out, each with ``BENCH_CONNECTIONS`` (32)
+   concurrent dials through ``scripts/run.sh``.
 3. With the fastest server: the journey at fixed offered rates (``BENCH_STEPS`` fractions of its
    maximum) for the latency curve; the 80% step is the small catalog's p99.
 4. A second database with the large catalog (100,000 products in 500 shops), 100,000 customers and
@@ -112,13 +113,18 @@ class Bench:
                 bare = self.flat_out(gw, f"{server} bare", seed.SMALL.shops)
             finally:
                 gw.stop()
+            gw = self.gateway(server, db.url, app="bench.floor:app")
+            try:
+                floor = self.flat_out(gw, f"{server} floor (bare + 2 Redis trips)", seed.SMALL.shops)
+            finally:
+                gw.stop()
             gw = self.gateway(server, db.url)
             try:
                 journey = self.flat_out(gw, f"{server} journey (small)", seed.SMALL.shops)
                 memory = session_memory(self.redis.client())
             finally:
                 gw.stop()
-            table[server] = {"bare": bare, "journey": journey, "memory": memory}
+            table[server] = {"bare": bare, "floor": floor, "journey": journey, "memory": memory}
         return table
 
     def curve(self, server: str, db: Database, top: float) -> list[dict[str, Any]]:
@@ -205,10 +211,13 @@ class Bench:
             "journey_hops_per_s": round(best["journey"]["hops_per_s"]),
             "bare_hops_per_s": round(best["bare"]["hops_per_s"]),
             "ratio": round(best["journey"]["hops_per_s"] / best["bare"]["hops_per_s"], 3),
+            # bench/floor.py: the bare endpoint plus a hop's two Redis pipelines and nothing else.
+            "floor_hops_per_s": round(best["floor"]["hops_per_s"]),
+            "floor_ratio": round(best["floor"]["hops_per_s"] / best["bare"]["hops_per_s"], 3),
             "p50_ms": ms(best["journey"]["p50_us"]), "p95_ms": ms(best["journey"]["p95_us"]),
             "p99_ms": ms(best["journey"]["p99_us"]),
             "p99_ms_at_80pct": ms(at80["p99_us"]),
-            "errors": sum(r["errors"] for r in self.runs if "bare" not in r["label"]),
+            "errors": sum(r["errors"] for r in self.runs if "journey" in r["label"] or "@" in r["label"]),
             "p99_ms_small_catalog": ms(at80["p99_us"]),
             "p99_ms_large_catalog": ms(large["paced"]["p99_us"]) if large else None,
             "journey_hops_per_s_large_catalog": round(large["max"]["hops_per_s"]) if large else None,
@@ -223,6 +232,7 @@ class Bench:
             "connections": self.connections,
             "seconds_per_measurement": self.seconds,
             "servers": {name: {"bare_hops_per_s": round(s["bare"]["hops_per_s"]),
+                               "floor_hops_per_s": round(s["floor"]["hops_per_s"]),
                                "journey_hops_per_s": round(s["journey"]["hops_per_s"]),
                                "journey_p99_ms": ms(s["journey"]["p99_us"]),
                                "ratio": round(s["journey"]["hops_per_s"] / s["bare"]["hops_per_s"], 3),
