@@ -9,13 +9,10 @@ waiting for an answer (when the sandbox payment provider is installed).
 
 from __future__ import annotations
 
-import importlib
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import ModuleType
-from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -24,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from gateway import outbox
 from gateway.app_context import runtime
-from gateway.commerce.models import OutboundSms
+from gateway.commerce.models import OutboundSms, Payment
 from gateway.commerce.money import format_money
 from gateway.db import session_scope
 from gateway.errors import BadRequest, BodegaError
+from gateway.payments import sandbox
 from gateway.phone import to_e164
 from gateway.session_log import SessionEnd, record_session_end
 from gateway.ussd import HopAnswer, UssdRequest, run_hop
@@ -48,39 +46,14 @@ class Prompt:
     text: str
 
 
-def sandbox() -> ModuleType | None:
-    """``gateway.payments.sandbox`` when it is installed and offers prompts, else None."""
-    try:
-        module = importlib.import_module("gateway.payments.sandbox")
-    except ImportError:
-        return None
-    if not (hasattr(module, "pending_prompts") and hasattr(module, "answer_prompt")):
-        return None
-    return module
+def _prompt_of(payment: Payment) -> Prompt:
+    amount = format_money(payment.amount_minor, payment.currency)
+    return Prompt(payment.id, f"Pay {amount} for order {payment.order.reference} to Bodega?")
 
 
-def _prompt_of(raw: Any) -> Prompt | None:
-    payment_id = getattr(raw, "payment_id", None) or getattr(raw, "id", None)
-    if payment_id is None and isinstance(raw, dict):
-        payment_id = raw.get("payment_id") or raw.get("id")
-    if payment_id is None:
-        return None
-    amount, currency = getattr(raw, "amount_minor", None), getattr(raw, "currency", None)
-    text = getattr(raw, "text", None) or getattr(raw, "message", None)
-    if not text and amount is not None and currency:
-        reference = getattr(getattr(raw, "order", None), "reference", None)
-        towards = f" for order {reference}" if reference else ""
-        text = f"Pay {format_money(int(amount), str(currency))}{towards} to Bodega?"
-    return Prompt(int(payment_id), str(text or f"M-Pesa payment request #{payment_id}"))
-
-
-def prompts_for(db: Session, phone: str) -> list[Prompt] | None:
-    """Pending sandbox prompts for ``phone``; None when there is no sandbox (the panel hides)."""
-    module = sandbox()
-    if module is None:
-        return None
-    found = (_prompt_of(raw) for raw in module.pending_prompts(db, phone))
-    return [p for p in found if p is not None]
+def prompts_for(db: Session, phone: str) -> list[Prompt]:
+    """Sandbox M-Pesa prompts waiting on ``phone``, oldest first."""
+    return [_prompt_of(payment) for payment in sandbox.pending_prompts(db, phone)]
 
 
 def texts_for(db: Session, phone: str, limit: int = 8) -> list[OutboundSms]:
@@ -147,13 +120,12 @@ def _report_end(phone_number: str, session_id: str, code: str, text: str, status
 def answer_prompt() -> ResponseReturnValue:
     """Accept or decline a sandbox M-Pesa prompt, as the customer would on the handset."""
     phone_number = request.form.get("phone", "")[:20]
-    module = sandbox()
     payment_id = as_number(request.form.get("payment_id", ""))
-    if module is None or payment_id is None:
+    if payment_id is None:
         return _page(phone_number, error="There is no sandbox prompt to answer.", status=400)
     try:
         with outbox.transaction(runtime()) as db:
-            module.answer_prompt(db, payment_id, request.form.get("accept") == "1")
+            sandbox.answer_prompt(db, payment_id, request.form.get("accept") == "1")
     except BodegaError as exc:
         return _page(phone_number, error=str(exc), status=400)
     return redirect(url_for("simulator.phone", phone=phone_number))

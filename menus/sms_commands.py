@@ -21,6 +21,10 @@ visibility commands live in ``menus.sms_stock_commands``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
 from gateway import notices
 from gateway.commerce import order_states as st
 from gateway.commerce import shop_desk
@@ -46,6 +50,18 @@ def _order(desk: ShopDesk, words: Words, keyword: str) -> Order:
     return order
 
 
+ShopMove = Callable[[Session, Order, str], object]  # (db, order, the sender's number)
+
+
+def _move(desk: ShopDesk, order: Order, target: str, move: ShopMove) -> str | None:
+    """Make one of the shop's moves on ``order``: None when it happened, else the reply saying why not."""
+    try:
+        move(desk.db, order, desk.phone)
+    except IllegalTransition:
+        return _why_not(desk, order, target)
+    return None
+
+
 def _why_not(desk: ShopDesk, order: Order, target: str) -> str:
     """A clear reply for a move the state machine refused, saying what to send instead."""
     ref, status = order.reference, order.status
@@ -60,10 +76,9 @@ def _why_not(desk: ShopDesk, order: Order, target: str) -> str:
          es=("OK", "SI", "CONFIRMAR", "ACEPTAR"), sw=("OK", "NDIO", "SAWA", "KUBALI"))
 def confirm(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
-    try:
-        shop_desk.confirm_order(desk.db, order, desk.phone)
-    except IllegalTransition:
-        return _why_not(desk, order, st.CONFIRMED)
+    refused = _move(desk, order, st.CONFIRMED, shop_desk.confirm_order)
+    if refused:
+        return refused
     notices.order_confirmed_by_shop(desk.db, order)
     return desk.t("{ref} confirmed, customer told. Send READY {ref} when it is ready.", ref=order.reference)
 
@@ -73,10 +88,10 @@ def confirm(desk: ShopDesk, words: Words) -> str:
 def reject(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
     reason = words.rest_after(1)[:80] or None
-    try:
-        shop_desk.reject_order(desk.db, order, desk.phone, reason)
-    except IllegalTransition:
-        return _why_not(desk, order, st.REJECTED)
+    refused = _move(desk, order, st.REJECTED,
+                    lambda db, order, phone: shop_desk.reject_order(db, order, phone, reason))
+    if refused:
+        return refused
     notices.order_rejected_by_shop(desk.db, order, reason)
     reply = desk.t("{ref} rejected, stock put back, customer told.", ref=order.reference)
     if order.refund_due:
@@ -88,10 +103,9 @@ def reject(desk: ShopDesk, words: Words) -> str:
 @command("ready", "READY {ref}", en=("READY",), es=("LISTO", "LISTA"), sw=("TAYARI",))
 def ready(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
-    try:
-        shop_desk.mark_ready(desk.db, order, desk.phone)
-    except IllegalTransition:
-        return _why_not(desk, order, st.READY)
+    refused = _move(desk, order, st.READY, shop_desk.mark_ready)
+    if refused:
+        return refused
     notices.order_ready(desk.db, order)
     return desk.t("{ref} is ready, customer told. Send DONE {ref} once handed over.", ref=order.reference)
 
@@ -100,10 +114,9 @@ def ready(desk: ShopDesk, words: Words) -> str:
          sw=("IMEFIKA", "IMEKAMILIKA"))
 def done(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
-    try:
-        shop_desk.mark_done(desk.db, order, desk.phone)
-    except IllegalTransition:
-        return _why_not(desk, order, st.DELIVERED)
+    refused = _move(desk, order, st.DELIVERED, shop_desk.mark_done)
+    if refused:
+        return refused
     if order.fulfilment == "pickup":
         return desk.t("{ref} collected. Thank you!", ref=order.reference)
     return desk.t("{ref} delivered. Thank you!", ref=order.reference)
