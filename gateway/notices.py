@@ -15,6 +15,7 @@ from gateway.commerce.order_states import AWAITING_SHOP
 from gateway.i18n import translate
 from gateway.messages import queue_sms
 from gateway.shop_notices import (  # noqa: F401 - the shop's texts, reachable as notices.<name>
+    order_cancelled_by_customer,
     order_confirmed_by_shop,
     order_ready,
     order_rejected_by_shop,

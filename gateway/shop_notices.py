@@ -3,7 +3,7 @@ when the shop answers (confirmed, rejected with the reason, ready).
 
 Each function writes outbox rows (``queue_sms``) in the caller's transaction with a dedupe key,
 so a repeated event texts nobody twice. Shop texts are in each contact's language (learnt from the
-keywords they text, English until then); customer texts in the customer's. Every text is fitted to
+keywords they text, else their number's country's); customer texts in the customer's. Every text is fitted to
 one GSM-7 segment: the variable parts (items, landmark, reason) are clipped, never the instructions.
 """
 
@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.commerce.models import Order, Shop
+from gateway.commerce.models import Order, OutboundSms, Shop
 from gateway.commerce.money import format_money
-from gateway.commerce.shop_desk import was_paid
+from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
-from gateway.i18n import translate
+from gateway.i18n import load_translator, translate
 from gateway.messages import queue_sms
 from menus.text import clip, septets, to_gsm7
 
@@ -53,7 +54,7 @@ def shop_new_order(db: Session, order: Order) -> None:
     """
     items = ", ".join(f"{line.qty}x {line.name}" for line in order.lines)
     for contact in order.shop.contacts:
-        lang = contact.language or "en"
+        lang = contact_language(contact, load_translator().languages)
         body = _fit(lang, "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}",
                     "items", ref=order.reference, items=items,
                     total=format_money(order.total_minor, order.currency),
@@ -100,13 +101,35 @@ def order_ready(db: Session, order: Order) -> None:
     queue_sms(db, order.customer.phone, body, "order_ready", order.id, f"order_ready:{order.id}")
 
 
+def order_cancelled_by_customer(db: Session, order: Order) -> None:
+    """Tell every shop number that was sent ``order`` not to prepare it, and the customer that it is
+    cancelled (and refunded, when it was paid). A shop that never heard of it is not texted."""
+    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
+                                                             OutboundSms.purpose == "shop_new_order")))
+    for contact in order.shop.contacts:
+        if contact.phone not in told:
+            continue
+        lang = contact_language(contact, load_translator().languages)
+        body = translate(lang, "Order {ref} was cancelled by the customer. Do not prepare it.",
+                         ref=order.reference)
+        queue_sms(db, contact.phone, body, "shop_order_cancelled", order.id,
+                  f"shop_order_cancelled:{order.id}:{contact.phone}")
+    lang = _customer_lang(order)
+    refund = (" " + translate(lang, "Your payment of {total} will be refunded.",
+                              total=format_money(order.total_minor, order.currency))
+              if order.refund_due else "")
+    body = _fit(lang, "Bodega: your order {ref} at {shop} is cancelled.{refund}", "shop",
+                ref=order.reference, shop=order.shop.name, refund=refund)
+    queue_sms(db, order.customer.phone, body, "order_cancelled", order.id, f"order_cancelled:{order.id}")
+
+
 def shop_daily_summary(db: Session, shop: Shop, day: date, summary: DaySummary) -> int:
     """Text the shop's owners their day in figures, once per owner and day; returns rows queued."""
     queued = 0
     for contact in shop.contacts:
         if contact.role != "owner":
             continue
-        lang = contact.language or "en"
+        lang = contact_language(contact, load_translator().languages)
         body = _fit(lang, "{shop} {day}: {new} new orders, {delivered} delivered, {rejected} rejected, "
                     "{open} open. Takings {takings}.", "shop", shop=shop.name, day=day.strftime("%d/%m"),
                     new=str(summary.new_orders), delivered=str(summary.delivered),

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.commerce.customers import default_language
 from gateway.commerce.models import ShopContact
 
 # Stripped from both ends of every word; '#' stays (it marks a shop number) and so do inner
@@ -143,7 +144,8 @@ def language_of(word: str, known: str | None) -> str:
 def answer(desk: ShopDesk, text: str) -> tuple[str, str | None]:
     """Run the command in ``text`` for ``desk``'s sender; returns the reply and, when the keyword
     belongs to one language only, that language (to remember for later messages)."""
-    known = next((c.language for c in desk.contacts if c.language), None)
+    known = next((c.language for c in desk.contacts if c.language), None) or default_language(
+        desk.phone, list(LANGUAGES))
     found, words = split(text)
     desk.lang = language_of(words.keyword, known) if found else (known or "en")
     learnt = desk.lang if found and len(KEYWORDS[words.keyword][1]) == 1 else None

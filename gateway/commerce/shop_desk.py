@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.commerce import order_states as st
+from gateway.commerce.customers import default_language
 from gateway.commerce.models import AuditEntry, Order, OrderEvent, Payment, Shop, ShopContact
 
 CHANNEL = "sms"
@@ -111,6 +112,11 @@ def mark_ready(db: Session, order: Order, actor: str) -> OrderEvent:
 def mark_done(db: Session, order: Order, actor: str) -> OrderEvent:
     """The customer has the goods (delivered or collected)."""
     return st.transition(db, order, st.DELIVERED, actor, CHANNEL)
+
+
+def contact_language(contact: ShopContact, languages: Sequence[str]) -> str:
+    """The language to text a shop number in: the one it texts in, else its country's."""
+    return contact.language or default_language(contact.phone, list(languages))
 
 
 def learn_language(contacts: Sequence[ShopContact], lang: str) -> None:

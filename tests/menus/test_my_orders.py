@@ -7,12 +7,13 @@ import re
 from sqlalchemy import func, select
 
 from gateway.commerce import order_states
-from gateway.commerce.models import OrderEvent, Payment
+from gateway.commerce.models import OrderEvent, OutboundSms, Payment
 from gateway.runtime import Runtime
 from tests.conftest import Dialer
 from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
 
 ORDERS = "3"
+SHOP_OWNER = "+254722000101"  # Mama Njeri Groceries in the demo catalog
 
 
 def place(dialer: Dialer, qty: str, method: str) -> str:
@@ -57,6 +58,34 @@ def test_cancel_puts_stock_back(dialer: Dialer, rt: Runtime, demo_catalog: None)
         assert event is not None and (event.to_status, event.channel) == ("cancelled", "ussd")
     detail = dialer.walk(ORDERS, "1")
     assert "cancelled" in detail and "Cancel order" not in detail
+
+
+def texts_about(rt: Runtime, purpose: str) -> list[tuple[str, str]]:
+    with records(rt) as db:
+        return [(sms.to_phone, sms.body) for sms in db.scalars(
+            select(OutboundSms).where(OutboundSms.purpose == purpose).order_by(OutboundSms.id))]
+
+
+def test_cancel_tells_the_shop_that_was_sent_the_order_and_the_customer(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    ref = place(dialer, "2", CASH)
+    assert [phone for phone, _ in texts_about(rt, "shop_new_order")] == [SHOP_OWNER]
+    dialer.walk(ORDERS, "1", "1")
+    dialer.dial("1")
+    assert texts_about(rt, "shop_order_cancelled") == [
+        (SHOP_OWNER, f"Order {ref} was cancelled by the customer. Do not prepare it.")]
+    assert texts_about(rt, "order_cancelled") == [
+        (dialer.phone, f"Bodega: your order {ref} at Mama Njeri Groceries is cancelled.")]
+
+
+def test_an_unpaid_mobile_money_order_never_reached_the_shop_so_only_the_customer_hears(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    ref = place(dialer, "1", MPESA)
+    dialer.walk(ORDERS, "1", "1")
+    dialer.dial("1")
+    assert texts_about(rt, "shop_order_cancelled") == []
+    assert [body for _, body in texts_about(rt, "order_cancelled")] == [
+        f"Bodega: your order {ref} at Mama Njeri Groceries is cancelled."]
 
 
 def test_cancel_refused_once_the_shop_confirmed(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:

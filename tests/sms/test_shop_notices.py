@@ -20,7 +20,7 @@ from gateway.daily_summary import send_due_summaries
 from gateway.i18n import load_translator
 from gateway.runtime import Runtime
 from menus.text import septets, to_gsm7
-from tests.sms.conftest import OWNER, STAFF, Texter, make_order
+from tests.sms.conftest import OWNER, STAFF, Texter, make_order, make_shop
 
 EVENING = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # 20:30 in Nairobi
 
@@ -170,3 +170,12 @@ def test_summary_counts_a_paid_mpesa_order_on_the_day_it_was_paid(rt: Runtime, s
         earlier = day_summary(db, loaded.shop, now - timedelta(days=2), now - timedelta(days=1))
     assert (summary.new_orders, summary.takings_minor, summary.still_open) == (1, order.total_minor, 1)
     assert (earlier.new_orders, earlier.takings_minor) == (0, 0)
+
+
+def test_a_new_owner_is_texted_in_the_language_of_their_country(texter: Texter, rt: Runtime) -> None:
+    peru = make_shop(rt, "Bodega Doña Rosa", 7, [("+51987654321", "owner")])
+    order = make_order(rt, peru, qty=1, fulfilment="pickup", customer_phone="+51912345678")
+    (text,) = texter.texts_to("+51987654321", "shop_new_order")
+    assert text.startswith(f"Pedido nuevo {order.reference}")
+    # OK is a keyword in every language: the reply follows the number's country too
+    assert texter.ask("OK", phone="+51987654321") == "Envia OK y el numero del pedido, p. ej. OK K7P2Q."
