@@ -25,7 +25,7 @@ from gateway.commerce.customers import find_or_create_customer
 from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
 from gateway.runtime import Runtime
-from menus.engine import DialState, Reply, open_dial, screen_of, step
+from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 
 log = logging.getLogger(__name__)
@@ -128,12 +128,15 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest,
         customer = find_or_create_customer(db, req.phone, rt.translator.languages)
         state = DialState(customer_id=customer.id, lang=customer.language or "en")
         state.bag["funnel"] = "dial"
-        path = direct_dial_path(req.service_code, req.text, rt.settings.get("USSD_SERVICE_CODE"))
-        if path and req.text and _known_session(db, req.session_id):
-            # Redis lost this dial's state: replay what was typed from the home screen.
+        base_code = rt.settings.get("USSD_SERVICE_CODE")
+        path = direct_dial_path(req.service_code, req.text, base_code)
+        from_home = not direct_dial_path(req.service_code, "", base_code)
+        if path and req.text and from_home and _known_session(db, req.session_id):
+            # Redis lost this dial's state: replay what was typed from the home screen (a dial on a
+            # shop's own code replays from that shop, as its first hop did).
             reply = open_dial(state, make_ctx)
             for answer in path:
-                if reply.end or screen_of(state.screen).mutates:
+                if not replayable(state, reply):
                     break
                 reply = step(state, answer, make_ctx)
         else:
@@ -172,6 +175,8 @@ def direct_dial_path(service_code: str, text: str, base_code: str | None) -> lis
     else:
         extra = parts[2:]  # *384*123*3# - a shared code is two levels deep
     typed = text.split("*") if text else []
+    if typed == extra:
+        return typed  # the network reported the dialled digits both in the code and in the text
     return [*extra, *typed]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gateway.errors import BodegaError
@@ -57,6 +57,7 @@ class Reply:
     end: bool
     screen: str
     sensitive: bool = False  # the answer that led here must be masked in logs
+    refused: bool = False  # the answer was not accepted: the same screen again, with why
 
 
 CtxFactory = Callable[[DialState, int], Ctx]
@@ -70,7 +71,8 @@ def open_dial(state: DialState, make_ctx: CtxFactory, shortcut: list[str] | None
     """Show the first screen of a dial; a direct-dial ``shortcut`` opens a shop and replays the rest.
 
     Replayed answers stop in front of any screen that writes (``mutates``), so a replay can never
-    add to a cart or place an order twice.
+    add to a cart or place an order twice, and at the first answer a screen refuses (the customer
+    sees that screen and why, rather than later answers landing on the wrong screen).
     """
     state.screen, state.data, state.stack = HOME_SCREEN, {}, []
     if not shortcut:
@@ -80,10 +82,16 @@ def open_dial(state: DialState, make_ctx: CtxFactory, shortcut: list[str] | None
     outcome = _guarded(ctx, lambda: screen_of(DIRECT_DIAL_SCREEN).handle(ctx, shortcut[0]))
     reply = _apply(state, ctx, outcome, make_ctx)
     for answer in shortcut[1:]:
-        if reply.end or screen_of(state.screen).mutates:
+        if not replayable(state, reply):
             break
         reply = step(state, answer, make_ctx)
     return reply
+
+
+def replayable(state: DialState, reply: Reply) -> bool:
+    """Whether a replayed answer may be applied after ``reply``: the dial goes on, the last answer
+    was accepted, and the screen showing does not write."""
+    return not (reply.end or reply.refused or screen_of(state.screen).mutates)
 
 
 def step(state: DialState, answer: str, make_ctx: CtxFactory) -> Reply:
@@ -117,7 +125,7 @@ def _apply(state: DialState, ctx: Ctx, outcome: Outcome, make_ctx: CtxFactory) -
         retry_ctx = make_ctx(state, septets(message) + 1)
         body = screen_of(state.screen).render(retry_ctx)
         state.data = retry_ctx.data
-        return _finish(state, retry_ctx, f"{message}\n{body}", False, sensitive)
+        return replace(_finish(state, retry_ctx, f"{message}\n{body}", False, sensitive), refused=True)
     if isinstance(outcome, End):
         state.ended = True
         return _finish(state, ctx, outcome.message, True, sensitive)

@@ -31,6 +31,17 @@ def test_direct_dial_with_the_path_to_a_product(dialer: Dialer, demo_catalog: No
     assert quantity.startswith("CON Avocado - KES 25\nHow many? (1-10)")
 
 
+def test_direct_dial_stops_at_the_first_refused_key(dialer: Dialer, demo_catalog: None) -> None:
+    reply = dialer.dial(text="1*9*1")  # shop 1 has no ninth category: the 1 after it must not apply
+    assert reply.startswith("CON Choose a number from the list.\nMama Njeri Groceries\n1. Vegetables")
+    assert dialer.dial("1").startswith("CON Vegetables\n1. ")
+
+
+def test_direct_dial_digits_reported_in_both_code_and_text_apply_once(dialer: Dialer,
+                                                                      demo_catalog: None) -> None:
+    assert dialer.dial(text="2", service_code="*384*123*2#") == SECOND_SHOP_HOME
+
+
 def test_direct_dial_to_an_unknown_shop(dialer: Dialer, demo_catalog: None) -> None:
     reply = dialer.dial(text="77")
     assert reply.startswith("CON There is no shop number 77.")
