@@ -7,6 +7,7 @@ from typing import Any
 from gateway.commerce import carts, catalog
 from gateway.commerce.money import format_money
 from menus.screens import (
+    ITEM_WIDTH,
     Ctx,
     End,
     Goto,
@@ -19,6 +20,7 @@ from menus.screens import (
     menu_text,
     register,
 )
+from menus.text import clip, septets
 
 
 @register
@@ -87,10 +89,9 @@ class Products(ListScreen):
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         rows = []
         for p in catalog.list_products(ctx.db, ctx.data["category"], offset, limit):
-            label = f"{p.name} - {format_money(p.price_minor, p.currency)}"
-            if p.stock <= 0:
-                label = f"{p.name} ({ctx.t('sold out')})"
-            rows.append((p.id, label))
+            price = format_money(p.price_minor, p.currency)
+            tail = f" ({ctx.t('sold out')})" if p.stock <= 0 else f" - {price}"
+            rows.append((p.id, clip(p.name, ITEM_WIDTH - septets(tail)) + tail))  # the name gives way
         return rows
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:

@@ -169,6 +169,8 @@ def test_longest_names_fit_in_every_language(app: Flask, rt: Runtime, tmp_path: 
             for reserved in (0, min(60, limit // 3) + 1):  # under the longest retry line
                 raw, shown = show(name, lang, limit, reserved)
                 check_fits(shown, raw, limit - reserved)
+        products = show("shop.products", lang, limit, 0)[1].splitlines()[1:-2]
+        assert products and all(line.endswith(" - KES 1,234,567.89") for line in products), products
 
 
 def test_orders_detail_names_lines_that_do_not_fit(app: Flask, rt: Runtime, tmp_path: Path,
