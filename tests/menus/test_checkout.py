@@ -144,6 +144,7 @@ def test_cash_label_follows_pickup_or_delivery(dialer: Dialer, demo_catalog: Non
     summary = dialer.dial(CASH)
     assert "Payment: Cash on delivery" in summary
     assert ", pay on delivery." in dialer.dial("1")
+    assert "Pay by M-Pesa, or cash on delivery or at pickup." in dialer.walk("5")  # Help
 
 
 def test_back_steps_through_checkout_answers(dialer: Dialer, demo_catalog: None) -> None:
