@@ -43,7 +43,6 @@ class ShortOfStock(OutOfStock):
 
     def __init__(self, detail: str, product: Product, wanted: int, left: int) -> None:
         super().__init__(detail, user_message=f"Sorry, {product.name} does not have {wanted} left.")
-        self.product_id = product.id
         self.product_name = product.name
         self.wanted = wanted
         self.left = left
