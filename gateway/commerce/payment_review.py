@@ -10,8 +10,9 @@ written to the audit trail and the flag clears. Nothing here commits or sends SM
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce import order_states, settlement
 from gateway.commerce.models import AuditEntry, OrderEvent, Payment
@@ -104,7 +105,13 @@ def _resolvable(payment: Payment, note: str) -> str:
 
 
 def _resolve(db: Session, payment: Payment, resolution: str, actor: str, note: str, reason: str) -> None:
-    payment.resolution = resolution
+    """Record the decision, unless another admin's landed first (then ``BadRequest``)."""
+    claimed = db.execute(update(Payment).where(Payment.id == payment.id, Payment.resolution.is_(None))
+                         .values(resolution=resolution).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise BadRequest(f"payment {payment.id} was resolved meanwhile",
+                         user_message=f"Payment {payment.id} was resolved meanwhile. Reload and look again.")
+    set_committed_value(payment, "resolution", resolution)
     db.add(AuditEntry(shop_id=payment.order.shop_id, actor=actor[:60], channel=CHANNEL,
                       action=f"payment.{resolution}", subject=_subject(payment),
                       detail=f"{note.strip()[:NOTE_MAX]} (flag: {reason})"[:300]))
