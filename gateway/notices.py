@@ -39,9 +39,13 @@ def order_placed(db: Session, order: Order) -> None:
     """Tell the customer their cash order is placed (a mobile-money order is told once paid), and
     the shop that the order waits for its answer when it reaches the shop."""
     if order.payment_method == "cash":
-        body = translate(_lang(order),
-                         "Bodega: order {ref} placed at {shop}. Total {total}, pay on delivery.",
-                         ref=order.reference, shop=_shop(order), total=_total(order))
+        values = {"ref": order.reference, "shop": _shop(order), "total": _total(order)}
+        if order.fulfilment == "pickup":
+            body = translate(_lang(order), "Bodega: order {ref} placed at {shop}. Total {total}, "
+                             "pay at pickup.", **values)
+        else:
+            body = translate(_lang(order), "Bodega: order {ref} placed at {shop}. Total {total}, "
+                             "pay on delivery.", **values)
         queue_sms(db, order.customer.phone, body, "order_placed", order.id, f"order_placed:{order.id}")
     if order.status in AWAITING_SHOP:  # an M-Pesa order reaches the shop once paid, not before
         shop_new_order(db, order)

@@ -35,6 +35,8 @@ def _fit(lang: str, msgid: str, squeeze: str, least: int = 8, **values: str) -> 
 def _payment_state(db: Session, lang: str, order: Order) -> str:
     if was_paid(db, order):
         return translate(lang, "PAID")
+    if order.payment_method == "cash" and order.fulfilment == "pickup":
+        return translate(lang, "cash at pickup")
     if order.payment_method == "cash":
         return translate(lang, "cash on delivery")
     return translate(lang, "not paid yet")

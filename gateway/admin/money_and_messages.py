@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from gateway.admin.listings import Filters, Page, paginate
 from gateway.commerce.models import InboundSms, OutboundSms, Payment, PaymentCallback
+from gateway.commerce.payment_review import flag_reason
 from gateway.errors import BadRequest
 
 SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
@@ -26,30 +27,19 @@ class PaymentRow:
     flag: str | None  # why a person should look at it, or None
 
 
-def mismatch_reason(payment: Payment) -> str | None:
-    """Why a payment does not agree with its order (amount, currency, status), or None."""
-    order = payment.order
-    if payment.status == "mismatch":
-        return payment.result_desc or "the provider's amount or phone did not match"
-    if order is not None and payment.status == "paid":
-        if payment.currency != order.currency or payment.amount_minor != order.total_minor:
-            return "paid amount differs from the order total"
-        if order.status in ("cancelled", "rejected", "expired"):
-            return f"paid, but the order is {order.status}"
-    return None
-
-
 def payments(db: Session, f: Filters) -> Page[PaymentRow]:
-    """Payments newest first; ``status == "mismatch"`` also shows paid-but-wrong ones."""
+    """Payments newest first; ``status == "mismatch"`` lists the flagged ones still to resolve,
+    paid-but-wrong ones included."""
     query = select(Payment).options(selectinload(Payment.order)).order_by(Payment.id.desc())
     if f.status and f.status != "mismatch":
         query = query.where(Payment.status == f.status)
     if f.phone:
         query = query.where(Payment.phone.like(f"%{f.phone}"))
     if f.status == "mismatch":
-        query = query.where(or_(Payment.status == "mismatch", Payment.status == "paid"))
+        query = query.where(or_(Payment.status == "mismatch", Payment.status == "paid"),
+                            Payment.resolution.is_(None))
     page = paginate(db, query, f.page)
-    rows = [PaymentRow(p, mismatch_reason(p)) for p in page.items]
+    rows = [PaymentRow(p, flag_reason(p)) for p in page.items]
     if f.status == "mismatch":
         rows = [row for row in rows if row.flag]
     return Page(rows, page.number, page.has_next)

@@ -1,4 +1,5 @@
-"""Payments (raw callbacks, flagged mismatches) and SMS in and out (requeue a failed one)."""
+"""Payments (raw callbacks, flagged mismatches an admin resolves) and SMS in and out (requeue a
+failed one)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from gateway import outbox
-from gateway.admin import listings
+from gateway.admin import listings, payment_actions
 from gateway.admin import money_and_messages as mm
-from gateway.admin.auth import admin_only
+from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
-from gateway.admin.tx import request_db
+from gateway.admin.tx import commit, request_db
 from gateway.app_context import runtime
+from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
-from gateway.errors import BadRequest
+from gateway.errors import BadRequest, IllegalTransition
 from gateway.messages import SEND_JOB
 
 
@@ -36,8 +38,30 @@ def payment(payment_id: int) -> ResponseReturnValue:
     if found is None:
         abort(404)
     callbacks = [(cb, pretty(cb.raw)) for cb in mm.callbacks_of(db, found)]
-    return render_template("admin/payment.html", payment=found, flag=mm.mismatch_reason(found),
-                           callbacks=callbacks)
+    return render_template("admin/payment.html", payment=found, flag=payment_review.flag_reason(found),
+                           callbacks=callbacks, resolutions=payment_review.RESOLUTIONS,
+                           decisions=payment_review.resolutions_of(db, found),
+                           decision_labels=payment_review.ACTIONS)
+
+
+@bp.post("/payments/<int:payment_id>/resolve")
+@admin_only
+def resolve_payment(payment_id: int) -> ResponseReturnValue:
+    db = request_db()
+    found = db.get(Payment, payment_id)
+    if found is None:
+        abort(404)
+    note = request.form.get("note", "")[:payment_review.NOTE_MAX]
+    try:
+        done = payment_actions.resolve_payment(db, found, request.form.get("resolution", ""),
+                                               me().actor, note)
+    except (BadRequest, IllegalTransition) as exc:
+        db.rollback()
+        flash(exc.user_message, "error")
+    else:
+        commit(db)
+        flash(done, "info")
+    return redirect(url_for("admin.payment", payment_id=payment_id))
 
 
 def pretty(raw: str) -> str:

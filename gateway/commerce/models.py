@@ -187,6 +187,7 @@ class Payment(Base):
     result_code: Mapped[str | None] = mapped_column(String(20))
     result_desc: Mapped[str | None] = mapped_column(String(300))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    resolution: Mapped[str | None] = mapped_column(String(20))  # an admin's call on a flag: accepted|refunded
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
     order: Mapped[Order] = relationship()

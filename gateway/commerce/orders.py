@@ -38,12 +38,14 @@ class EmptyCart(BodegaError):
 
 
 class ShortOfStock(OutOfStock):
-    """A cart line the shop cannot serve; says which product so the screen can name it."""
+    """A cart line the shop cannot serve: which product, how many were wanted and how many are
+    left (0 when it is sold out or no longer sold), so the screen can say so."""
 
-    def __init__(self, detail: str, product_name: str, wanted: int) -> None:
-        super().__init__(detail, user_message=f"Sorry, {product_name} does not have {wanted} left.")
-        self.product_name = product_name
+    def __init__(self, detail: str, product: Product, wanted: int, left: int) -> None:
+        super().__init__(detail, user_message=f"Sorry, {product.name} does not have {wanted} left.")
+        self.product_name = product.name
         self.wanted = wanted
+        self.left = left
 
 
 class MixedCart(BodegaError):
@@ -152,7 +154,8 @@ def _write(db: Session, order: Order, draft: _Draft) -> None:
 
 
 def reserve_stock(db: Session, product: Product, qty: int) -> None:
-    """Take ``qty`` units with one conditional UPDATE; ``ShortOfStock`` if they are not there."""
+    """Take ``qty`` units with one conditional UPDATE; ``ShortOfStock`` (saying how many are left)
+    if they are not there."""
     result = db.execute(
         update(Product)
         .where(Product.id == product.id, Product.stock >= qty, Product.active.is_(True))
@@ -161,7 +164,8 @@ def reserve_stock(db: Session, product: Product, qty: int) -> None:
     )
     db.expire(product, ["stock"])
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise ShortOfStock(f"product {product.id} short of {qty}", product.name, qty)
+        left = max(0, product.stock) if product.active else 0
+        raise ShortOfStock(f"product {product.id} short of {qty}", product, qty, left)
 
 
 def _notify_placed(db: Session, order: Order) -> None:

@@ -40,8 +40,8 @@ class Help(Screen):
     goes_to = frozenset[str]()
 
     def render(self, ctx: Ctx) -> str:
-        text = ctx.t("Pick a shop, add items to your cart, then check out. Pay by M-Pesa or cash "
-                     "on delivery. We text you when the shop confirms.")
+        text = ctx.t("Pick a shop, fill your cart, then check out. Pay by M-Pesa, or cash on delivery "
+                     "or at pickup. We text you when the shop confirms.")
         keys = ctx.t("0 Back, 00 Home, 98 More")
         return f"{text}\n{keys}\n0 {ctx.t('Back')}"
 

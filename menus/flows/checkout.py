@@ -2,7 +2,8 @@
 
 The answers travel in each screen's data, so ``0`` steps back through them unchanged. Confirm is
 the one screen here that writes: it places the order (idempotent per dial), and for mobile money
-records a payment whose prompt a job sends once the handset has left USSD.
+records a payment whose prompt a job sends once the handset has left USSD. When an item sold out
+since it went in the cart, Confirm shows which one and offers the cart, without ending the dial.
 """
 
 from __future__ import annotations
@@ -10,20 +11,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gateway.commerce import carts, catalog, orders
+from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
-from menus.screens import Ctx, End, Goto, Outcome, Retry, Screen, choice, menu_text, register
+from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
 from menus.text import clip, to_gsm7
 
 METHOD_LABELS = {"mpesa": "M-Pesa", "cash": "Cash on delivery"}
+# Cash for a pickup order changes hands at the shop's counter, not at the door.
+PICKUP_METHOD_LABELS = {"cash": "Pay at pickup"}
 LANDMARK_MIN = 3
 LANDMARK_MAX = 40
 SHOP_ROOM = 30
 
 
-def method_label(ctx: Ctx, method: str) -> str:
-    """How a payment method reads on a screen (``mpesa`` -> ``M-Pesa``), translated."""
-    return ctx.t(METHOD_LABELS.get(method, method.replace("_", " ").title()))
+def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
+    """How a payment method reads on a screen for a pickup or delivery order (``mpesa`` ->
+    ``M-Pesa``; cash -> ``Cash on delivery`` or ``Pay at pickup``), translated."""
+    labels = {**METHOD_LABELS, **PICKUP_METHOD_LABELS} if fulfilment == orders.PICKUP else METHOD_LABELS
+    return ctx.t(labels.get(method, method.replace("_", " ").title()))
 
 
 def payment_methods(ctx: Ctx) -> list[str]:
@@ -95,7 +101,8 @@ class PaymentMethod(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        labels = [method_label(ctx, m) for m in payment_methods(ctx)]
+        fulfilment = str(ctx.data.get("fulfilment", orders.PICKUP))
+        labels = [method_label(ctx, m, fulfilment) for m in payment_methods(ctx)]
         return menu_text(ctx.t("How will you pay?"), labels) + f"\n0 {ctx.t('Back')}"
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
@@ -109,7 +116,7 @@ class PaymentMethod(Screen):
 @register
 class Confirm(Screen):
     name = "checkout.confirm"
-    goes_to = frozenset[str]()  # it ends the dial
+    goes_to = frozenset({"checkout.short_stock"})  # otherwise it ends the dial
     mutates = True
     funnel = "checkout"
 
@@ -125,12 +132,15 @@ class Confirm(Screen):
             ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name if shop else "", SHOP_ROOM)),
             ctx.t("Total {total}", total=total),
             self._fulfilment(ctx),
-            ctx.t("Pay: {method}", method=method_label(ctx, ctx.data["method"])),
+            ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
         return "\n".join([*summary, f"1. {ctx.t('Confirm')}", f"0 {ctx.t('Back')}"])
 
+    def _how(self, ctx: Ctx) -> str:
+        return str(ctx.data.get("fulfilment", orders.PICKUP))
+
     def _fulfilment(self, ctx: Ctx) -> str:
-        if ctx.data.get("fulfilment") == orders.DELIVERY:
+        if self._how(ctx) == orders.DELIVERY:
             return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark", ""))
         return ctx.t("Pick up at the shop")
 
@@ -141,13 +151,11 @@ class Confirm(Screen):
         already = orders.order_for_session(ctx.db, ctx.session_id)
         if already is None:
             try:
-                order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id,
-                                           str(ctx.data.get("fulfilment", orders.PICKUP)),
+                order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id, self._how(ctx),
                                            ctx.data.get("landmark"), method, self._pay_within(ctx, method))
             except orders.ShortOfStock as exc:
-                return End(ctx.t("Sorry, {name} does not have {qty} left. Nothing was ordered; "
-                                 "your cart is kept. Dial again to change it.",
-                                 name=clip(exc.product_name, SHOP_ROOM), qty=exc.wanted))
+                return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,
+                                                     "left": exc.left})
             except orders.EmptyCart:
                 return End(ctx.t("Your cart is empty. Nothing was ordered."))
             if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
@@ -155,8 +163,7 @@ class Confirm(Screen):
                               delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
         else:
             order = already
-        return End(placed_message(ctx, order.reference, order.payment_method,
-                                  format_money(order.total_minor, order.currency)))
+        return End(placed_message(ctx, order))
 
     def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:
         if method == orders.CASH:
@@ -164,10 +171,44 @@ class Confirm(Screen):
         return timedelta(minutes=int(ctx.settings.get("ORDER_EXPIRY_MINUTES", 30)))
 
 
-def placed_message(ctx: Ctx, reference: str, method: str, total: str) -> str:
-    """The last screen of a dial that placed (or asked to pay for) an order."""
-    if method == orders.CASH:
+@register
+class ShortStock(Screen):
+    """An item of the cart sold out (or ran low) between the cart and Confirm: nothing was
+    ordered. The cart replaces this screen in the back stack, so ``0`` from the changed cart
+    returns to the summary with the checkout answers kept."""
+
+    name = "checkout.short_stock"
+    goes_to = frozenset({"cart.view"})
+    funnel = "checkout"
+
+    def render(self, ctx: Ctx) -> str:
+        name = clip(str(ctx.data["name"]), SHOP_ROOM)
+        left = int(ctx.data["left"])
+        if left:
+            short = ctx.t("Sorry, only {left} {name} left; your cart has {qty}.", left=left, name=name,
+                          qty=ctx.data["wanted"])
+        else:
+            short = ctx.t("Sorry, {name} is sold out.", name=name)
+        kept = ctx.t("Nothing was ordered; your cart is kept.")
+        return "\n".join([short, menu_text(kept, [ctx.t("Change my cart"), ctx.t("Home")])])
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        picked = choice(answer, 2)
+        if picked == 1:
+            return Goto("cart.view", push=False)
+        if picked == 2:
+            return Home()
+        return Retry(ctx.t("Choose 1 or 2."))
+
+
+def placed_message(ctx: Ctx, order: Order) -> str:
+    """The last screen of a dial that placed (or asked to pay for) ``order``."""
+    total = format_money(order.total_minor, order.currency)
+    if order.payment_method == orders.CASH and order.fulfilment == orders.PICKUP:
+        return ctx.t("Order {ref} placed. Total {total}, pay at pickup. We will text you when "
+                     "the shop confirms.", ref=order.reference, total=total)
+    if order.payment_method == orders.CASH:
         return ctx.t("Order {ref} placed. Total {total}, pay on delivery. We will text you when "
-                     "the shop confirms.", ref=reference, total=total)
-    return ctx.t("Order {ref}: approve {total} on the {method} prompt.", ref=reference, total=total,
-                 method=method_label(ctx, method))
+                     "the shop confirms.", ref=order.reference, total=total)
+    return ctx.t("Order {ref}: approve {total} on the {method} prompt.", ref=order.reference, total=total,
+                 method=method_label(ctx, order.payment_method, order.fulfilment))

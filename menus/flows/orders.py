@@ -166,7 +166,7 @@ class PayNow(Screen):
             return _gone(ctx)
         title = ctx.t("Pay {total} for order {ref} with {method}?", ref=order.reference,
                       total=format_money(order.total_minor, order.currency),
-                      method=method_label(ctx, order.payment_method))
+                      method=method_label(ctx, order.payment_method, order.fulfilment))
         return menu_text(title, [ctx.t("Pay now")]) + f"\n0 {ctx.t('Back')}"
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
@@ -186,5 +186,4 @@ class PayNow(Screen):
                                     channel="ussd", note="customer asked to pay again")
         start_payment(ctx.db, order, order.payment_method, ctx.phone,
                       delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
-        return End(placed_message(ctx, order.reference, order.payment_method,
-                                  format_money(order.total_minor, order.currency)))
+        return End(placed_message(ctx, order))

@@ -96,7 +96,7 @@ def test_a_short_line_writes_nothing(db: Session) -> None:
     buyer = customer_with_cart(db, "+254711000111", [(tomato, 2), (onion, 6)])
     with pytest.raises(orders.ShortOfStock) as raised:
         orders.place_order(db, buyer, "ATUid_4", orders.PICKUP, None, orders.CASH)
-    assert raised.value.product_name == "Item 1" and raised.value.wanted == 6
+    assert (raised.value.product_name, raised.value.wanted, raised.value.left) == ("Item 1", 6, 5)
     db.commit()  # what the hop does after showing the message: nothing half-written survives
     assert (stock_of(db, tomato), stock_of(db, onion)) == (5, 5)
     assert db.scalar(select(func.count()).select_from(Order)) == 0
@@ -108,8 +108,9 @@ def test_an_inactive_product_cannot_be_ordered(db: Session) -> None:
     buyer = customer_with_cart(db, "+254711000111", [(tomato, 1)])
     tomato.active = False
     db.commit()
-    with pytest.raises(orders.ShortOfStock):
+    with pytest.raises(orders.ShortOfStock) as raised:
         orders.place_order(db, buyer, "ATUid_5", orders.PICKUP, None, orders.CASH)
+    assert raised.value.left == 0  # no longer sold: as good as sold out
 
 
 def test_an_empty_cart_is_refused(db: Session) -> None:

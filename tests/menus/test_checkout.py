@@ -22,9 +22,9 @@ def test_cash_pickup_order_is_placed_and_stock_reserved(dialer: Dialer, rt: Runt
     assert "2 item(s) from Mama Njeri Groceries" in summary
     assert "Total KES 50" in summary
     assert "Pick up at the shop" in summary
-    assert "Pay: Cash on delivery" in summary
+    assert "Payment: Pay at pickup" in summary
     final = dialer.dial("1")
-    match = re.fullmatch(rf"END Order ({REFERENCE}) placed\. Total KES 50, pay on delivery\..*", final, re.S)
+    match = re.fullmatch(rf"END Order ({REFERENCE}) placed\. Total KES 50, pay at pickup\..*", final, re.S)
     assert match, final
     with records(rt) as db:
         (order,) = all_orders(db)
@@ -36,8 +36,9 @@ def test_cash_pickup_order_is_placed_and_stock_reserved(dialer: Dialer, rt: Runt
         assert product_named(db, "Avocado").stock == 58
         event = db.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id))
         assert event is not None and (event.from_status, event.to_status) == (None, "placed")
-        sms = db.scalar(select(OutboundSms).where(OutboundSms.order_id == order.id))
-        assert sms is not None and order.reference in sms.body
+        sms = db.scalar(select(OutboundSms).where(OutboundSms.order_id == order.id,
+                                                  OutboundSms.purpose == "order_placed"))
+        assert sms is not None and order.reference in sms.body and "pay at pickup" in sms.body
         assert db.scalar(select(Payment).where(Payment.order_id == order.id)) is None
     home = dialer.dial()
     assert "My cart\n" in home  # the cart was emptied by the order
@@ -50,7 +51,7 @@ def test_mpesa_delivery_order_asks_for_the_prompt(dialer: Dialer, rt: Runtime, d
     dialer.dial("Opposite  Kibera market gate")
     summary = dialer.dial(MPESA)
     assert "Delivery: Opposite Kibera market gate" in summary
-    assert "Pay: M-Pesa" in summary
+    assert "Payment: M-Pesa" in summary
     final = dialer.dial("1")
     assert re.fullmatch(rf"END Order {REFERENCE}: approve KES 75 on the M-Pesa prompt\.", final), final
     with records(rt) as db:
@@ -77,17 +78,73 @@ def test_replayed_confirm_makes_one_order(dialer: Dialer, rt: Runtime, demo_cata
         assert product_named(db, "Avocado").stock == 59
 
 
-def test_stock_gone_at_confirm_places_nothing(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "3", "1", "1", CASH)
+def set_stock(rt: Runtime, name: str, stock: int) -> None:
+    """Another buyer (or the shop) changes the stock while this customer is at the summary."""
     with records(rt) as db:
-        db.execute(update(Product).where(Product.name == "Avocado").values(stock=2))
+        db.execute(update(Product).where(Product.name == name).values(stock=stock))
         db.commit()
-    final = dialer.dial("1")
-    assert final.startswith("END Sorry, Avocado does not have 3 left. Nothing was ordered"), final
+
+
+def test_stock_short_at_confirm_shows_what_is_left_and_opens_the_cart(dialer: Dialer, rt: Runtime,
+                                                                      demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "3", "1", "1", CASH)
+    set_stock(rt, "Avocado", 2)
+    short = dialer.dial("1")
+    assert short == ("CON Sorry, only 2 Avocado left; your cart has 3.\n"
+                     "Nothing was ordered; your cart is kept.\n1. Change my cart\n2. Home"), short
     with records(rt) as db:
         assert all_orders(db) == []
         assert product_named(db, "Avocado").stock == 2
-    assert "My cart (3)" in dialer.dial()  # the cart is kept to be changed
+    cart = dialer.dial("1")
+    assert cart.startswith("CON My cart: KES 75\n1. Avocado x3 KES 75"), cart
+    assert "New quantity (1-2)" in dialer.dial("1")
+    assert "1. Avocado x2 KES 50" in dialer.dial("2")
+    summary = dialer.dial("0")  # back to the summary, the checkout answers kept
+    assert "2 item(s) from Mama Njeri Groceries\nTotal KES 50\nPick up at the shop" in summary, summary
+    assert "Payment: Pay at pickup" in summary
+    final = dialer.dial("1")
+    placed = rf"END Order {REFERENCE} placed\. Total KES 50, pay at pickup\..*"
+    assert re.fullmatch(placed, final, re.S), final
+    with records(rt) as db:
+        (order,) = all_orders(db)
+        assert [(line.name, line.qty) for line in order.lines] == [("Avocado", 2)]
+        assert product_named(db, "Avocado").stock == 0
+
+
+def test_sold_out_at_confirm_keeps_the_cart_and_goes_home(dialer: Dialer, rt: Runtime,
+                                                          demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "3", "1", "2", "Kibera market gate", MPESA)
+    set_stock(rt, "Avocado", 0)
+    short = dialer.dial("1")
+    assert short.startswith("CON Sorry, Avocado is sold out.\nNothing was ordered; your cart is kept."), short
+    assert "Choose 1 or 2." in dialer.dial("5")
+    home = dialer.dial("2")
+    assert "1. Shop\n2. My cart (3)" in home, home
+    with records(rt) as db:
+        assert all_orders(db) == []
+        assert db.scalar(select(Payment)) is None
+        assert product_named(db, "Avocado").stock == 0
+
+
+def test_a_hidden_product_reads_as_sold_out_at_confirm(dialer: Dialer, rt: Runtime,
+                                                       demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "1", "1", "1", CASH)
+    with records(rt) as db:
+        db.execute(update(Product).where(Product.name == "Avocado").values(active=False))
+        db.commit()
+    assert dialer.dial("1").startswith("CON Sorry, Avocado is sold out."), dialer.screen
+
+
+def test_cash_label_follows_pickup_or_delivery(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "1", "1")
+    assert "1. M-Pesa\n2. Pay at pickup" in dialer.dial("1")
+    dialer.dial("0")
+    dialer.dial("2")
+    assert "1. M-Pesa\n2. Cash on delivery" in dialer.dial("Kibera market gate")
+    summary = dialer.dial(CASH)
+    assert "Payment: Cash on delivery" in summary
+    assert ", pay on delivery." in dialer.dial("1")
+    assert "Pay by M-Pesa, or cash on delivery or at pickup." in dialer.walk("5")  # Help
 
 
 def test_back_steps_through_checkout_answers(dialer: Dialer, demo_catalog: None) -> None:

@@ -29,6 +29,7 @@ LANGS = ("en", "es", "sw")
 OPTION = re.compile(r"^(\d+\.? )")
 LONG = "Supermercado “La Güera” – Frutas, Verduras y Más, Año 2024: señor Ñandú ½ kg 🥑 "
 LANDMARK = "Opposite the big water tank at the gate"  # 40 is the most a landmark may be
+SHORT_ITEM = "Maziwa Lala 500ml, Brookside X"  # 30, the most of a name the short-stock screen shows
 
 
 def long_name(tag: str, size: int) -> str:
@@ -94,6 +95,7 @@ def screen_data(world: World) -> dict[str, dict[str, Any]]:
         "cart.switch_shop": {"product": world.other_shop_product, "qty": 10},
         "checkout.fulfilment": {}, "checkout.landmark": {"fulfilment": orders.DELIVERY},
         "checkout.payment": checkout, "checkout.confirm": {**checkout, "method": "cash"},
+        "checkout.short_stock": {"name": SHORT_ITEM, "wanted": 10, "left": 9},
         "orders.list": {}, "orders.detail": {"order": world.order}, "orders.cancel": {"order": world.order},
         "orders.pay": {"order": world.order},
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import update
 
+from gateway.commerce.models import Product
 from gateway.runtime import Runtime
 from gateway.ussd import UssdRequest, state_key
 from menus.screens import REGISTRY
@@ -37,6 +39,8 @@ PATHS: dict[str, tuple[str, ...]] = {
     "help": ("5",),
 }
 NEVER_SHOWN = {"home", "shop.direct"}
+# Shown only when stock runs out under the customer: reached in its own test below.
+AFTER_A_SELL_OUT = {"checkout.short_stock"}
 # "Added" replaces the quantity screen, so 0 cannot add the item twice: it goes back to the list.
 BACK_TO = {"shop.added": "shop.products"}
 
@@ -56,7 +60,7 @@ def shopper(dialer: Dialer, rt: Runtime, demo_catalog: None) -> Dialer:
 
 
 def test_every_screen_has_a_path() -> None:
-    assert set(PATHS) | NEVER_SHOWN == set(REGISTRY)
+    assert set(PATHS) | NEVER_SHOWN | AFTER_A_SELL_OUT == set(REGISTRY)
 
 
 @pytest.mark.parametrize("screen", sorted(PATHS))
@@ -74,3 +78,19 @@ def test_back_home_and_a_wrong_key(shopper: Dialer, rt: Runtime, screen: str) ->
     home = shopper.dial("00")
     assert current_screen(rt, shopper) == "home"
     assert "1. Shop" in home
+
+
+def test_back_home_and_a_wrong_key_after_a_sell_out(shopper: Dialer, rt: Runtime) -> None:
+    shopper.walk(*PATHS["checkout.confirm"])
+    with rt.sessions() as db:
+        db.execute(update(Product).where(Product.name == "Avocado").values(stock=1))
+        db.commit()
+    shopper.dial("1")
+    assert current_screen(rt, shopper) == "checkout.short_stock"
+    wrong = shopper.dial("777")
+    assert wrong.startswith("CON Choose 1 or 2.\nSorry, only 1 Avocado left")
+    shopper.dial("0")
+    assert current_screen(rt, shopper) == "checkout.confirm"
+    shopper.dial("1")
+    shopper.dial("00")
+    assert current_screen(rt, shopper) == "home"

@@ -13,12 +13,12 @@ from config.settings import ROOT
 from gateway import errors
 from gateway.commerce import order_states, orders
 from gateway.i18n import load_translator
-from menus.flows.checkout import METHOD_LABELS
+from menus.flows.checkout import METHOD_LABELS, PICKUP_METHOD_LABELS
 from menus.screens import REGISTRY, ListScreen
 from menus.text import septets, to_gsm7
 
 SOURCES = [*sorted((ROOT / "menus").rglob("*.py")), ROOT / "gateway" / "notices.py"]
-WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most": 10,
+WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most": 10, "left": 9,
           "name": "N" * 30, "shop": "S" * 30, "price": "KES 9,999,999.99", "landmark": "L" * 40,
           "method": "Pesa taslimu unapopokea", "status": "malipo yameshindwa",
           # shop-owner SMS replies (menus/sms_*.py)
@@ -49,7 +49,8 @@ def literal_msgids() -> set[str]:
 def shown_msgids() -> set[str]:
     """Literal msgids plus those reaching ``ctx.t`` through attributes and tables."""
     dynamic = {screen.empty_message for screen in REGISTRY.values() if isinstance(screen, ListScreen)}
-    dynamic |= set(METHOD_LABELS.values()) | set(order_states.LABELS.values())
+    dynamic |= set(METHOD_LABELS.values()) | set(PICKUP_METHOD_LABELS.values())
+    dynamic |= set(order_states.LABELS.values())
     for module in (errors, orders):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, errors.BodegaError):

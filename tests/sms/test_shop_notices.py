@@ -20,7 +20,7 @@ from gateway.daily_summary import send_due_summaries
 from gateway.i18n import load_translator
 from gateway.runtime import Runtime
 from menus.text import septets, to_gsm7
-from tests.sms.conftest import OWNER, STAFF, Texter, make_order, make_shop
+from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
 
 EVENING = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # 20:30 in Nairobi
 
@@ -32,6 +32,19 @@ def test_cash_order_texts_owner_and_staff(texter: Texter, rt: Runtime, shop: Sho
         texts = texter.texts_to(phone, "shop_new_order")
         assert texts == [f"New order {ref}: 3x Tomatoes 1kg. KES 300 cash on delivery. "
                          f"Deliver to Opposite Total petrol station. Reply OK {ref} or NO {ref}"]
+
+
+def test_cash_pickup_order_is_paid_at_pickup_not_on_delivery(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    pickup = make_order(rt, shop, qty=1, fulfilment="pickup")
+    ref = pickup.reference
+    assert texter.texts_to(OWNER, "shop_new_order") == [
+        f"New order {ref}: 1x Tomatoes 1kg. KES 100 cash at pickup. Pickup. Reply OK {ref} or NO {ref}"]
+    assert texter.texts_to(CUSTOMER, "order_placed") == [
+        f"Bodega: order {ref} placed at Mama Njeri Groceries. Total KES 100, pay at pickup."]
+    delivery = make_order(rt, shop, qty=1, customer_phone="+254711000222", language="sw")
+    assert texter.texts_to("+254711000222", "order_placed")[0].endswith("lipa unapopokea.")
+    assert "cash on delivery" in texter.texts_to(OWNER, "shop_new_order")[-1]
+    assert delivery.reference in texter.texts_to(OWNER, "shop_new_order")[-1]
 
 
 def test_pickup_and_long_orders_still_fit_one_sms(texter: Texter, rt: Runtime, shop: Shop) -> None:
