@@ -18,7 +18,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +28,7 @@ from urllib.parse import quote
 import redis
 import requests
 
+from gateway.commerce import wallets
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
 from gateway.errors import BadRequest, ProviderError
 from gateway.payments.base import PaymentAsk, PushAnswer
@@ -44,7 +44,7 @@ QUERY_PATH = "/mpesa/stkpushquery/v1/query"
 TOKEN_MARGIN = 60
 STILL_PROCESSING = "500.001.1001"
 PENDING_RESULT_CODES = frozenset({"4999"})  # "The transaction is still under processing"
-SAFARICOM = re.compile(r"^\+254[17]\d{8}$")
+SAFARICOM = wallets.COVERAGE[METHOD].phones
 REQUIRED = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.commerce import carts, catalog, orders
+from gateway.commerce import carts, catalog, orders, wallets
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
@@ -20,6 +20,7 @@ from menus.text import clip, to_gsm7
 METHOD_LABELS = {"mpesa": "M-Pesa", "cash": "Cash on delivery"}
 # Cash for a pickup order changes hands at the shop's counter, not at the door.
 PICKUP_METHOD_LABELS = {"cash": "Pay at pickup"}
+NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the shop."
 LANDMARK_MIN = 3
 LANDMARK_MAX = 40
 SHOP_ROOM = 30
@@ -33,9 +34,13 @@ def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
 
 
 def payment_methods(ctx: Ctx) -> list[str]:
-    """The methods checkout offers (``PAYMENT_METHODS``), in order; cash when none are set."""
+    """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
+    set), leaving out a wallet that cannot charge their number in the shop's currency."""
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
-    return [str(m) for m in methods]
+    shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
+    shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
+    currency = shop.currency if shop else ""
+    return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone)]
 
 
 def clean_landmark(typed: str) -> str | None:
@@ -103,10 +108,14 @@ class PaymentMethod(Screen):
     def render(self, ctx: Ctx) -> str:
         fulfilment = str(ctx.data.get("fulfilment", orders.PICKUP))
         labels = [method_label(ctx, m, fulfilment) for m in payment_methods(ctx)]
+        if not labels:
+            return f"{ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
         return menu_text(ctx.t("How will you pay?"), labels) + f"\n0 {ctx.t('Back')}"
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         methods = payment_methods(ctx)
+        if not methods:
+            return Retry(ctx.t(NO_METHOD))
         picked = choice(answer, len(methods))
         if picked is None:
             return Retry(ctx.t("Choose 1 to {n}.", n=len(methods)))
@@ -163,6 +172,7 @@ class Confirm(Screen):
                               delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
         else:
             order = already
+        ctx.bag["funnel"] = "order"
         return End(placed_message(ctx, order))
 
     def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:

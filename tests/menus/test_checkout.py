@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from gateway.commerce.models import OrderEvent, OutboundSms, Payment, Product
+from gateway import session_log
+from gateway.commerce.models import OrderEvent, OutboundSms, Payment, Product, UssdSession
 from gateway.runtime import Runtime
-from tests.conftest import Dialer, run_jobs
+from tests.conftest import DEMO_CSV, Dialer, run_jobs
 from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
 
 
@@ -168,3 +172,30 @@ def test_state_lost_at_confirm_replays_nothing_that_writes(dialer: Dialer, rt: R
         assert all_orders(db) == []  # the replay stopped before any screen that writes
         assert product_named(db, "Avocado").stock == 60
     assert "My cart (2)" in dialer.dial()  # and the cart was not added to twice
+
+
+def test_m_pesa_is_offered_only_to_numbers_it_can_charge(client: FlaskClient, demo_catalog: None) -> None:
+    kenyan, nigerian = Dialer(client, phone="+254711000111"), Dialer(client, phone="+2348051112222")
+    for handset in (kenyan, nigerian):
+        handset.walk(*TO_AVOCADO, "1", "1")
+    assert "1. M-Pesa\n2. Pay at pickup" in kenyan.dial("1")
+    methods = nigerian.dial("1")
+    assert "M-Pesa" not in methods and "1. Pay at pickup" in methods
+    assert "Payment: Pay at pickup" in nigerian.dial("1")
+
+
+def test_no_method_left_for_a_number_says_so(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PAYMENT_METHODS=("mpesa",))
+    assert app.test_cli_runner().invoke(args=["catalog", "import", str(DEMO_CSV)]).exit_code == 0
+    handset = Dialer(app.test_client(), phone="+2348051112222")
+    handset.walk(*TO_AVOCADO, "1", "1")
+    reply = handset.dial("1")
+    assert reply.startswith("CON ") and "no way to pay here works with your number" in reply
+    assert "no way to pay" in handset.dial("1")
+
+
+def test_a_placed_order_is_the_dial_s_furthest_step(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "1", "1", "1", CASH, "1")
+    session_log.drain(rt.redis, rt.sessions)
+    with records(rt) as db:
+        assert db.scalar(select(UssdSession.furthest_step)) == "order"

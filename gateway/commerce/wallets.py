@@ -1,0 +1,30 @@
+"""Whom each mobile-money wallet can charge: its currency and its subscribers' phone numbers.
+
+Checkout offers a wallet only to a customer it can charge (M-Pesa: KES, from a Safaricom number),
+so a Nigerian or Peruvian customer is never sent to wait for a prompt that cannot come. The wallet's
+adapter refuses anything else again, as a last line. A method with no entry here (cash) suits all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Coverage:
+    currencies: frozenset[str]
+    phones: re.Pattern[str]  # E.164 numbers the wallet's network serves
+
+
+COVERAGE = {
+    "mpesa": Coverage(frozenset({"KES"}), re.compile(r"^\+254[17]\d{8}$")),  # Safaricom Kenya
+}
+
+
+def can_charge(method: str, currency: str, phone: str) -> bool:
+    """Whether payment ``method`` can collect ``currency`` from ``phone`` (E.164)."""
+    coverage = COVERAGE.get(method)
+    if coverage is None:
+        return True
+    return currency.upper() in coverage.currencies and coverage.phones.match(phone) is not None
