@@ -8,6 +8,7 @@ import json
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from gateway.admin.views_money import pretty
 from gateway.commerce.models import AuditEntry, OutboundSms, Payment, PaymentCallback, Product, Shop
 from gateway.db import session_scope
 from gateway.runtime import Runtime
@@ -291,3 +292,8 @@ def test_csv_upload_reads_comma_prices_and_refuses_a_foreign_currency(boss: Flas
     with session_scope(rt.sessions) as db:
         chai = db.scalar(select(Product).where(Product.sku == "DJ-1"))
         assert chai is not None and chai.price_minor == 2390
+
+
+def test_a_stored_callback_too_deep_to_indent_is_shown_as_it_came() -> None:
+    raw = '{"Body":' + "[" * 5000 + "]" * 5000 + "}"
+    assert pretty(raw) == raw
