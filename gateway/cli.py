@@ -26,15 +26,16 @@ catalog_cli = click.Group("catalog", help="Manage the shops and products custome
 def import_catalog(path: Path) -> None:
     """Import FILE.csv; a file with any bad row is refused whole (exit status 1)."""
     rt = runtime()
-    report = parse_catalog(path.read_text(encoding="utf-8"), rt.settings["DEFAULT_CURRENCY"],
-                           rt.settings["DEFAULT_REGION"])
+    text = path.read_text(encoding="utf-8")
+    with session_scope(rt.sessions) as db:
+        report = parse_catalog(db, text, rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
+        if not report.errors:
+            apply_catalog(db, report)
     if report.errors:
         for line in report.errors:
             click.echo(line, err=True)
         click.echo(f"refused: {len(report.errors)} problem(s); nothing imported", err=True)
         sys.exit(1)
-    with session_scope(rt.sessions) as db:
-        apply_catalog(db, report)
     click.echo(f"imported {len(report.rows)} rows: {report.shops_created} new shops, "
                f"{report.products_created} new products, {report.products_updated} updated")
 
@@ -48,7 +49,7 @@ def seed_demo() -> None:
         if db.scalar(select(func.count()).select_from(Shop)):
             click.echo("demo catalog: shops already exist, nothing to seed")
             return
-        report = parse_catalog(DEMO_CATALOG.read_text(encoding="utf-8"), rt.settings["DEFAULT_CURRENCY"],
-                               rt.settings["DEFAULT_REGION"])
+        report = parse_catalog(db, DEMO_CATALOG.read_text(encoding="utf-8"),
+                               rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
         apply_catalog(db, report)
     click.echo(f"demo catalog: seeded {report.shops_created} shops, {report.products_created} products")

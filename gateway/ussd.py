@@ -37,6 +37,9 @@ FUNNEL = ("dial", "shop", "cart", "checkout", "order")
 SORRY = "Sorry, something went wrong. Please dial again in a moment."
 BUSY = "Sorry, the service is busy. Please dial again in a moment."
 TOO_FAST = "Too many requests from your phone. Please wait a minute and dial again."
+# No keypad dial types this much; answering with END (HTTP 200) spares the customer a network error.
+MAX_TYPED = 2000
+TOO_LONG = "Sorry, that was too long to read. Please dial again."
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     if hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
         return HopAnswer(TOO_FAST, True)
     state = DialState.from_dict(json.loads(raw)) if raw else None
+    if len(req.text) > MAX_TYPED:
+        return HopAnswer(rt.translator(state.lang if state else "en", TOO_LONG), True)
     if state is not None and state.text == req.text:
         return HopAnswer(state.reply, state.ended)  # a retried request: same answer, nothing applied
     if state is not None and state.ended:

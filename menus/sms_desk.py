@@ -69,6 +69,11 @@ class Words:
     args: list[str]
     raw: list[str]
 
+    @property
+    def typed_args(self) -> list[str]:
+        """``args`` as typed, for numbers: case and a leading sign kept (``-5`` is not ``5``)."""
+        return [as_typed(word) for word in self.raw if fold(word)]
+
     def rest_after(self, count: int) -> str:
         """The text after the first ``count`` arguments, as typed (a reason, a note)."""
         return " ".join(self.raw[count:]).strip(EDGE_PUNCTUATION + " ")
@@ -111,6 +116,13 @@ def fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return plain.strip(EDGE_PUNCTUATION).upper()
+
+
+def as_typed(word: str) -> str:
+    """``"-5."`` -> ``"-5"``: edge punctuation off, except the sign a number was typed with."""
+    core = word.strip(EDGE_PUNCTUATION)
+    lead = word[: len(word) - len(word.lstrip(EDGE_PUNCTUATION))]
+    return lead[-1] + core if core and lead.endswith(("-", "+")) else core
 
 
 def split(text: str) -> tuple[Command | None, Words]:

@@ -9,12 +9,20 @@ the same SKU; the reply says so and lists the numbers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from gateway.commerce import shop_pins, shop_stock
 from gateway.commerce.models import Product, ShopContact
-from gateway.commerce.money import format_money, to_minor
+from gateway.commerce.money import (
+    NEGATIVE_SIGNS,
+    BadPrice,
+    PriceProblem,
+    format_money,
+    precision,
+    to_minor,
+)
 from gateway.commerce.shop_pins import PinCheck
 from menus.sms_desk import Refusal, ShopDesk, Words, command
 from menus.text import clip
@@ -24,6 +32,7 @@ USAGE = {
     "price": "Send {kw} {pin}SKU and price, e.g. {kw} {pin}{sku} 150",
     "show": "Send {kw} {pin}SKU, e.g. {kw} {pin}{sku}",
 }
+WHOLE_COUNT = re.compile(r"[0-9]{1,9}|[0-9]{1,3}(?:,[0-9]{3}){1,2}")  # 12, 1200 or 1,200
 
 
 @dataclass(frozen=True)
@@ -41,9 +50,11 @@ def _usage(desk: ShopDesk, words: Words, kind: str, sku: str = "S1-001") -> Refu
 
 def _target(desk: ShopDesk, words: Words, kind: str) -> Target:
     """The product, its shop contact and the value an SMS names, with the PIN checked."""
-    args = list(words.args)
-    shop_tag = next((a for a in args if a.startswith("#")), None)
-    args = [a for a in args if a != shop_tag and a not in {c.shop.currency for c in desk.contacts}]
+    shop_tag = next((a for a in words.args if a.startswith("#")), None)
+    currencies = {c.shop.currency for c in desk.contacts}
+    kept = [(a, typed) for a, typed in zip(words.args, words.typed_args, strict=True)
+            if a != shop_tag and a not in currencies]
+    args = [a for a, _ in kept]
     need = 1 if kind == "show" else 2
     # Any word that could be the PIN is masked in the record, even when the command fails later.
     desk.secrets.extend(a for a in (args[:-1] if need == 2 else args) if shop_pins.looks_like_pin(a))
@@ -52,7 +63,7 @@ def _target(desk: ShopDesk, words: Words, kind: str) -> Target:
     pin = args[0] if len(args) > need else None
     if pin is not None and not shop_pins.looks_like_pin(pin):
         raise _usage(desk, words, kind)
-    sku, value = args[-need], (args[-1] if need == 2 else None)
+    sku, value = args[-need], (kept[-1][1] if need == 2 else None)
     product = _product(desk, words, sku, shop_tag, value)
     contact = desk.contact_for(product.shop_id)
     _check_pin(desk, words, contact, pin, sku, value)
@@ -103,12 +114,21 @@ def _name(product: Product) -> str:
 @command("stock", "STOCK {sku} 12", en=("STOCK",), es=("STOCK", "EXISTENCIA"), sw=("STOKI", "BIDHAA"))
 def stock(desk: ShopDesk, words: Words) -> str:
     target = _target(desk, words, "stock")
-    raw = (target.value or "").replace(",", "")
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > shop_stock.MAX_STOCK:
+    count = _count(desk, words, target)
+    old = shop_stock.set_stock(desk.db, target.product, count, desk.phone)
+    return desk.t("{name}: stock now {qty} (was {old}).", name=_name(target.product), qty=count, old=old)
+
+
+def _count(desk: ShopDesk, words: Words, target: Target) -> int:
+    """The stock count an SMS names; ``Refusal`` for a negative, broken or absurd count."""
+    raw, sku = target.value or "", target.product.sku
+    if raw.startswith(NEGATIVE_SIGNS):
+        raise Refusal(desk.t("Stock cannot be negative. Send the count you have, e.g. {kw} {sku} 0.",
+                             kw=words.keyword, sku=sku))
+    if not WHOLE_COUNT.fullmatch(raw) or int(raw.replace(",", "")) > shop_stock.MAX_STOCK:
         raise Refusal(desk.t("The count must be a whole number, e.g. {kw} {sku} 12.",
-                             kw=words.keyword, sku=target.product.sku))
-    old = shop_stock.set_stock(desk.db, target.product, int(raw), desk.phone)
-    return desk.t("{name}: stock now {qty} (was {old}).", name=_name(target.product), qty=int(raw), old=old)
+                             kw=words.keyword, sku=sku))
+    return int(raw.replace(",", ""))
 
 
 @command("price", "PRICE {sku} 150", en=("PRICE",), es=("PRECIO",), sw=("BEI",))
@@ -117,14 +137,25 @@ def price(desk: ShopDesk, words: Words) -> str:
     product = target.product
     try:
         minor = to_minor(target.value or "", product.currency)
-        if minor <= 0:
-            raise ValueError("price must be more than zero")
-    except ValueError:
-        raise Refusal(desk.t("The price must be a number above 0, e.g. {kw} {sku} 150.",
-                             kw=words.keyword, sku=product.sku)) from None
+    except BadPrice as bad:
+        raise _price_refusal(desk, words, product, bad.problem) from None
+    if minor <= 0:
+        raise _price_refusal(desk, words, product, PriceProblem.UNREADABLE)
     old = shop_stock.set_price(desk.db, product, minor, desk.phone)
     return desk.t("{name}: price now {price} (was {old}).", name=_name(product),
                   price=format_money(minor, product.currency), old=format_money(old, product.currency))
+
+
+def _price_refusal(desk: ShopDesk, words: Words, product: Product, problem: PriceProblem) -> Refusal:
+    values = {"kw": words.keyword, "sku": product.sku, "currency": product.currency}
+    if problem is PriceProblem.NEGATIVE:
+        return Refusal(desk.t("A price cannot be negative. Send the price, e.g. {kw} {sku} 150.", **values))
+    if problem is PriceProblem.TOO_MANY_DECIMALS and precision(product.currency):
+        return Refusal(desk.t("{currency} prices have at most {digits} decimals, e.g. {kw} {sku} 19.50.",
+                              digits=precision(product.currency), **values))
+    if problem is PriceProblem.TOO_MANY_DECIMALS:
+        return Refusal(desk.t("{currency} prices are whole numbers, e.g. {kw} {sku} 1950.", **values))
+    return Refusal(desk.t("The price must be a number above 0, e.g. {kw} {sku} 150.", **values))
 
 
 @command("off", "OFF {sku}", en=("OFF", "HIDE"), es=("OFF", "OCULTAR", "AGOTADO"),

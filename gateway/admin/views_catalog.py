@@ -108,11 +108,11 @@ def catalog_import() -> ResponseReturnValue:
     except UnicodeDecodeError:
         return render_template("admin/import.html", errors=["the file is not UTF-8 text"], report=None), 400
     settings = runtime().settings
-    report = parse_catalog(text, settings["DEFAULT_CURRENCY"], settings["DEFAULT_REGION"])
+    db = request_db()
+    report = parse_catalog(db, text, settings["DEFAULT_CURRENCY"], settings["DEFAULT_REGION"])
     if report.errors:
         return render_template("admin/import.html", errors=report.errors, report=None,
                                filename=upload.filename), 400
-    db = request_db()
     apply_catalog(db, report)
     commit(db)
     return render_template("admin/import.html", errors=[], report=report, filename=upload.filename)

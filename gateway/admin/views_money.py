@@ -68,7 +68,7 @@ def pretty(raw: str) -> str:
     """A callback body indented for reading (as stored when it is not JSON)."""
     try:
         return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw
 
 

@@ -1,7 +1,8 @@
 """Catalog import from CSV: all rows valid or nothing imported; upsert by (shop, sku).
 
 Header: ``shop,owner_phone,category,sku,name,price,stock[,currency]``. Price is a decimal in the
-shop's currency. Used by the CLI and by the admin console's upload, with the same validation.
+shop's currency; a row's currency, when given, must be that currency (a new shop takes its first
+row's). Used by the CLI and by the admin console's upload, with the same validation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop, ShopContact
-from gateway.commerce.money import to_minor
+from gateway.commerce.money import is_known_currency, to_minor
 from gateway.errors import BadRequest
 from gateway.phone import to_e164
 
@@ -43,8 +44,9 @@ class ImportReport:
     products_updated: int = 0
 
 
-def parse_catalog(text: str, default_currency: str, region: str) -> ImportReport:
-    """Validate every row; ``report.errors`` lists each bad line number with its reason."""
+def parse_catalog(db: Session, text: str, default_currency: str, region: str) -> ImportReport:
+    """Validate every row against the shops already on ``db`` (read only); ``report.errors`` lists
+    each bad line number with its reason."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -53,8 +55,9 @@ def parse_catalog(text: str, default_currency: str, region: str) -> ImportReport
         report.errors.append(f"line 1: header lacks {', '.join(missing)}")
         return report
     reader.fieldnames = header
+    currencies = {name: currency for name, currency in db.execute(select(Shop.name, Shop.currency))}
     for number, raw in enumerate(reader, start=2):
-        row, problems = _parse_row(number, raw, default_currency, region)
+        row, problems = _parse_row(number, raw, currencies, default_currency, region)
         report.errors.extend(f"line {number}: {p}" for p in problems)
         if row is not None:
             report.rows.append(row)
@@ -63,13 +66,14 @@ def parse_catalog(text: str, default_currency: str, region: str) -> ImportReport
     return report
 
 
-def _parse_row(number: int, raw: dict[str, str | None], default_currency: str,
-               region: str) -> tuple[CatalogRow | None, list[str]]:
+def _parse_row(number: int, raw: dict[str, str | None], currencies: dict[str, str],
+               default_currency: str, region: str) -> tuple[CatalogRow | None, list[str]]:
     values = {k: (v or "").strip() for k, v in raw.items() if k}
     problems = [f"{name} is empty" for name in REQUIRED if not values.get(name)]
-    currency = (values.get("currency") or default_currency).upper()
-    if len(currency) != 3 or not currency.isalpha():
-        problems.append(f"currency {currency!r} is not a 3-letter code")
+    currency, currency_problem = _row_currency(values.get("currency", ""), values.get("shop", "")[:80],
+                                               currencies, default_currency)
+    if currency_problem:
+        problems.append(currency_problem)
     price = stock = 0
     phone = ""
     try:
@@ -92,6 +96,21 @@ def _parse_row(number: int, raw: dict[str, str | None], default_currency: str,
         return None, problems
     return CatalogRow(number, values["shop"][:80], phone, values["category"][:80], values["sku"],
                       values["name"], price, stock, currency), []
+
+
+def _row_currency(typed: str, shop: str, currencies: dict[str, str],
+                  default_currency: str) -> tuple[str, str | None]:
+    """The row's currency and what is wrong with it, if anything. A blank means the shop's own;
+    the first good row of a shop new to ``currencies`` records the currency it will sell in."""
+    shop_currency = currencies.get(shop)
+    currency = typed.upper() or shop_currency or default_currency.upper()
+    if not is_known_currency(currency):
+        return currency, f"currency {currency[:10]!r} is not a currency code such as KES or PEN"
+    if shop_currency and currency != shop_currency:
+        return currency, f"currency {currency} differs from shop {shop!r}, which sells in {shop_currency}"
+    if shop:
+        currencies[shop] = currency
+    return currency, None
 
 
 def apply_catalog(db: Session, report: ImportReport) -> ImportReport:

@@ -2,32 +2,112 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from enum import Enum
+from functools import cache
 
-from babel.numbers import get_currency_precision
+from babel.numbers import get_currency_precision, list_currencies
 
 # Far above any real price, far below what a BIGINT column holds (a typo must not crash a write).
 MAX_MINOR = 10**15
+
+NEGATIVE_SIGNS = ("-", "\u2212")  # hyphen-minus and the minus sign
+DIGITS_AND_SEPARATORS = re.compile(r"[0-9.,]+")
+# Thousands groups: 1-3 digits, then groups of exactly 3 after the separator.
+GROUPED = {sep: re.compile(r"\d{1,3}(?:" + re.escape(sep) + r"\d{3})+") for sep in ",."}
+
+
+class PriceProblem(Enum):
+    UNREADABLE = "unreadable"
+    NEGATIVE = "negative"
+    TOO_MANY_DECIMALS = "too_many_decimals"
+    TOO_LARGE = "too_large"
+
+
+class BadPrice(ValueError):
+    """A typed price Bodega refuses; ``str(exc)`` says why and what to send instead."""
+
+    def __init__(self, amount: str, currency: str, problem: PriceProblem) -> None:
+        self.amount, self.currency, self.problem = amount, currency, problem
+        super().__init__(_explain(amount, currency, problem))
 
 
 def precision(currency: str) -> int:
     return int(get_currency_precision(currency.upper()))
 
 
+@cache
+def _currency_codes() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def is_known_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency code (``KES``, ``PEN``; not ``XYZ``)."""
+    return code.upper() in _currency_codes()
+
+
+def example_price(currency: str) -> str:
+    """A price as Bodega reads it best, for messages: ``19.50`` (or ``1950`` without decimals)."""
+    return "19.50" if precision(currency) >= 2 else "1950"
+
+
 def to_minor(amount: str, currency: str) -> int:
-    """``"12.50", "KES"`` -> ``1250``. Raises ``ValueError`` for anything that is not a price."""
-    try:
-        value = Decimal(amount.strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise ValueError(f"not a price: {amount!r}") from exc
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"not a price: {amount!r}")
-    scaled = value * (10 ** precision(currency))
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{amount!r} has more decimals than {currency} allows")
-    if scaled > MAX_MINOR:
-        raise ValueError(f"{amount!r} is larger than any price Bodega takes")
-    return int(scaled)
+    """A typed price in minor units: ``"19,50"``, ``"19.50"``, ``"1,950.00"``, ``"1.950,00"``.
+
+    The separator written last is the decimal one, except a lone comma before exactly three
+    digits, which groups thousands (``1,950`` is 1950). Raises ``BadPrice`` for signs,
+    exponents, letters, misplaced separators and more decimals than ``currency`` has.
+    """
+    text = amount.strip()
+    if text.startswith(NEGATIVE_SIGNS) and text[1:2].isdigit():
+        raise BadPrice(amount, currency, PriceProblem.NEGATIVE)
+    split = _whole_and_decimals(text) if DIGITS_AND_SEPARATORS.fullmatch(text) else None
+    if split is None:
+        raise BadPrice(amount, currency, PriceProblem.UNREADABLE)
+    whole, decimals = split
+    digits = precision(currency)
+    if len(decimals) > digits:
+        raise BadPrice(amount, currency, PriceProblem.TOO_MANY_DECIMALS)
+    if len(whole.lstrip("0")) > len(str(MAX_MINOR)):
+        raise BadPrice(amount, currency, PriceProblem.TOO_LARGE)
+    minor = int(whole) * 10**digits + int(decimals.ljust(digits, "0") or 0)
+    if minor > MAX_MINOR:
+        raise BadPrice(amount, currency, PriceProblem.TOO_LARGE)
+    return minor
+
+
+def _whole_and_decimals(text: str) -> tuple[str, str] | None:
+    """``"1.950,00"`` -> ``("1950", "00")``; None when the separators do not make one number."""
+    last = max(text.rfind(","), text.rfind("."))
+    if last == -1:
+        return text, ""
+    head, sep, tail = text[:last], text[last], text[last + 1:]
+    if (sep == "," or sep in head) and _grouped(text, sep):  # 1,950 and 1.950.000: thousands only
+        return text.replace(sep, ""), ""
+    if not tail.isdigit() or not head:
+        return None
+    if head.isdigit():
+        return head, tail
+    thousands = "." if sep == "," else ","
+    return (head.replace(thousands, ""), tail) if _grouped(head, thousands) else None
+
+
+def _grouped(text: str, sep: str) -> bool:
+    return GROUPED[sep].fullmatch(text) is not None
+
+
+def _explain(amount: str, currency: str, problem: PriceProblem) -> str:
+    shown, example = amount[:20], example_price(currency)
+    if problem is PriceProblem.NEGATIVE:
+        return f"{shown!r} is negative: send the price without a sign, e.g. {example}"
+    if problem is PriceProblem.TOO_MANY_DECIMALS:
+        digits = precision(currency)
+        if not digits:
+            return f"{shown!r} has decimals, but {currency} prices are whole numbers, e.g. 1950"
+        return f"{shown!r} has more decimals than {currency} allows (at most {digits}), e.g. {example}"
+    if problem is PriceProblem.TOO_LARGE:
+        return f"{shown!r} is larger than any price Bodega takes"
+    return f"not a price: {shown!r}; send digits with one decimal point or comma, e.g. {example} or 1,950.00"
 
 
 def format_money(minor: int, currency: str) -> str:

@@ -216,7 +216,7 @@ def parse_callback(body: bytes) -> PaymentResult:
     """
     try:
         data = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting deeper than any callback
         raise BadRequest("body is not JSON") from exc
     callback = data.get("Body", {}).get("stkCallback") if isinstance(data, dict) and \
         isinstance(data.get("Body"), dict) else None

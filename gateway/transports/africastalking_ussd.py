@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -10,7 +11,8 @@ from gateway.phone import to_e164
 from gateway.session_log import SessionEnd
 from gateway.ussd import HopAnswer, UssdRequest
 
-MAX_TEXT = 2000
+SESSION_OUTCOMES = ("Success", "Incomplete", "Failed")  # the only statuses AT reports
+COST = re.compile(r"(?:[A-Z]{3} ?)?[0-9]{1,10}(?:\.[0-9]{1,10})?")  # "KES 0.10" or "0.10"
 
 
 def parse_hop(form: Mapping[str, str], region: str) -> UssdRequest:
@@ -29,14 +31,11 @@ def parse_hop(form: Mapping[str, str], region: str) -> UssdRequest:
         raise BadRequest("sessionId is blank or holds control characters")
     if len(session_id) > 100:
         raise BadRequest("sessionId is longer than 100 characters")
-    text = _clean(form["text"])
-    if len(text) > MAX_TEXT:
-        raise BadRequest(f"text is longer than {MAX_TEXT} characters")
     return UssdRequest(
         session_id=session_id,
         phone=to_e164(form["phoneNumber"], region),
         service_code=_clean(form.get("serviceCode", ""))[:40],
-        text=text,
+        text=_clean(form["text"]),
         network=_clean(form.get("networkCode", ""))[:10],
         provider="at",
     )
@@ -51,16 +50,20 @@ def render_hop(answer: HopAnswer) -> str:
 
 
 def parse_session_end(form: Mapping[str, str], region: str) -> SessionEnd:
-    """AT's end-of-session notification; ``cost`` is kept as sent (``KES 0.10`` or ``0.10``)."""
+    """AT's end-of-session notification; ``BadRequest`` for a missing field or a status AT never
+    sends. ``cost`` is kept as sent (``KES 0.10`` or ``0.10``), or blank when it is not a cost."""
     if not form.get("sessionId") or not form.get("status"):
         raise BadRequest("missing field(s): sessionId and status are required")
+    status = _clean(form["status"]).strip()
+    if status not in SESSION_OUTCOMES:
+        raise BadRequest(f"status {status[:20]!r} is not one of {', '.join(SESSION_OUTCOMES)}")
     return SessionEnd(
         session_id=_clean(form["sessionId"]).strip()[:100],
         phone=to_e164(form["phoneNumber"], region) if form.get("phoneNumber") else "",
         service_code=_clean(form.get("serviceCode", ""))[:40],
         network_code=_clean(form.get("networkCode", ""))[:10],
-        status=_clean(form["status"]).strip(),
-        cost=_clean(form.get("cost", "")).strip(),
+        status=status,
+        cost=_cost_or_blank(form.get("cost")),
         duration_ms=_int_or_none(form.get("durationInMillis")),
         hops=_int_or_none(form.get("hopsCount")),
         input=_clean(form.get("input", "")),
@@ -68,6 +71,11 @@ def parse_session_end(form: Mapping[str, str], region: str) -> SessionEnd:
         error_message=_clean(form.get("errorMessage", "")),
         at=_date_or_none(form.get("date")),
     )
+
+
+def _cost_or_blank(raw: str | None) -> str:
+    cost = (raw or "").strip()
+    return cost if COST.fullmatch(cost) else ""
 
 
 def _int_or_none(raw: str | None) -> int | None:

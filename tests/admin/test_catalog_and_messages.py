@@ -8,6 +8,7 @@ import json
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from gateway.admin.views_money import pretty
 from gateway.commerce.models import AuditEntry, OutboundSms, Payment, PaymentCallback, Product, Shop
 from gateway.db import session_scope
 from gateway.runtime import Runtime
@@ -277,3 +278,22 @@ def test_received_sms_never_show_a_pin(boss: FlaskClient, rt: Runtime) -> None:
     assert "OK K7P2Q ****" in html and "4821" not in html
     assert "STOCK S1-001 1200" in html
     assert "+2547****222" in html and "+254700111222" not in html
+
+
+def test_csv_upload_reads_comma_prices_and_refuses_a_foreign_currency(boss: FlaskClient, rt: Runtime) -> None:
+    refused = upload(boss, HEADER + "Mama Njeri Groceries,+254722000101,Vegetables,S1-001,Sukuma,20,80,NGN\n"
+                                    "Duka Jipya,+254700111222,Drinks,DJ-1,Chai,50,10,XYZ\n")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "line 2: currency NGN differs from shop" in html and "which sells in KES" in html
+    assert "line 3: currency" in html and "is not a currency code" in html
+    accepted = upload(boss, HEADER + 'Duka Jipya,+254700111222,Drinks,DJ-1,Chai,"23,90",10,KES\n')
+    assert accepted.status_code == 200
+    with session_scope(rt.sessions) as db:
+        chai = db.scalar(select(Product).where(Product.sku == "DJ-1"))
+        assert chai is not None and chai.price_minor == 2390
+
+
+def test_a_stored_callback_too_deep_to_indent_is_shown_as_it_came() -> None:
+    raw = '{"Body":' + "[" * 5000 + "]" * 5000 + "}"
+    assert pretty(raw) == raw

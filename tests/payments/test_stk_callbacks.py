@@ -191,3 +191,10 @@ def test_database_down_answers_503_not_500(make_app: Callable[..., Flask]) -> No
     app = make_app(DATABASE_URL="postgresql+psycopg://bodega@127.0.0.1:1/none")
     response = post(app.test_client(), stk_callback("ws_CO_191220191020363925"), url="/hooks/mpesa/stk")
     assert response.status_code == 503
+
+
+def test_deeply_nested_json_is_refused_as_not_json(mpesa_shop: Shop) -> None:
+    body = '{"Body":' + "[" * 5000 + "]" * 5000 + "}"
+    response = post(mpesa_shop.client, body)
+    assert response.status_code == 400 and "body is not JSON" in response.get_data(as_text=True)
+    assert [c.outcome for c in mpesa_shop.callbacks()] == ["malformed"]

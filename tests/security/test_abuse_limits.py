@@ -6,7 +6,7 @@ import uuid
 
 from flask import Flask
 
-from gateway.ussd import TOO_FAST
+from gateway.ussd import TOO_FAST, TOO_LONG
 from tests.reliability.conftest import check_reply, post_hop
 
 PHONE = "+254711000777"
@@ -40,10 +40,9 @@ def test_the_default_body_cap_is_on(app: Flask) -> None:
     assert response.status_code == 413
 
 
-def test_oversized_fields_are_refused_with_a_reason(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_oversized_text_ends_politely_and_an_oversized_id_is_refused(client) -> None:  # type: ignore[no-untyped-def]
     too_long_text = post_hop(client, "ATUid_1", PHONE, "1*" * 1001)
-    assert too_long_text.status_code == 400
-    assert "text is longer than 2000" in too_long_text.get_data(as_text=True)
+    assert check_reply(too_long_text) == f"END {TOO_LONG}"  # HTTP 200: the handset shows it
     too_long_id = post_hop(client, "A" * 101, PHONE, "")
     assert too_long_id.status_code == 400
     assert "sessionId is longer than 100" in too_long_id.get_data(as_text=True)

@@ -154,7 +154,7 @@ WIDE = {"ref": "K7P2Q", "total": "KES 99,999", "price": "KES 99,999", "old": "KE
         "shop": "S" * 30, "day": "23/11", "new": 99, "delivered": 99, "rejected": 99, "open": 99,
         "takings": "KES 999,999", "cash": " Please have KES 99,999 ready.", "refund": "",
         "reason": "", "items": "", "landmark": "L" * 40, "payment": "PAID", "where": "Pickup",
-        "status": "malipo yameshindwa", "code": "*384*123#"}
+        "status": "malipo yameshindwa", "code": "*384*123#", "currency": "KES", "digits": 3}
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "sw"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from gateway.commerce.models import AuditEntry, InboundSms, Product, Shop, ShopContact
@@ -137,3 +138,47 @@ def test_a_sku_in_two_of_my_shops_needs_the_shop_number(texter: Texter, rt: Runt
     assert sorted(stocks.values()) == [5, 20]
     assert texter.ask("STOCK S1-001 5 #9") == "You do not run shop #9. Your shops: #1, #7."
     assert texter.ask("STOCK S1-002 3").endswith("stock now 3 (was 20).")  # only in one shop: fine
+
+
+def _sell_in(rt: Runtime, shop: Shop, currency: str) -> None:
+    with rt.sessions() as db:
+        loaded = db.get(Shop, shop.id)
+        assert loaded is not None
+        loaded.currency = currency
+        for product in db.scalars(select(Product).where(Product.shop_id == shop.id)):
+            product.currency = currency
+        db.commit()
+
+
+@pytest.mark.parametrize(("typed", "minor"), [
+    ("19,50", 1950), ("19.50", 1950), ("1,950.00", 195000), ("1.950,00", 195000), ("1,950", 195000),
+])
+def test_price_reads_decimal_commas_and_thousands(texter: Texter, rt: Runtime, shop: Shop,
+                                                  typed: str, minor: int) -> None:
+    _sell_in(rt, shop, "PEN")
+    assert texter.ask(f"PRECIO S1-001 {typed}").startswith("S1-001 Tomatoes 1kg: precio ahora PEN ")
+    assert _product(rt, shop.id, "S1-001").price_minor == minor
+
+
+def test_prices_that_cannot_be_read_exactly_are_refused(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    assert texter.ask("PRICE S1-001 1e3") == "The price must be a number above 0, e.g. PRICE S1-001 150."
+    assert texter.ask("PRICE S1-001 -5") == ("A price cannot be negative. Send the price, "
+                                             "e.g. PRICE S1-001 150.")
+    assert texter.ask("PRICE S1-001 1,95,0") == "The price must be a number above 0, e.g. PRICE S1-001 150."
+    assert texter.ask("PRICE S1-001 19.505") == "KES prices have at most 2 decimals, e.g. PRICE S1-001 19.50."
+    assert texter.ask("PRECIO S1-001 -5") == ("Un precio no puede ser negativo. Envie el precio, "
+                                              "p. ej. PRECIO S1-001 150.")
+    _sell_in(rt, shop, "UGX")
+    assert texter.ask("BEI S1-001 19,5") == "Bei za UGX ni namba kamili, mfano BEI S1-001 1950."
+    assert _product(rt, shop.id, "S1-001").price_minor == 10000
+    assert _audit(rt) == []
+
+
+def test_a_negative_or_broken_stock_count_is_refused(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    assert texter.ask("STOCK S1-001 -5") == ("Stock cannot be negative. Send the count you have, "
+                                             "e.g. STOCK S1-001 0.")
+    assert texter.ask("STOKI S1-001 -5").startswith("Stoki haiwezi kuwa chini ya sifuri.")
+    assert texter.ask("STOCK S1-001 12,5") == "The count must be a whole number, e.g. STOCK S1-001 12."
+    assert texter.ask("STOCK S1-001 +5") == "The count must be a whole number, e.g. STOCK S1-001 12."
+    assert _product(rt, shop.id, "S1-001").stock == 20
+    assert texter.ask("STOCK S1-001 1,200.") == "S1-001 Tomatoes 1kg: stock now 1200 (was 20)."

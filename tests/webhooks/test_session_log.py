@@ -91,3 +91,23 @@ def test_end_of_session_without_its_id_is_refused(client: FlaskClient) -> None:
     response = client.post("/hooks/africastalking/ussd/events", data={"status": "Success"})
     assert response.status_code == 400
     assert b"sessionId" in response.data
+
+
+def test_end_of_session_with_a_status_at_never_sends_is_refused(dialer: Dialer, client: FlaskClient,
+                                                                rt: Runtime) -> None:
+    dialer.dial()
+    response = client.post("/hooks/africastalking/ussd/events",
+                           data=end_of_session(dialer, status="Weird", cost="abc"))
+    assert response.status_code == 400
+    assert "status 'Weird' is not one of Success, Incomplete, Failed" in response.get_data(as_text=True)
+    with rt.sessions() as db:
+        assert db.scalar(select(UssdSession.status)) is None
+
+
+def test_an_unreadable_cost_is_stored_as_absent(dialer: Dialer, client: FlaskClient, rt: Runtime) -> None:
+    dialer.dial()
+    form = end_of_session(dialer, status="Success", cost="abc")
+    assert client.post("/hooks/africastalking/ussd/events", data=form).status_code == 200
+    with rt.sessions() as db:
+        (record,) = db.scalars(select(UssdSession)).all()
+        assert (record.status, record.cost) == ("Success", None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from gateway.commerce.models import Customer
+from gateway.runtime import Runtime
 from tests.conftest import Dialer
 
 AT_FIRST_HOP = {
@@ -62,3 +64,26 @@ def test_retried_request_answers_the_same_and_applies_nothing(dialer: Dialer, de
     again = dialer.post()
     assert again == first
     assert "Vegetables" in dialer.dial("1")  # the replay did not move the dial forward
+
+
+def test_a_hop_too_long_to_read_ends_politely_not_with_a_network_error(dialer: Dialer,
+                                                                       client: FlaskClient) -> None:
+    dialer.dial()
+    response = client.post("/hooks/africastalking/ussd",
+                           data={**AT_FIRST_HOP, "sessionId": dialer.session_id, "text": "1*" * 1001})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "END Sorry, that was too long to read. Please dial again."
+    without_text = {k: v for k, v in AT_FIRST_HOP.items() if k != "text"}
+    assert client.post("/hooks/africastalking/ussd", data=without_text).status_code == 400
+
+
+def test_the_too_long_answer_is_in_the_customers_language(dialer: Dialer, client: FlaskClient,
+                                                          rt: Runtime) -> None:
+    with rt.sessions() as db:
+        db.add(Customer(phone=dialer.phone, language="es"))
+        db.commit()
+    dialer.dial()
+    response = client.post("/hooks/africastalking/ussd",
+                           data={**AT_FIRST_HOP, "sessionId": dialer.session_id, "text": "9" * 2001})
+    assert response.get_data(as_text=True) == ("END Lo siento, el texto es demasiado largo. "
+                                               "Por favor marque de nuevo.")

@@ -1,0 +1,62 @@
+"""Prices as shop owners type them: decimal commas, thousands separators, and what is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.commerce.money import BadPrice, PriceProblem, is_known_currency, to_minor
+
+
+@pytest.mark.parametrize(("typed", "currency", "minor"), [
+    ("19,50", "PEN", 1950),
+    ("19.50", "PEN", 1950),
+    ("1,950.00", "PEN", 195000),
+    ("1.950,00", "PEN", 195000),
+    ("1,950", "PEN", 195000),
+    ("1,950,000", "KES", 195000000),
+    ("1.950.000", "UGX", 1950000),
+    ("23,90", "PEN", 2390),
+    ("1,5", "PEN", 150),
+    (" 150 ", "KES", 15000),
+    ("1,950.005", "KWD", 1950005),
+])
+def test_a_typed_price_becomes_minor_units(typed: str, currency: str, minor: int) -> None:
+    assert to_minor(typed, currency) == minor
+
+
+@pytest.mark.parametrize(("typed", "currency", "problem"), [
+    ("1e3", "NGN", PriceProblem.UNREADABLE),
+    ("1E3", "NGN", PriceProblem.UNREADABLE),
+    ("-5", "KES", PriceProblem.NEGATIVE),
+    ("\u22125", "KES", PriceProblem.NEGATIVE),
+    ("+5", "KES", PriceProblem.UNREADABLE),
+    ("KES 5", "KES", PriceProblem.UNREADABLE),
+    ("five", "KES", PriceProblem.UNREADABLE),
+    ("1,95,0", "KES", PriceProblem.UNREADABLE),
+    ("1,950.00.00", "KES", PriceProblem.UNREADABLE),
+    ("1.950,000.00", "KES", PriceProblem.UNREADABLE),
+    (".50", "KES", PriceProblem.UNREADABLE),
+    ("50.", "KES", PriceProblem.UNREADABLE),
+    ("\u0661\u0662", "KES", PriceProblem.UNREADABLE),
+    ("19.505", "KES", PriceProblem.TOO_MANY_DECIMALS),
+    ("1.950", "KES", PriceProblem.TOO_MANY_DECIMALS),
+    ("19,5", "UGX", PriceProblem.TOO_MANY_DECIMALS),
+    ("9" * 5000, "KES", PriceProblem.TOO_LARGE),
+])
+def test_anything_else_is_refused_saying_why(typed: str, currency: str, problem: PriceProblem) -> None:
+    with pytest.raises(BadPrice) as refused:
+        to_minor(typed, currency)
+    assert refused.value.problem is problem
+    assert "e.g." in str(refused.value) or problem is PriceProblem.TOO_LARGE
+
+
+def test_the_refusal_says_what_to_send_instead() -> None:
+    with pytest.raises(BadPrice, match=r"'1e3'; send digits with one decimal point or comma, e.g. 19.50"):
+        to_minor("1e3", "NGN")
+    with pytest.raises(BadPrice, match=r"'19,5' has decimals, but UGX prices are whole numbers, e.g. 1950"):
+        to_minor("19,5", "UGX")
+
+
+def test_only_real_currency_codes_are_known() -> None:
+    assert is_known_currency("KES") and is_known_currency("pen")
+    assert not is_known_currency("XYZ")
