@@ -33,7 +33,7 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     ]
 
 
-def markdown(r: dict[str, Any]) -> str:
+def markdown(r: dict[str, Any], plot: str = "bench/results/latency.svg") -> str:
     m = r["machine"]
     out = [f"Measured {r['started_at']} on {m['cores']} cores ({m['cpu']}), Python {m['python']}, "
            f"{r['database']} ({m['database']}), Redis {m['redis_server']}, {m['load_generator']}; "
@@ -46,8 +46,7 @@ def markdown(r: dict[str, Any]) -> str:
         floor = f"{s['floor_hops_per_s']:,}" if "floor_hops_per_s" in s else "-"
         out.append(f"| {name} | {s['bare_hops_per_s']:,} | {floor} | {s['journey_hops_per_s']:,} "
                    f"| {s['ratio']:.0%} | {s['journey_p99_ms']} | {s['errors']} |")
-    out += ["", f"Fastest on the journey: **{r['server']}**. Latency against offered load "
-            "(bench/results/latency.svg):", "",
+    out += ["", f"Fastest on the journey: **{r['server']}**. Latency against offered load ({plot}):", "",
             "| offered hops/s | achieved | p50 ms | p95 ms | p99 ms | errors |",
             "|---:|---:|---:|---:|---:|---:|"]
     for p in r["latency_curve"]:
@@ -63,7 +62,8 @@ def markdown(r: dict[str, Any]) -> str:
 
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else LATEST
-    print(markdown(json.loads(path.read_text())))
+    plot = "latency.svg" if path.name == "latest.json" else f"{path.stem}-latency.svg"
+    print(markdown(json.loads(path.read_text()), f"bench/results/{plot}"))
 
 
 if __name__ == "__main__":

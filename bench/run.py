@@ -259,7 +259,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     out = Path(os.environ.get("BENCH_OUT", RESULTS / "latest.json"))
     out.write_text(json.dumps(result, indent=2) + "\n")
-    write_latency_svg(result, out.with_name("latency.svg"))
+    plot = "latency.svg" if out.name == "latest.json" else f"{out.stem}-latency.svg"
+    write_latency_svg(result, out.with_name(plot))
     headline = {k: result[k] for k in ("server", "journey_hops_per_s", "bare_hops_per_s", "ratio", "p99_ms",
                                        "p99_ms_at_80pct", "p99_ms_small_catalog", "p99_ms_large_catalog",
                                        "redis_bytes_per_session", "redis_round_trips_per_hop", "errors")}
