@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
 from gateway import outbox
-from gateway.commerce.customers import find_or_create_customer
+from gateway.commerce.customers import default_language, find_or_create_customer
 from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
 from gateway.runtime import Runtime
@@ -76,7 +76,8 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
         return HopAnswer(TOO_FAST, True)
     state = DialState.from_dict(json.loads(raw)) if raw else None
     if len(req.text) > MAX_TYPED:
-        return HopAnswer(rt.translator(state.lang if state else "en", TOO_LONG), True)
+        lang = state.lang if state else default_language(req.phone, rt.translator.languages)
+        return HopAnswer(rt.translator(lang, TOO_LONG), True)
     if state is not None and state.text == req.text:
         return HopAnswer(state.reply, state.ended)  # a retried request: same answer, nothing applied
     if state is not None and state.ended:
@@ -180,7 +181,7 @@ def direct_dial_path(service_code: str, text: str, base_code: str | None) -> lis
     else:
         extra = parts[2:]  # *384*123*3# - a shared code is two levels deep
     typed = text.split("*") if text else []
-    if typed == extra:
+    if extra and typed[: len(extra)] == extra:
         return typed  # the network reported the dialled digits both in the code and in the text
     return [*extra, *typed]
 

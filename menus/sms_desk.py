@@ -159,7 +159,7 @@ def answer(desk: ShopDesk, text: str) -> tuple[str, str | None]:
     known = next((c.language for c in desk.contacts if c.language), None) or default_language(
         desk.phone, list(LANGUAGES))
     found, words = split(text)
-    desk.lang = language_of(words.keyword, known) if found else (known or "en")
+    desk.lang = language_of(words.keyword, known) if found else known
     learnt = desk.lang if found and len(KEYWORDS[words.keyword][1]) == 1 else None
     if found is None:
         found = COMMANDS["help"] if not words.keyword else COMMANDS["unknown"]

@@ -155,6 +155,9 @@ def _price_refusal(desk: ShopDesk, words: Words, product: Product, problem: Pric
                               digits=precision(product.currency), **values))
     if problem is PriceProblem.TOO_MANY_DECIMALS:
         return Refusal(desk.t("{currency} prices are whole numbers, e.g. {kw} {sku} 1950.", **values))
+    if problem is PriceProblem.TOO_LARGE:
+        return Refusal(desk.t("That price is too large. Send the price of one item, e.g. {kw} {sku} 150.",
+                              **values))
     return Refusal(desk.t("The price must be a number above 0, e.g. {kw} {sku} 150.", **values))
 
 

@@ -207,10 +207,15 @@ def can_cancel(order: Order) -> bool:
 
 
 def cancel_by_customer(db: Session, order: Order, phone: str) -> OrderEvent:
-    """Cancel ``order`` for its customer; stock goes back. ``IllegalTransition`` once it is too late."""
+    """Cancel ``order`` for its customer; stock goes back, and the shop (if it was sent the order)
+    and the customer are told by SMS after commit. ``IllegalTransition`` once it is too late."""
     if not can_cancel(order):
         raise IllegalTransition(
             f"order {order.reference}: customer cannot cancel from {order.status}",
             user_message=f"{order.reference} can no longer be cancelled.")
-    return order_states.transition(db, order, order_states.CANCELLED, actor=phone, channel="ussd",
-                                   note="cancelled by the customer")
+    event = order_states.transition(db, order, order_states.CANCELLED, actor=phone, channel="ussd",
+                                    note="cancelled by the customer")
+    from gateway import notices  # outside the domain, as in _notify_placed
+
+    notices.order_cancelled_by_customer(db, order)
+    return event

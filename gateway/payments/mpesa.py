@@ -200,7 +200,7 @@ class MpesaDaraja:
 
 def unpayable(ask: PaymentAsk) -> str | None:
     """Why M-Pesa cannot collect ``ask`` at all, or None."""
-    if ask.currency.upper() != "KES":
+    if ask.currency.upper() not in wallets.COVERAGE[METHOD].currencies:
         return f"M-Pesa collects KES, not {ask.currency}"
     if ask.amount_minor <= 0 or ask.amount_minor % 100:
         return "M-Pesa collects whole shillings only"

@@ -115,7 +115,7 @@ class PaymentMethod(Screen):
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         methods = payment_methods(ctx)
         if not methods:
-            return Retry(ctx.t(NO_METHOD))
+            return Retry(ctx.t("Press 0 to go back."))
         picked = choice(answer, len(methods))
         if picked is None:
             return Retry(ctx.t("Choose 1 to {n}.", n=len(methods)))

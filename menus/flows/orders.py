@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gateway import notices
 from gateway.commerce import order_states, orders
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
@@ -146,7 +145,6 @@ class CancelOrder(Screen):
             return End(ctx.t("Order {ref} can no longer be cancelled: it is {status}.",
                              ref=order.reference, status=status_label(ctx, order.status)))
         orders.cancel_by_customer(ctx.db, order, ctx.phone)
-        notices.order_cancelled_by_customer(ctx.db, order)
         if order.refund_due:
             return End(ctx.t("Order {ref} is cancelled. Your refund will follow.", ref=order.reference))
         return End(ctx.t("Order {ref} is cancelled.", ref=order.reference))

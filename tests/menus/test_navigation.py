@@ -98,3 +98,13 @@ def test_language_switch_is_remembered(dialer: Dialer, rt: Runtime) -> None:
 def test_new_customer_language_follows_the_phone_country(client: FlaskClient, phone: str,
                                                          welcome: str) -> None:
     assert Dialer(client, phone=phone).dial().startswith(welcome)
+
+
+def test_shop_digits_repeated_in_the_text_are_not_replayed_twice(dialer: Dialer, rt: Runtime,
+                                                                  demo_catalog: None) -> None:
+    expected = dialer.walk("1", "2", "3", "1")  # Snacks' first product, reached from the keypad
+    dialer.service_code = "*384*123*2#"
+    assert dialer.dial(text="2") == SECOND_SHOP_HOME
+    assert dialer.dial("3").startswith("CON Snacks\n1. ")
+    rt.redis.flushdb()  # the dial's state is lost; the network keeps repeating the shop digits
+    assert dialer.dial("1") == expected

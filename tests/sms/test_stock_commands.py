@@ -166,7 +166,7 @@ def test_prices_that_cannot_be_read_exactly_are_refused(texter: Texter, rt: Runt
                                              "e.g. PRICE S1-001 150.")
     assert texter.ask("PRICE S1-001 1,95,0") == "The price must be a number above 0, e.g. PRICE S1-001 150."
     assert texter.ask("PRICE S1-001 19.505") == "KES prices have at most 2 decimals, e.g. PRICE S1-001 19.50."
-    assert texter.ask("PRECIO S1-001 -5") == ("Un precio no puede ser negativo. Envie el precio, "
+    assert texter.ask("PRECIO S1-001 -5") == ("Un precio no puede ser negativo. Envia el precio, "
                                               "p. ej. PRECIO S1-001 150.")
     _sell_in(rt, shop, "UGX")
     assert texter.ask("BEI S1-001 19,5") == "Bei za UGX ni namba kamili, mfano BEI S1-001 1950."

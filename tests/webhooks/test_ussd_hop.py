@@ -85,5 +85,11 @@ def test_the_too_long_answer_is_in_the_customers_language(dialer: Dialer, client
     dialer.dial()
     response = client.post("/hooks/africastalking/ussd",
                            data={**AT_FIRST_HOP, "sessionId": dialer.session_id, "text": "9" * 2001})
-    assert response.get_data(as_text=True) == ("END Lo siento, el texto es demasiado largo. "
-                                               "Por favor marque de nuevo.")
+    assert response.get_data(as_text=True) == ("END Lo sentimos, el texto es demasiado largo. "
+                                               "Marca de nuevo, por favor.")
+
+
+def test_a_first_hop_too_long_is_answered_in_the_language_of_the_number(client: FlaskClient) -> None:
+    response = client.post("/hooks/africastalking/ussd",
+                           data={**AT_FIRST_HOP, "phoneNumber": "+255754000111", "text": "9" * 2001})
+    assert response.get_data(as_text=True) == "END Samahani, ulichoandika ni kirefu mno. Tafadhali piga tena."
