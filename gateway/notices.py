@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Order, Payment, UssdSession
 from gateway.commerce.money import format_money
-from gateway.commerce.order_states import AWAITING_SHOP
+from gateway.commerce.order_states import AWAITING_SHOP, LABELS
 from gateway.i18n import translate
 from gateway.messages import queue_sms
 from gateway.shop_notices import (  # noqa: F401 - the shop's texts, reachable as notices.<name>
@@ -66,6 +66,16 @@ def payment_received(db: Session, order: Order, payment: Payment) -> None:
         body = translate(_lang(order), "Bodega: payment of {total} received for order {ref} at {shop}. "
                          "Thank you!", **values)
     queue_sms(db, order.customer.phone, body, "payment_received", order.id, f"payment_received:{payment.id}")
+
+
+def payment_to_refund(db: Session, order: Order, payment: Payment) -> None:
+    """Tell the customer money arrived for an order that no longer takes it, and that it goes back."""
+    lang = _lang(order)
+    status = translate(lang, LABELS.get(order.status, order.status))
+    body = translate(lang, "Bodega: we received {total} for order {ref}, which is {status}. "
+                     "It will be refunded to you.", ref=order.reference, status=status,
+                     total=format_money(payment.amount_minor, payment.currency))
+    queue_sms(db, order.customer.phone, body, "payment_refund", order.id, f"payment_refund:{payment.id}")
 
 
 def payment_failed(db: Session, order: Order, payment: Payment) -> None:

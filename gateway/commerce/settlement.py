@@ -59,7 +59,7 @@ class Settled:
     """What settling did. ``notice`` is the customer SMS the caller should queue, if any."""
 
     outcome: str  # paid | failed | mismatch | duplicate | ignored | pending | receipt_reused | refund_due
-    notice: str | None = None  # "paid" | "failed"
+    notice: str | None = None  # "paid" | "failed" | "refund"
 
 
 def start_payment(db: Session, order: Order, provider: str, phone: str, delay: float) -> Payment:
@@ -155,7 +155,7 @@ def _pay(db: Session, payment: Payment, result: PaymentResult) -> Settled:
                                 note=f"{payment.provider} receipt {result.receipt or '-'}")
         return Settled("paid", notice="paid")
     order.refund_due = True  # paid for an order that expired, was cancelled or was already paid
-    return Settled("refund_due")
+    return Settled("refund_due", notice="refund")
 
 
 def _free_receipt(db: Session, payment: Payment, receipt: str | None) -> str | None:

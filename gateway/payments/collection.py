@@ -52,6 +52,8 @@ def _announce(db: Session, payment: Payment, settled: Settled) -> None:
         notices.shop_new_order(db, payment.order)  # a mobile-money order reaches the shop once paid
     elif settled.notice == "failed":
         notices.payment_failed(db, payment.order, payment)
+    elif settled.notice == "refund":
+        notices.payment_to_refund(db, payment.order, payment)
 
 
 def _ask(payment: Payment) -> PaymentAsk:
@@ -88,6 +90,11 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.QUEUED:
             return "nothing to do"
+        if payment.order.status not in settlement.UNPAID_ORDER:  # cancelled or expired meanwhile
+            settlement.move_payment(db, payment, (settlement.QUEUED,), settlement.FAILED,
+                                    result_code="order_closed",
+                                    result_desc=f"order {payment.order.status}: no prompt sent")
+            return "order closed"
         name = registry.provider_name_for(rt.settings, payment.provider)
         try:
             provider = registry.provider(rt.extras, rt.settings, rt.redis, name)

@@ -118,6 +118,21 @@ def test_money_arriving_after_expiry_is_kept_and_flagged_for_refund(mpesa_shop: 
     assert (order.status, order.refund_due) == ("expired", True)
     assert mpesa_shop.payments(reference)[0].status == "paid"
     assert [c.outcome for c in mpesa_shop.callbacks()] == ["refund_due"]
+    (sms,) = mpesa_shop.sms("payment_refund")
+    assert sms.body == (f"Bodega: we received KES 50 for order {reference}, which is expired. "
+                        "It will be refunded to you.")
+
+
+def test_an_order_cancelled_before_its_prompt_went_out_gets_no_prompt(mpesa_shop: Shop,
+                                                                      fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()  # the prompt waits for the dial to end
+    mpesa_shop.dialer.walk("3", "1", "1")  # My orders -> the order -> Cancel
+    assert mpesa_shop.dialer.dial("1") == f"END Order {reference} is cancelled."
+    run_jobs(mpesa_shop.rt)
+    assert fake_daraja.pushes == []
+    (payment,) = mpesa_shop.payments(reference)
+    assert (payment.status, payment.result_code) == ("failed", "order_closed")
+    assert mpesa_shop.sms("payment_failed") == []  # nothing to retry: the customer cancelled
 
 
 def test_paid_orders_never_expire(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
