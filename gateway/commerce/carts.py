@@ -43,6 +43,12 @@ def cart_shop_conflict(db: Session, customer_id: int, shop_id: int) -> bool:
     return current is not None and current != shop_id
 
 
+def qty_in_cart(db: Session, customer_id: int, product_id: int) -> int:
+    """How many of a product the customer's cart already holds."""
+    line = db.scalar(_LINE, {"customer_id": customer_id, "product_id": product_id})
+    return line.qty if line is not None else 0
+
+
 def add_to_cart(db: Session, customer_id: int, product_id: int, qty: int) -> CartItem:
     """Add ``qty`` of a product (adding to an existing line). The caller commits."""
     line = db.scalar(_LINE, {"customer_id": customer_id, "product_id": product_id})

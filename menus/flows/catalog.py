@@ -110,22 +110,36 @@ class Quantity(Screen):
     mutates = True
     funnel = "shop"
 
-    def most(self, ctx: Ctx, stock: int) -> int:
-        return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))))
+    def most(self, ctx: Ctx, stock: int, in_cart: int) -> int:
+        """How many more the customer may add: the line as a whole stays within stock and the cap."""
+        return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))) - in_cart)
 
     def render(self, ctx: Ctx) -> str:
         product = catalog.get_product(ctx.db, ctx.data["product"])
         if product is None:
             return ctx.t("That item is no longer available.") + "\n0 " + ctx.t("Back")
         price = format_money(product.price_minor, product.currency)
-        return ctx.t("{name} - {price}\nHow many? (1-{most})", name=product.name, price=price,
-                     most=self.most(ctx, product.stock))
+        in_cart = carts.qty_in_cart(ctx.db, ctx.customer_id, product.id)
+        most = self.most(ctx, product.stock, in_cart)
+        if not in_cart:
+            return ctx.t("{name} - {price}\nHow many? (1-{most})", name=product.name, price=price, most=most)
+        if not most:
+            return f"{self._full(ctx, product.name, in_cart)}\n0 {ctx.t('Back')}"
+        return ctx.t("{name} - {price}\n{in_cart} in your cart. How many more? (1-{most})",
+                     name=product.name, price=price, in_cart=in_cart, most=most)
+
+    def _full(self, ctx: Ctx, name: str, in_cart: int) -> str:
+        return ctx.t("Your cart already has {in_cart} x {name}, as many as one order can take.",
+                     in_cart=in_cart, name=name)
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         product = catalog.get_product(ctx.db, ctx.data["product"])
         if product is None or not product.active or product.stock <= 0:
             return End(ctx.t("Sorry, that item is no longer available."))
-        most = self.most(ctx, product.stock)
+        in_cart = carts.qty_in_cart(ctx.db, ctx.customer_id, product.id)
+        most = self.most(ctx, product.stock, in_cart)
+        if not most:
+            return Retry(ctx.t("Press 0 to go back."))
         qty = as_number(answer)
         if qty is None or not 1 <= qty <= most:
             return Retry(ctx.t("Enter a number from 1 to {most}.", most=most))

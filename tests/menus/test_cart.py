@@ -89,3 +89,15 @@ def test_removing_the_only_line_of_a_later_page_shows_the_first(make_app: Callab
     dialer.dial("1")
     after = dialer.dial("99")  # remove that line: its page is gone
     assert after.startswith("CON My cart: KES") and "\n1. Avocado x1" in after, after
+
+
+def test_adding_the_same_item_again_counts_what_the_cart_holds(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "6")
+    again = dialer.walk(*TO_AVOCADO)  # a new dial: the cart is kept
+    assert again == "CON Avocado - KES 25\n6 in your cart. How many more? (1-4)"
+    assert dialer.dial("5").startswith("CON Enter a number from 1 to 4.")
+    assert dialer.dial("4").startswith("CON Added 4 x Avocado.")
+    full = dialer.walk(*TO_AVOCADO)
+    assert full == "CON Your cart already has 10 x Avocado, as many as one order can take.\n0 Back"
+    assert dialer.dial("1").startswith("CON Press 0 to go back.")
+    assert "Avocado x10" in dialer.walk("2")  # My cart

@@ -167,7 +167,7 @@ def test_state_lost_at_confirm_replays_nothing_that_writes(dialer: Dialer, rt: R
     for key in rt.redis.scan_iter("ussd:v1:at:*"):
         rt.redis.delete(key)
     reply = dialer.dial("1")  # Confirm, arriving with no state for the dial
-    assert reply == "CON Avocado - KES 25\nHow many? (1-10)"  # back at the last screen that writes
+    assert reply == "CON Avocado - KES 25\n2 in your cart. How many more? (1-8)"  # last that writes
     with records(rt) as db:
         assert all_orders(db) == []  # the replay stopped before any screen that writes
         assert product_named(db, "Avocado").stock == 60

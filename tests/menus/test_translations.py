@@ -25,6 +25,7 @@ WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most
           "kw": "CONFIRMAR", "count": 99, "usage": "PRICE SKU 150", "word": "W" * 20, "pin": "PIN ",
           "sku": "SKU-0000001", "tag": "#999", "shops": "#1, #2, #3", "example": "STOCK PIN S1-001 12",
           "tags": "#1 #2 #3", "time": "23:59", "old": "KES 9,999,999.99", "currency": "KES", "digits": 3,
+          "in_cart": 99,
           # customer payment SMS (gateway/notices.py)
           "receipt": "NLJ7RT61SV", "code": "*384*12345#"}
 
