@@ -32,7 +32,7 @@ USAGE = {
     "price": "Send {kw} {pin}SKU and price, e.g. {kw} {pin}{sku} 150",
     "show": "Send {kw} {pin}SKU, e.g. {kw} {pin}{sku}",
 }
-WHOLE_COUNT = re.compile(r"[0-9]{1,9}|[0-9]{1,3}(?:,[0-9]{3}){1,2}")  # 12, 1200 or 1,200
+WHOLE_COUNT = re.compile(r"[0-9]{1,30}|[0-9]{1,3}(?:,[0-9]{3}){1,9}")  # 12, 1200 or 1,200
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,8 @@ def _check_pin(desk: ShopDesk, words: Words, contact: ShopContact, pin: str | No
         example = " ".join(x for x in (words.keyword, desk.t("PIN"), sku, value) if x)
         raise Refusal(desk.t("This shop asks for its PIN: send {example}", example=example))
     if result.check is PinCheck.WRONG:
+        if result.tries_left == 1:
+            raise Refusal(desk.t("Wrong PIN. 1 try left."))
         raise Refusal(desk.t("Wrong PIN. {count} tries left.", count=result.tries_left))
     zone = ZoneInfo(str(desk.settings.get("SHOP_TIMEZONE") or "Africa/Nairobi"))
     until = result.locked_until.astimezone(zone).strftime("%H:%M") if result.locked_until else "?"
@@ -125,8 +127,11 @@ def _count(desk: ShopDesk, words: Words, target: Target) -> int:
     if raw.startswith(NEGATIVE_SIGNS):
         raise Refusal(desk.t("Stock cannot be negative. Send the count you have, e.g. {kw} {sku} 0.",
                              kw=words.keyword, sku=sku))
-    if not WHOLE_COUNT.fullmatch(raw) or int(raw.replace(",", "")) > shop_stock.MAX_STOCK:
+    if not WHOLE_COUNT.fullmatch(raw):
         raise Refusal(desk.t("The count must be a whole number, e.g. {kw} {sku} 12.",
+                             kw=words.keyword, sku=sku))
+    if int(raw.replace(",", "")) > shop_stock.MAX_STOCK:
+        raise Refusal(desk.t("That count is too large. Send how many you have, e.g. {kw} {sku} 12.",
                              kw=words.keyword, sku=sku))
     return int(raw.replace(",", ""))
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce import order_states
 from gateway.commerce.models import Order, Payment
+from gateway.commerce.money import format_money
 from gateway.commerce.pending import after_commit
 
 REQUEST_JOB = "gateway.jobs.request_payment"
@@ -140,7 +141,8 @@ def fail_request(db: Session, payment: Payment, code: str, detail: str) -> Settl
 def _pay(db: Session, payment: Payment, result: PaymentResult) -> Settled:
     sources = (*IN_FLIGHT, FAILED)  # a late success after a failure still means money arrived
     if result.amount_minor is not None and result.amount_minor != payment.amount_minor:
-        detail = f"paid {result.amount_minor} but {payment.amount_minor} was asked ({result.detail})"
+        paid, asked = (format_money(m, payment.currency) for m in (result.amount_minor, payment.amount_minor))
+        detail = f"paid {paid} but {asked} was asked ({result.detail})"
         move_payment(db, payment, sources, MISMATCH, result_code=result.code[:20], result_desc=detail[:300],
                      receipt=_free_receipt(db, payment, result.receipt))
         return Settled("mismatch")

@@ -18,7 +18,10 @@ class Coverage:
 
 
 COVERAGE = {
-    "mpesa": Coverage(frozenset({"KES"}), re.compile(r"^\+254[17]\d{8}$")),  # Safaricom Kenya
+    # Safaricom Kenya's number ranges: 0700-0729, 0740-0743, 0745-0746, 0748, 0757-0759,
+    # 0768-0769, 0790-0799 and 0110-0115 (Airtel's 073x, 075[0-6], 078x and 010x are not M-Pesa).
+    "mpesa": Coverage(frozenset({"KES"}),
+                      re.compile(r"^\+254(?:7(?:[0-2]\d|4[0-35-68]|5[7-9]|6[89]|9\d)|11[0-5])\d{6}$")),
 }
 
 

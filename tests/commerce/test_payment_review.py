@@ -20,7 +20,7 @@ def test_a_second_decision_on_a_stale_page_is_refused(rt: Runtime) -> None:
         order = orders.place_order(first, buyer, "ATUid_r", orders.DELIVERY, "Kibera gate", "mpesa")
         payment = Payment(order_id=order.id, provider="mpesa", status="mismatch",
                           amount_minor=order.total_minor, currency="KES", phone="+254711000111",
-                          result_desc="paid 100 but 13000 was asked")
+                          result_desc="paid KES 1 but KES 130 was asked")
         first.add(payment)
         first.commit()
         stale = second.get(Payment, payment.id)

@@ -110,7 +110,7 @@ def test_order_commands_need_no_pin(texter: Texter, rt: Runtime, shop: Shop) -> 
 def test_wrong_pins_lock_stock_commands_for_a_while(texter: Texter, rt: Runtime, shop: Shop) -> None:
     _require_pin(rt, shop)
     assert texter.ask("STOCK 1111 S1-001 5") == "Wrong PIN. 2 tries left."
-    assert texter.ask("STOCK 2222 S1-001 5") == "Wrong PIN. 1 tries left."
+    assert texter.ask("STOCK 2222 S1-001 5") == "Wrong PIN. 1 try left."
     locked = texter.ask("STOCK 3333 S1-001 5")
     assert locked.startswith("Too many wrong PINs. Stock and price commands are locked until ")
     assert texter.ask("STOCK 4821 S1-001 5").startswith("Too many wrong PINs")  # even the right PIN
@@ -180,5 +180,9 @@ def test_a_negative_or_broken_stock_count_is_refused(texter: Texter, rt: Runtime
     assert texter.ask("STOKI S1-001 -5").startswith("Stoki haiwezi kuwa chini ya sifuri.")
     assert texter.ask("STOCK S1-001 12,5") == "The count must be a whole number, e.g. STOCK S1-001 12."
     assert texter.ask("STOCK S1-001 +5") == "The count must be a whole number, e.g. STOCK S1-001 12."
+    assert texter.ask("STOCK S1-001 100000000000000000000") == (
+        "That count is too large. Send how many you have, e.g. STOCK S1-001 12.")
+    assert texter.ask("PRICE S1-001 99999999999999999") == (
+        "That price is too large. Send the price of one item, e.g. PRICE S1-001 150.")
     assert _product(rt, shop.id, "S1-001").stock == 20
     assert texter.ask("STOCK S1-001 1,200.") == "S1-001 Tomatoes 1kg: stock now 1200 (was 20)."
