@@ -100,7 +100,7 @@ class Products(ListScreen):
             return Retry(ctx.t("That item is no longer available."))
         if product.stock <= 0:
             return Retry(ctx.t("Sorry, {name} is sold out.", name=product.name))
-        return Goto("shop.quantity", {"product": product.id})
+        return Goto("shop.quantity", {"product": product.id, "page": ctx.data.get("offset", 0)})
 
 
 @register
@@ -146,7 +146,8 @@ class Quantity(Screen):
         if carts.cart_shop_conflict(ctx.db, ctx.customer_id, product.shop_id):
             return Goto("cart.switch_shop", {"product": product.id, "qty": qty})
         carts.add_to_cart(ctx.db, ctx.customer_id, product.id, qty)
-        return Goto("shop.added", {"product": product.id, "qty": qty}, push=False)
+        return Goto("shop.added", {"product": product.id, "qty": qty, "page": ctx.data.get("page", 0)},
+                    push=False)
 
 
 @register
@@ -166,7 +167,9 @@ class Added(Screen):
         if picked == 1:
             return Goto("checkout.fulfilment")
         if picked == 2:
-            return Goto("shop.products", {"category": _category_of(ctx)}, push=False)
+            # back to the page of the list the item was picked from
+            return Goto("shop.products", {"category": _category_of(ctx), "offset": ctx.data.get("page", 0)},
+                        push=False)
         if picked == 3:
             return Goto("cart.view")
         return Retry(ctx.t("Choose 1, 2 or 3."))

@@ -108,3 +108,11 @@ def test_shop_digits_repeated_in_the_text_are_not_replayed_twice(dialer: Dialer,
     assert dialer.dial("3").startswith("CON Snacks\n1. ")
     rt.redis.flushdb()  # the dial's state is lost; the network keeps repeating the shop digits
     assert dialer.dial("1") == expected
+
+
+def test_keep_shopping_returns_to_the_page_the_item_came_from(dialer: Dialer, demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1")
+    second_page = dialer.dial("98")
+    assert dialer.dial("1").startswith("CON ") and "How many?" in dialer.screen
+    assert dialer.dial("1").startswith("CON Added 1 x ")
+    assert dialer.dial("2") == second_page  # Keep shopping
