@@ -199,3 +199,17 @@ def test_a_placed_order_is_the_dial_s_furthest_step(dialer: Dialer, rt: Runtime,
     session_log.drain(rt.redis, rt.sessions)
     with records(rt) as db:
         assert db.scalar(select(UssdSession.furthest_step)) == "order"
+
+
+def test_confirm_after_another_dial_changed_the_cart_shows_the_new_total(client: FlaskClient, rt: Runtime,
+                                                                          demo_catalog: None) -> None:
+    first, second = Dialer(client), Dialer(client)
+    summary = first.walk(*TO_AVOCADO, "1", "1", "1", CASH)
+    assert "Total KES 25" in summary
+    second.walk(*TO_AVOCADO, "3")  # the same phone, in another dial, adds three more
+    changed = first.dial("1")
+    assert changed.startswith("CON Your cart changed. Check the new total and confirm again.")
+    assert "Total KES 100" in changed
+    with records(rt) as db:
+        assert all_orders(db) == []
+    assert "Total KES 100" in first.dial("1")  # confirmed what was shown this time
