@@ -204,6 +204,8 @@ def unpayable(ask: PaymentAsk) -> str | None:
         return f"M-Pesa collects KES, not {ask.currency}"
     if ask.amount_minor <= 0 or ask.amount_minor % 100:
         return "M-Pesa collects whole shillings only"
+    if ask.amount_minor > wallets.COVERAGE[METHOD].most_minor:
+        return "more than M-Pesa takes in one payment"
     if not SAFARICOM.match(ask.phone):
         return "not a Kenyan mobile number"
     return None

@@ -35,12 +35,12 @@ def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
 
 def payment_methods(ctx: Ctx) -> list[str]:
     """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
-    set), leaving out a wallet that cannot charge their number in the shop's currency."""
+    set), leaving out a wallet that cannot charge their number this cart's total in its currency."""
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
-    shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-    shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
-    currency = shop.currency if shop else ""
-    return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone)]
+    lines = carts.cart_lines(ctx.db, ctx.customer_id)
+    currency = lines[0].product.currency if lines else ""
+    total = sum(li.qty * li.product.price_minor for li in lines)
+    return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
 
 
 def clean_landmark(typed: str) -> str | None:

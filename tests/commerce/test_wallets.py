@@ -24,3 +24,8 @@ def test_m_pesa_coverage(phone: str, currency: str, expected: bool) -> None:
 
 def test_cash_suits_everyone() -> None:
     assert can_charge("cash", "PEN", "+51987654321")
+
+
+def test_m_pesa_takes_at_most_kes_250000_in_one_payment() -> None:
+    assert can_charge("mpesa", "KES", "+254711000111", 250_000_00)
+    assert not can_charge("mpesa", "KES", "+254711000111", 250_000_01)
