@@ -30,13 +30,18 @@ def payments() -> ResponseReturnValue:
                            unmatched=mm.unmatched_callbacks(db))
 
 
+def _payment_or_404(payment_id: int) -> Payment:
+    found = request_db().get(Payment, payment_id)
+    if found is None:
+        abort(404)
+    return found
+
+
 @bp.get("/payments/<int:payment_id>")
 @admin_only
 def payment(payment_id: int) -> ResponseReturnValue:
     db = request_db()
-    found = db.get(Payment, payment_id)
-    if found is None:
-        abort(404)
+    found = _payment_or_404(payment_id)
     callbacks = [(cb, pretty(cb.raw)) for cb in mm.callbacks_of(db, found)]
     return render_template("admin/payment.html", payment=found, flag=payment_review.flag_reason(found),
                            callbacks=callbacks, resolutions=payment_review.RESOLUTIONS,
@@ -48,9 +53,7 @@ def payment(payment_id: int) -> ResponseReturnValue:
 @admin_only
 def resolve_payment(payment_id: int) -> ResponseReturnValue:
     db = request_db()
-    found = db.get(Payment, payment_id)
-    if found is None:
-        abort(404)
+    found = _payment_or_404(payment_id)
     note = request.form.get("note", "")[:payment_review.NOTE_MAX]
     try:
         done = payment_actions.resolve_payment(db, found, request.form.get("resolution", ""),
