@@ -11,6 +11,7 @@ Nothing here commits: the hop (or job, or CLI command) that calls it does.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -48,6 +49,17 @@ class ShortOfStock(OutOfStock):
         self.left = left
 
 
+class CartChanged(BodegaError):
+    """The cart is not what the customer was shown (another dial, or a price, changed it)."""
+
+    user_message = "Your cart changed. Check the new total and confirm again."
+
+
+def cart_as_shown(lines: Sequence[CartItem]) -> list[list[int]]:
+    """What a summary shows of a cart, to compare at Confirm: product, quantity and price per line."""
+    return sorted([line.product_id, line.qty, line.product.price_minor] for line in lines)
+
+
 class MixedCart(BodegaError):
     user_message = "Your cart holds items from more than one shop. Please empty it and start again."
 
@@ -78,12 +90,13 @@ def order_for_session(db: Session, session_id: str) -> Order | None:
 
 def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
                 landmark: str | None, payment_method: str,
-                pay_within: timedelta | None = None) -> Order:
+                pay_within: timedelta | None = None, shown: list[list[int]] | None = None) -> Order:
     """Turn the customer's cart into an order and reserve its stock. The caller commits.
 
     Returns the order already placed in this USSD session if there is one (a replayed Confirm).
-    Raises ``EmptyCart``, ``MixedCart``, or ``OutOfStock`` naming the product that ran short (then
-    nothing was written and the cart is untouched). Cash orders start ``placed``; any other method
+    Raises ``EmptyCart``, ``MixedCart``, ``CartChanged`` when the cart is no longer what ``shown``
+    (``cart_as_shown`` of the summary) says, or ``OutOfStock`` naming the product that ran short
+    (then nothing was written and the cart is untouched). Cash orders start ``placed``; any other method
     starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
     ``gateway.notices.order_placed`` so the people concerned are told, after commit, by SMS.
     """
@@ -98,6 +111,8 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
         if existing is not None:
             return existing
         raise
+    if shown is not None and cart_as_shown(draft.lines) != shown:
+        raise CartChanged(f"customer {customer_id}: cart changed since the summary")
     status = order_states.PLACED if payment_method == CASH else order_states.AWAITING_PAYMENT
     fields: dict[str, Any] = dict(
         customer_id=customer_id, shop_id=draft.shop_id, status=status, payment_method=payment_method,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from gateway.commerce import carts, catalog, orders, wallets
-from gateway.commerce.models import CartItem, Order
+from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
@@ -122,11 +122,6 @@ class PaymentMethod(Screen):
         return Goto("checkout.confirm", {**ctx.data, "method": methods[picked - 1]})
 
 
-def _as_shown(lines: list[CartItem]) -> list[list[int]]:
-    """What a summary showed of the cart: product, quantity and price of each line."""
-    return sorted([li.product_id, li.qty, li.product.price_minor] for li in lines)
-
-
 @register
 class Confirm(Screen):
     name = "checkout.confirm"
@@ -138,7 +133,7 @@ class Confirm(Screen):
         lines = carts.cart_lines(ctx.db, ctx.customer_id)
         if not lines:
             return _empty(ctx)
-        ctx.data["shown"] = _as_shown(lines)
+        ctx.data["shown"] = orders.cart_as_shown(lines)
         currency = lines[0].product.currency
         total = format_money(sum(li.qty * li.product.price_minor for li in lines), currency)
         shop = catalog.get_shop(ctx.db, lines[0].product.shop_id)
@@ -163,31 +158,22 @@ class Confirm(Screen):
         if choice(answer, 1) is None:
             return Retry(ctx.t("Press 1 to confirm or 0 to go back."))
         method = str(ctx.data["method"])
-        already = orders.order_for_session(ctx.db, ctx.session_id)
-        if already is None and self._cart_changed(ctx):
-            return Retry(ctx.t("Your cart changed. Check the new total and confirm again."))
-        if already is None:
-            try:
-                order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id, self._how(ctx),
-                                           ctx.data.get("landmark"), method, self._pay_within(ctx, method))
-            except orders.ShortOfStock as exc:
-                return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,
-                                                     "left": exc.left})
-            except orders.EmptyCart:
-                return End(ctx.t("Your cart is empty. Nothing was ordered."))
-            if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
-                start_payment(ctx.db, order, method, ctx.phone,
-                              delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
-        else:
-            order = already
+        try:  # a replayed Confirm gets this dial's order back, and no second payment below
+            order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id, self._how(ctx),
+                                       ctx.data.get("landmark"), method, self._pay_within(ctx, method),
+                                       shown=ctx.data.get("shown"))
+        except orders.CartChanged as exc:
+            return Retry(ctx.t(exc.user_message))
+        except orders.ShortOfStock as exc:
+            return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,
+                                                 "left": exc.left})
+        except orders.EmptyCart:
+            return End(ctx.t("Your cart is empty. Nothing was ordered."))
+        if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
+            start_payment(ctx.db, order, method, ctx.phone,
+                          delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
         ctx.bag["funnel"] = "order"
         return End(placed_message(ctx, order))
-
-    def _cart_changed(self, ctx: Ctx) -> bool:
-        """Whether another dial (or a price change) altered the cart since this summary was shown.
-        An emptied cart is left to ``place_order``, which knows a duplicate Confirm's order."""
-        now = _as_shown(carts.cart_lines(ctx.db, ctx.customer_id))
-        return bool(now) and "shown" in ctx.data and now != ctx.data["shown"]
 
     def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:
         if method == orders.CASH:

@@ -91,6 +91,20 @@ def test_the_same_dial_never_makes_two_orders(db: Session) -> None:
     assert db.scalar(select(func.count()).select_from(Order)) == 1
 
 
+def test_a_cart_that_changed_since_the_summary_is_not_ordered(db: Session) -> None:
+    tomato, onion = make_shop(db)
+    buyer = customer_with_cart(db, "+254711000111", [(tomato, 2)])
+    shown = orders.cart_as_shown(carts.cart_lines(db, buyer))
+    carts.add_to_cart(db, buyer, onion.id, 1)  # another dial of the same phone
+    with pytest.raises(orders.CartChanged):
+        orders.place_order(db, buyer, "ATUid_6", orders.PICKUP, None, orders.CASH, shown=shown)
+    assert db.scalar(select(func.count()).select_from(Order)) == 0
+    assert stock_of(db, tomato) == 10
+    order = orders.place_order(db, buyer, "ATUid_6", orders.PICKUP, None, orders.CASH,
+                               shown=orders.cart_as_shown(carts.cart_lines(db, buyer)))
+    assert order.total_minor == 37000
+
+
 def test_a_short_line_writes_nothing(db: Session) -> None:
     tomato, onion = make_shop(db, stock=5)
     buyer = customer_with_cart(db, "+254711000111", [(tomato, 2), (onion, 6)])
