@@ -68,6 +68,13 @@ def payment_received(db: Session, order: Order, payment: Payment) -> None:
     queue_sms(db, order.customer.phone, body, "payment_received", order.id, f"payment_received:{payment.id}")
 
 
+def order_paid(db: Session, order: Order, payment: Payment) -> None:
+    """Money arrived for ``order``: the customer gets the receipt, and the shop the order to answer
+    (a mobile-money order reaches the shop once paid)."""
+    payment_received(db, order, payment)
+    shop_new_order(db, order)
+
+
 def payment_to_refund(db: Session, order: Order, payment: Payment) -> None:
     """Tell the customer money arrived for an order that no longer takes it, and that it goes back."""
     lang = _lang(order)

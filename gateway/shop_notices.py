@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.commerce.models import Order, OutboundSms, Shop
+from gateway.commerce.models import Order, OutboundSms, Shop, ShopContact
 from gateway.commerce.money import format_money
 from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
@@ -56,13 +56,17 @@ def shop_new_order(db: Session, order: Order) -> None:
     """
     items = ", ".join(f"{line.qty}x {line.name}" for line in order.lines)
     for contact in order.shop.contacts:
-        lang = contact_language(contact, load_translator().languages)
+        lang = _contact_lang(contact)
         body = _fit(lang, "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}",
                     "items", ref=order.reference, items=items,
                     total=format_money(order.total_minor, order.currency),
                     payment=_payment_state(db, lang, order), where=_where(lang, order))
         queue_sms(db, contact.phone, body, "shop_new_order", order.id,
                   f"shop_new_order:{order.id}:{contact.phone}")
+
+
+def _contact_lang(contact: ShopContact) -> str:
+    return contact_language(contact, load_translator().languages)
 
 
 def _customer_lang(order: Order) -> str:
@@ -111,7 +115,7 @@ def order_cancelled_by_customer(db: Session, order: Order) -> None:
     for contact in order.shop.contacts:
         if contact.phone not in told:
             continue
-        lang = contact_language(contact, load_translator().languages)
+        lang = _contact_lang(contact)
         body = translate(lang, "Order {ref} was cancelled by the customer. Do not prepare it.",
                          ref=order.reference)
         queue_sms(db, contact.phone, body, "shop_order_cancelled", order.id,
@@ -131,7 +135,7 @@ def shop_daily_summary(db: Session, shop: Shop, day: date, summary: DaySummary) 
     for contact in shop.contacts:
         if contact.role != "owner":
             continue
-        lang = contact_language(contact, load_translator().languages)
+        lang = _contact_lang(contact)
         body = _fit(lang, "{shop} {day}: {new} new orders, {delivered} delivered, {rejected} rejected, "
                     "{open} open. Takings {takings}.", "shop", shop=shop.name, day=day.strftime("%d/%m"),
                     new=str(summary.new_orders), delivered=str(summary.delivered),

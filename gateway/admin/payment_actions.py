@@ -22,8 +22,7 @@ def resolve_payment(db: Session, payment: Payment, resolution: str, actor: str, 
         moved = payment_review.accept_as_paid(db, payment, actor, note)
         if moved is None:
             return f"Payment {payment.id} is accepted as paid."
-        notices.payment_received(db, payment.order, payment)
-        notices.shop_new_order(db, payment.order)
+        notices.order_paid(db, payment.order, payment)
         return f"Payment {payment.id} is accepted: order {payment.order.reference} is now paid."
     if resolution == payment_review.REFUNDED:
         payment_review.mark_refunded(db, payment, actor, note)

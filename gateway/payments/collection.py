@@ -48,8 +48,7 @@ def settle_and_announce(db: Session, payment: Payment, result: PaymentResult) ->
 
 def _announce(db: Session, payment: Payment, settled: Settled) -> None:
     if settled.notice == "paid":
-        notices.payment_received(db, payment.order, payment)
-        notices.shop_new_order(db, payment.order)  # a mobile-money order reaches the shop once paid
+        notices.order_paid(db, payment.order, payment)
     elif settled.notice == "failed":
         notices.payment_failed(db, payment.order, payment)
     elif settled.notice == "refund":
