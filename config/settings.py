@@ -62,9 +62,30 @@ class Base:
     MPESA_PARTY_B: str | None = None  # till number for CustomerBuyGoodsOnline; default the shortcode
     MPESA_VERIFY = True
     MPESA_TIMEOUT_SECONDS = 15
+    # MTN MoMo Collection; MOMO_SUBSCRIPTION_KEY unset means the sandbox wallet collects "momo"
+    MOMO_BASE_URL = "https://sandbox.momodeveloper.mtn.com"
+    MOMO_SUBSCRIPTION_KEY: str | None = None
+    MOMO_API_USER: str | None = None
+    MOMO_API_KEY: str | None = None
+    MOMO_TARGET_ENVIRONMENT = "sandbox"  # mtnuganda, mtnghana ... in production (sandbox: EUR only)
+    MOMO_TIMEOUT_SECONDS = 15
+    # Airtel Money; AIRTEL_CLIENT_ID unset means the sandbox wallet collects "airtel"
+    AIRTEL_BASE_URL = "https://openapiuat.airtel.africa"
+    AIRTEL_CLIENT_ID: str | None = None
+    AIRTEL_CLIENT_SECRET: str | None = None
+    AIRTEL_COUNTRY = "UG"  # the merchant account's country (X-Country)
+    AIRTEL_TIMEOUT_SECONDS = 15
+    # PagoEfectivo (Peru); PAGOEFECTIVO_ACCESS_KEY unset means the sandbox wallet collects it
+    PAGOEFECTIVO_BASE_URL = "https://pre1a.services.pagoefectivo.pe"
+    PAGOEFECTIVO_SERVICE_ID: str | None = None
+    PAGOEFECTIVO_ACCESS_KEY: str | None = None
+    PAGOEFECTIVO_SECRET_KEY: str | None = None
+    PAGOEFECTIVO_TIMEOUT_SECONDS = 15
+    PAGOEFECTIVO_PAY_WITHIN_MINUTES = 24 * 60  # a CIP is paid at an agent: the order waits a day
     PAYMENT_STALE_SECONDS = 180  # no callback this long after the prompt: ask Daraja (STK query)
     PAYMENT_PUSH_DELAY_SECONDS = 3
-    PAYMENT_METHODS = ("mpesa", "cash")  # offered at checkout, in this order
+    # Offered at checkout in this order, each only to customers it can charge (gateway/commerce/wallets.py)
+    PAYMENT_METHODS = ("mpesa", "momo", "airtel", "pagoefectivo", "cash")
     SANDBOX_PAYMENT_SECONDS = 5
     PUBLIC_URL = "http://127.0.0.1:8000"
     ORDER_EXPIRY_MINUTES = 30

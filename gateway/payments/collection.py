@@ -13,6 +13,7 @@ stored row plus a retried job loses nothing when Daraja or the database hiccups.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -57,7 +58,17 @@ def _announce(db: Session, payment: Payment, settled: Settled) -> None:
 
 def _ask(payment: Payment) -> PaymentAsk:
     return PaymentAsk(payment.id, payment.amount_minor, payment.currency, payment.phone,
-                      payment.order.reference, payment.checkout_request_id)
+                      payment.order.reference, payment.checkout_request_id,
+                      idempotency_key=payment.idempotency_key or "", expires_at=payment.order.expires_at)
+
+
+def keep_answer(db: Session, payment: Payment, kind: str, raw: str, outcome: str) -> None:
+    """Keep what a provider answered us (``kind`` ``request`` or ``status``) beside its callbacks,
+    for the console; nothing is kept when the adapter passed no raw text. The caller commits."""
+    if raw:
+        db.add(PaymentCallback(provider=payment.provider, kind=kind, payment_id=payment.id,
+                               checkout_request_id=payment.checkout_request_id, raw=raw[:20_000],
+                               outcome=outcome[:40]))
 
 
 def request_payment(rt: Runtime, payment_id: int) -> str:
@@ -74,10 +85,13 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
+        keep_answer(db, payment, "request", answer.raw, "accepted" if answer.accepted else "refused")
         if not answer.accepted:
             _announce(db, payment, settlement.fail_request(db, payment, answer.code, answer.detail))
             return "refused"
-        settlement.record_accepted(db, payment, answer.checkout_id or "", answer.merchant_id)
+        if settlement.record_accepted(db, payment, answer.checkout_id or "", answer.merchant_id) \
+                and answer.pay_code:
+            notices.pay_code_sent(db, payment.order, payment, answer.pay_code, answer.pay_by)
         if answer.check_after is not None:
             after_commit(db, CHECK_JOB, payment_id, delay=answer.check_after)
     return "requested"
@@ -103,6 +117,8 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
             return "failed"
         if settlement.claim_request(db, payment_id, name) is None:
             return "nothing to do"
+        if payment.idempotency_key is None:  # a payment written before payments carried one
+            payment.idempotency_key = str(uuid.uuid4())
         return provider, _ask(payment)
 
 
@@ -141,7 +157,9 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
             return "nothing to do"
         if result.status == settlement.RESULT_PENDING:
             payment.updated_at = utcnow()  # ask again one stale period from now, not every sweep
-        return settle_and_announce(db, payment, result).outcome
+        outcome = settle_and_announce(db, payment, result).outcome
+        keep_answer(db, payment, "status", result.raw, outcome)
+        return outcome
 
 
 def receive_callback(rt: Runtime, provider_name: str, body: bytes,
@@ -185,9 +203,9 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
             return "nothing to do"
         result = registry.callback_parser(record.provider)(record.raw.encode())
         ask, name = _ask(payment), payment.provider
-    outcome_note = ""
-    if result.status == settlement.RESULT_PAID and rt.settings.get(f"{name.upper()}_VERIFY"):
-        result, outcome_note = _verified(rt, name, ask, result)
+    outcome_note, answer = "", None
+    if _must_confirm(rt, name, result):
+        result, outcome_note, answer = _verified(rt, name, ask, result)
     with transaction(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         payment = db.get(Payment, ask.payment_id)
@@ -195,18 +213,35 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
             return "nothing to do"
         settled = settle_and_announce(db, payment, result)
         record.outcome = outcome_note or settled.outcome
+        if answer is not None:
+            keep_answer(db, payment, "status", answer.raw, record.outcome)
         return record.outcome
 
 
-def _verified(rt: Runtime, name: str, ask: PaymentAsk, claimed: PaymentResult) -> tuple[PaymentResult, str]:
-    """The provider's own word on a "paid" callback: the callback if it agrees, else its answer."""
+def _must_confirm(rt: Runtime, name: str, claimed: PaymentResult) -> bool:
+    """Whether a callback's word must be checked with the provider before it moves anything:
+    always for a provider that signs nothing, and for a "paid" with ``<NAME>_VERIFY`` on."""
+    if claimed.status == settlement.RESULT_PENDING:
+        return False
+    return registry.confirms_callbacks(name) or (
+        claimed.status == settlement.RESULT_PAID and bool(rt.settings.get(f"{name.upper()}_VERIFY")))
+
+
+def _verified(rt: Runtime, name: str, ask: PaymentAsk,
+              claimed: PaymentResult) -> tuple[PaymentResult, str, PaymentResult]:
+    """The provider's own word on a callback: ``(result to settle, outcome note, the answer)``.
+
+    A "paid" the provider confirms keeps the callback's receipt unless the answer carries its own;
+    anything the provider says otherwise wins, noted ``unconfirmed``. Raises a retryable
+    ``ProviderError`` while the provider still says pending (the job, or the sweep, asks again)."""
     answer = registry.provider(rt.extras, rt.settings, rt.redis, name).query(ask)
     if answer.status == settlement.RESULT_PENDING:
         raise ProviderError(f"payment {ask.payment_id}: not confirmed yet ({answer.detail})", retryable=True)
-    if answer.status == settlement.RESULT_PAID:
-        return claimed, ""
-    log.warning("payment %s: callback says paid, the provider says %s", ask.payment_id, answer.code)
-    return answer, "unconfirmed"
+    if answer.status == claimed.status:
+        return (answer if answer.receipt or answer.status != settlement.RESULT_PAID else claimed), "", answer
+    log.warning("payment %s: callback says %s, the provider says %s (%s)", ask.payment_id, claimed.status,
+                answer.status, answer.code)
+    return answer, "unconfirmed", answer
 
 
 def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_seconds: int = 180) -> int:

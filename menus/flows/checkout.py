@@ -17,7 +17,8 @@ from gateway.commerce.settlement import start_payment
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
 from menus.text import clip, to_gsm7
 
-METHOD_LABELS = {"mpesa": "M-Pesa", "cash": "Cash on delivery"}
+# Each wallet by its own name ("MTN MoMo", "Airtel Money", "PagoEfectivo"); cash by what happens.
+METHOD_LABELS = {**wallets.WALLET_NAMES, "cash": "Cash on delivery"}
 # Cash for a pickup order changes hands at the shop's counter, not at the door.
 PICKUP_METHOD_LABELS = {"cash": "Pay at pickup"}
 NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the shop."
@@ -40,7 +41,7 @@ def payment_methods(ctx: Ctx) -> list[str]:
     lines = carts.cart_lines(ctx.db, ctx.customer_id)
     currency = lines[0].product.currency if lines else ""
     total = sum(li.qty * li.product.price_minor for li in lines)
-    return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
+    return wallets.offered_methods(tuple(methods), currency, ctx.phone, total)
 
 
 def clean_landmark(typed: str) -> str | None:
@@ -125,7 +126,7 @@ class PaymentMethod(Screen):
 @register
 class Confirm(Screen):
     name = "checkout.confirm"
-    goes_to = frozenset({"checkout.short_stock"})  # otherwise it ends the dial
+    goes_to = frozenset({"checkout.short_stock", "checkout.pay_code"})  # otherwise it ends the dial
     mutates = True
     funnel = "checkout"
 
@@ -169,16 +170,22 @@ class Confirm(Screen):
                                                  "left": exc.left})
         except orders.EmptyCart:
             return End(ctx.t("Your cart is empty. Nothing was ordered."))
+        code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
-            start_payment(ctx.db, order, method, ctx.phone,
-                          delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
+            delay = 0 if code_wallet else float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3))
+            start_payment(ctx.db, order, method, ctx.phone, delay=delay)
         ctx.bag["funnel"] = "order"
+        if code_wallet:
+            return Goto("checkout.pay_code", {"order": order.id}, push=False)
         return End(placed_message(ctx, order))
 
     def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:
+        """How long the order waits for its money: a cash code is paid at an agent, so it waits longer."""
         if method == orders.CASH:
             return None
-        return timedelta(minutes=int(ctx.settings.get("ORDER_EXPIRY_MINUTES", 30)))
+        minutes = ctx.settings.get(f"{method.upper()}_PAY_WITHIN_MINUTES") or \
+            ctx.settings.get("ORDER_EXPIRY_MINUTES", 30)
+        return timedelta(minutes=int(minutes))
 
 
 @register
@@ -220,5 +227,9 @@ def placed_message(ctx: Ctx, order: Order) -> str:
     if order.payment_method == orders.CASH:
         return ctx.t("Order {ref} placed. Total {total}, pay on delivery. We will text you when "
                      "the shop confirms.", ref=order.reference, total=total)
+    if order.payment_method in wallets.PAY_CODE_WALLETS:
+        return ctx.t("Order {ref}: your {method} code to pay {total} comes by SMS in a minute.",
+                     ref=order.reference, total=total, method=method_label(ctx, order.payment_method,
+                                                                           order.fulfilment))
     return ctx.t("Order {ref}: approve {total} on the {method} prompt.", ref=order.reference, total=total,
                  method=method_label(ctx, order.payment_method, order.fulfilment))
