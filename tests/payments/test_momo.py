@@ -77,7 +77,8 @@ def test_a_callback_moves_the_order_only_once_momo_confirms_it(momo_shop: Shop, 
     assert kinds == [("callback", "paid"), ("request", "accepted"), ("status", "paid")]  # for the console
 
 
-def test_a_forged_success_changes_nothing_while_momo_says_pending(momo_shop: Shop, fake_momo: FakeMomo) -> None:
+def test_a_forged_success_changes_nothing_while_momo_says_pending(momo_shop: Shop,
+        fake_momo: FakeMomo) -> None:
     reference, key = prompted(momo_shop, fake_momo)
     forged = fake_momo.callback_for(key, settle=False)  # MoMo itself still says PENDING
     assert send(momo_shop.client, forged).status_code == 200
@@ -88,7 +89,8 @@ def test_a_forged_success_changes_nothing_while_momo_says_pending(momo_shop: Sho
     assert momo_shop.order(reference).status == "awaiting_payment"
 
 
-def test_a_forged_success_for_a_failed_payment_is_unconfirmed(momo_shop: Shop, fake_momo: FakeMomo) -> None:
+def test_a_forged_success_for_a_failed_payment_is_unconfirmed(momo_shop: Shop,
+        fake_momo: FakeMomo) -> None:
     reference, key = prompted(momo_shop, fake_momo)
     fake_momo.settle(key, "FAILED", "APPROVAL_REJECTED")
     send(momo_shop.client, fake_momo.callback_for(key, settle=False))
@@ -100,12 +102,13 @@ def test_a_forged_success_for_a_failed_payment_is_unconfirmed(momo_shop: Shop, f
     assert momo_shop.order(reference).status == "payment_failed"
 
 
-def test_a_repeated_reference_409_is_the_same_request(momo_shop: Shop, fake_momo: FakeMomo) -> None:
+def test_a_repeated_reference_409_is_the_same_request(momo_shop: Shop,
+        fake_momo: FakeMomo) -> None:
     app_settings = fake_momo.settings(MOMO_TIMEOUT_SECONDS=0.5)
     momo_shop.rt.settings.update(app_settings)
     momo_shop.rt.extras.pop("payment_providers", None)
     fake_momo.script(Answer.slow(1.5).on(PAY_PATH))  # MoMo takes it, but answers too late
-    question, reference = check_out(momo_shop, MTN_UGANDA)
+    _, reference = check_out(momo_shop, MTN_UGANDA)
     run_jobs(momo_shop.rt)
     (payment,) = momo_shop.payments(reference)
     assert payment.status == "queued"  # put back for the retry
@@ -116,7 +119,8 @@ def test_a_repeated_reference_409_is_the_same_request(momo_shop: Shop, fake_momo
     assert momo_shop.payments(reference)[0].status == "requested"
 
 
-def test_a_payment_whose_callback_never_came_is_settled_by_status(momo_shop: Shop, fake_momo: FakeMomo) -> None:
+def test_a_payment_whose_callback_never_came_is_settled_by_status(momo_shop: Shop,
+        fake_momo: FakeMomo) -> None:
     reference, key = prompted(momo_shop, fake_momo)
     fake_momo.settle(key, "SUCCESSFUL")
     assert collection.settle_stale_payments(momo_shop.rt, utcnow() + timedelta(minutes=10)) == 1
@@ -126,7 +130,8 @@ def test_a_payment_whose_callback_never_came_is_settled_by_status(momo_shop: Sho
     assert [c.kind for c in momo_shop.callbacks()] == ["request", "status"]
 
 
-def test_money_for_an_expired_order_is_flagged_and_promised_back(momo_shop: Shop, fake_momo: FakeMomo) -> None:
+def test_money_for_an_expired_order_is_flagged_and_promised_back(momo_shop: Shop,
+        fake_momo: FakeMomo) -> None:
     reference, key = prompted(momo_shop, fake_momo)
     assert collection.expire_unpaid_orders(momo_shop.rt, utcnow() + timedelta(hours=2)) == 1
     send(momo_shop.client, fake_momo.callback_for(key))
