@@ -15,7 +15,7 @@ from typing import Any
 from gateway.commerce.money import MAX_MINOR, precision
 
 MAX_CHARS = 24
-PLAIN_AMOUNT = re.compile(r"(\d{1,18})(?:\.(\d{1,6}))?")
+PLAIN_AMOUNT = re.compile(r"([0-9]{1,18})(?:\.([0-9]{1,6}))?")  # ASCII digits only
 
 
 def decimal_text(minor: int, currency: str) -> str:

@@ -18,6 +18,7 @@ from werkzeug.test import TestResponse
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
 from gateway.errors import ProviderError
 from gateway.payments import collection
+from tests.admin.conftest import create_user, sign_in
 from tests.conftest import run_jobs
 from tests.fakes.fake_momo import PAY_PATH, UUID4, FakeMomo
 from tests.fakes.server import Answer
@@ -171,3 +172,17 @@ def test_momo_is_collected_by_the_sandbox_wallet_without_settings(wallet_shop: C
     run_jobs(shop.rt)
     (payment,) = shop.payments(reference)
     assert (payment.provider, payment.status) == ("sandbox", "requested")
+
+
+def test_the_console_shows_momos_callbacks_and_status_answers(momo_shop: Shop, fake_momo: FakeMomo) -> None:
+    reference, key = prompted(momo_shop, fake_momo)
+    body = fake_momo.callback_for(key)
+    send(momo_shop.client, body)
+    run_jobs(momo_shop.rt)
+    (payment,) = momo_shop.payments(reference)
+    create_user(momo_shop.app, "boss")
+    admin = sign_in(momo_shop.app.test_client(), "boss")
+    page = admin.get(f"/admin/payments/{payment.id}").get_data(as_text=True)
+    assert page.count(body["financialTransactionId"]) >= 3  # receipt, the callback, the status answer
+    assert "answer to our status question" in page and "answer to our request" in page
+    assert "HTTP 202" in page and "&#34;status&#34;: &#34;SUCCESSFUL&#34;" in page
