@@ -40,11 +40,17 @@ class PayCode(Screen):
             return End(ctx.t("That order was not found."))
         if choice(answer, 1) is None:
             return Retry(ctx.t("Press 1 to see your code."))
-        wallet = WALLET_NAMES.get(order.payment_method, order.payment_method)
         code = issued_code(ctx.db, order.id)
         if code is None:
+            wallet = WALLET_NAMES.get(order.payment_method, order.payment_method)
             return End(ctx.t("Your {wallet} code for order {ref} comes by SMS in a minute.", wallet=wallet,
                              ref=order.reference))
-        return End(ctx.t("Pay {total} with {wallet} code {code} at an agent, bank or app. Order {ref}. "
-                         "We sent it by SMS too.", total=format_money(order.total_minor, order.currency),
-                         wallet=wallet, code=code, ref=order.reference))
+        return End(code_message(ctx, order, code))
+
+
+def code_message(ctx: Ctx, order: Order, code: str) -> str:
+    """The screen that gives the customer the code to pay ``order`` with, and how."""
+    return ctx.t("Pay {total} with {wallet} code {code} at an agent, bank or app. Order {ref}. "
+                 "We sent it by SMS too.", total=format_money(order.total_minor, order.currency),
+                 wallet=WALLET_NAMES.get(order.payment_method, order.payment_method), code=code,
+                 ref=order.reference)

@@ -136,3 +136,18 @@ def test_a_still_open_cip_stays_pending_at_the_sweep(
     run_jobs(pe_shop.rt)
     assert pe_shop.payments(reference)[0].status == "requested"
     assert pe_shop.order(reference).status == "awaiting_payment"
+
+
+def test_pay_now_gives_the_same_cip_again_and_asks_for_no_second_one(
+        pe_shop: Shop, fake_pagoefectivo: FakePagoEfectivo) -> None:
+    reference, cip = issued(pe_shop, fake_pagoefectivo)
+    pe_shop.dialer.walk("3", "1")  # My orders -> this order
+    detail = pe_shop.dialer.screen
+    assert reference in detail, detail
+    options = [line for line in detail.splitlines() if line[:1].isdigit()]
+    pay = next(line.split(".")[0] for line in options if "Pagar" in line or "Pay" in line)
+    pe_shop.dialer.dial(pay)
+    final = pe_shop.dialer.dial("1")
+    assert final.startswith("END ") and f"codigo PagoEfectivo {cip}" in final, final
+    run_jobs(pe_shop.rt)
+    assert len(fake_pagoefectivo.cips) == 1 and len(pe_shop.payments(reference)) == 1
