@@ -25,7 +25,7 @@ import redis
 
 from gateway.commerce import wallets
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
-from gateway.errors import BadRequest, ProviderError
+from gateway.core.errors import BadRequest, ProviderError
 from gateway.payments.amounts import decimal_text, minor_from
 from gateway.payments.base import PaymentAsk, PushAnswer
 from gateway.payments.wire import Reply, TokenCache, lifetime, send

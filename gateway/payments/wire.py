@@ -19,7 +19,7 @@ from typing import Any
 import redis
 import requests
 
-from gateway.errors import ProviderError
+from gateway.core.errors import ProviderError
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.app_context import runtime
 from gateway.commerce.settlement import PaymentResult
+from gateway.core.app_context import runtime
 from gateway.payments import airtel, momo, mpesa, pagoefectivo
 from gateway.payments.collection import receive_callback
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from gateway.commerce.models import Payment, utcnow
-from gateway.errors import ProviderError
+from gateway.core.errors import ProviderError
 from gateway.payments import collection
 from tests.conftest import run_jobs
 from tests.fakes.fake_airtel import PAY_PATH, FakeAirtel

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
-from gateway.errors import ProviderError
+from gateway.core.errors import ProviderError
 from gateway.payments import collection
 from tests.admin.conftest import create_user, sign_in
 from tests.conftest import run_jobs
