@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gateway.payments.amounts import decimal_number, decimal_text, minor_from
+from gateway.payments.amounts import OUT_OF_RANGE, decimal_number, decimal_text, minor_from
 
 
 @pytest.mark.parametrize(("minor", "currency", "text", "number"), [
@@ -27,13 +27,14 @@ def test_plain_amounts_are_read(value: Any, currency: str, minor: int) -> None:
 
 
 @pytest.mark.parametrize("value", [
-    "1e999999", "1E5", "-5", "+5", "NaN", "inf", 1e300, float("nan"), "9" * 25, "1.234", "12,50", "",
+    "1e999999", "1E5", "-5", "+5", "NaN", "inf", 1e300, float("nan"), "9" * 25, "12,50", "",
     True, None, [], {"amount": 1}, " ", "0x10", "١٢",
 ])
 def test_anything_else_is_refused_without_building_it(value: Any) -> None:
     assert minor_from(value, "PEN") is None
 
 
-def test_decimals_a_currency_lacks_are_refused() -> None:
-    assert minor_from("5.5", "UGX") is None
-    assert minor_from("10" + "0" * 17, "PEN") is None  # above MAX_MINOR
+def test_a_plain_amount_no_payment_can_be_is_out_of_range_never_a_match() -> None:
+    assert minor_from("5.5", "UGX") == OUT_OF_RANGE  # decimals the currency lacks
+    assert minor_from("1.234", "PEN") == OUT_OF_RANGE
+    assert minor_from("1" + "0" * 17, "PEN") == OUT_OF_RANGE  # above MAX_MINOR

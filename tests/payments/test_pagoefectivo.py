@@ -151,3 +151,12 @@ def test_pay_now_gives_the_same_cip_again_and_asks_for_no_second_one(
     assert final.startswith("END ") and f"codigo PagoEfectivo {cip}" in final, final
     run_jobs(pe_shop.rt)
     assert len(fake_pagoefectivo.cips) == 1 and len(pe_shop.payments(reference)) == 1
+
+
+def test_a_cip_paid_for_another_amount_is_flagged_not_paid(pe_shop: Shop,
+                                                          fake_pagoefectivo: FakePagoEfectivo) -> None:
+    reference, cip = issued(pe_shop, fake_pagoefectivo)
+    assert notify(pe_shop, fake_pagoefectivo, cip, amount=20.5) == 200
+    run_jobs(pe_shop.rt)
+    assert pe_shop.payments(reference)[0].status == "mismatch"
+    assert pe_shop.order(reference).status == "awaiting_payment"
