@@ -130,3 +130,21 @@ def test_an_mtn_number_is_not_offered_airtel(wallet_shop: Callable[..., Shop]) -
     shop = wallet_shop("UGX", "2500")
     question, _ = check_out(shop, "+256772123456")
     assert "Airtel" not in question and "MTN MoMo" in question
+
+
+def test_a_number_outside_the_merchants_country_is_refused_without_calling_airtel(
+        wallet_shop: Callable[..., Shop], fake_airtel: FakeAirtel) -> None:
+    shop = wallet_shop("UGX", "2500", **fake_airtel.settings(AIRTEL_COUNTRY="KE"))
+    _, reference = check_out(shop, AIRTEL_UGANDA)
+    run_jobs(shop.rt)
+    (payment,) = shop.payments(reference)
+    assert (payment.status, payment.result_code) == ("failed", "invalid")
+    assert "collects in KE, not UG" in (payment.result_desc or "")
+    assert fake_airtel.requests == []
+
+
+def test_one_token_serves_the_push_and_the_status_call(airtel_shop: Shop, fake_airtel: FakeAirtel) -> None:
+    _, key = pushed(airtel_shop, fake_airtel)
+    post(airtel_shop.client, fake_airtel.callback_for(key))
+    run_jobs(airtel_shop.rt)
+    assert [r.path for r in fake_airtel.requests].count("/auth/oauth2/token") == 1
