@@ -21,6 +21,7 @@ from gateway.payments.collection import settle_callback
 from tests.conftest import run_jobs
 from tests.fakes import FakeDaraja
 from tests.fakes.fake_momo import FakeMomo
+from tests.fakes.fake_pagoefectivo import FakePagoEfectivo
 from tests.payments.conftest import Shop, check_out
 
 COPIES = 20
@@ -108,3 +109,29 @@ def test_twenty_duplicate_momo_callbacks_in_parallel_record_one_payment(
     assert shop.order(reference).status == "paid"
     assert len(shop.sms("payment_received")) == 1
     assert len(shop.sms("shop_new_order")) == 1
+
+
+def test_twenty_copies_of_a_signed_cip_paid_in_parallel_settle_once(
+        database_url: str, wallet_shop: Callable[..., Shop], fake_pagoefectivo: FakePagoEfectivo) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("parallel callbacks need PostgreSQL's concurrent transactions: set TEST_DATABASE_URL")
+    shop = wallet_shop("PEN", "12.50", **fake_pagoefectivo.settings())
+    _, reference = check_out(shop, "+51987654321")
+    run_jobs(shop.rt)  # the CIP is issued by the fake PagoEfectivo
+    (cip,) = fake_pagoefectivo.cips
+    body, headers = fake_pagoefectivo.notification(cip)
+
+    def deliver(_: int) -> int:
+        return shop.app.test_client().post("/hooks/pagoefectivo?key=hook-secret", data=body,
+                                           headers=headers).status_code
+
+    assert _in_parallel(COPIES, deliver) == [200] * COPIES
+    with shop.rt.sessions() as db:
+        stored = list(db.scalars(select(PaymentCallback.id).where(PaymentCallback.kind == "callback")
+                                 .order_by(PaymentCallback.id)))
+    outcomes = _in_parallel(COPIES, lambda i: settle_callback(shop.rt, stored[i]))
+    run_jobs(shop.rt)
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert [c.outcome for c in shop.callbacks() if c.kind == "callback"].count("paid") == 1
+    assert shop.order(reference).status == "paid"
+    assert len(shop.sms("payment_received")) == 1
