@@ -10,6 +10,7 @@ one GSM-7 segment: the variable parts (items, landmark, reason) are clipped, nev
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
 from gateway.i18n import load_translator, translate
 from gateway.messages import queue_sms
+from gateway.order_slip import fit_items
 from menus.text import clip, septets, to_gsm7
 
 SMS_LIMIT = 160
@@ -52,15 +54,17 @@ def shop_new_order(db: Session, order: Order) -> None:
     """Text every number of the order's shop that a new order waits for its answer.
 
     Call it when the order reaches the shop: at placement for cash orders, once paid for M-Pesa
-    ones (``notices.order_placed`` does the first). Calling it again sends nothing more.
+    ones (``notices.order_placed`` does the first). Calling it again sends nothing more. Items that
+    do not fit one SMS are counted, with the command that shows them all (``+3 more: text K7P2Q``).
     """
-    items = ", ".join(f"{line.qty}x {line.name}" for line in order.lines)
+    msgid = "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}"
     for contact in order.shop.contacts:
         lang = _contact_lang(contact)
-        body = _fit(lang, "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}",
-                    "items", ref=order.reference, items=items,
-                    total=format_money(order.total_minor, order.currency),
-                    payment=_payment_state(db, lang, order), where=_where(lang, order))
+        values = dict(ref=order.reference, total=format_money(order.total_minor, order.currency),
+                      payment=_payment_state(db, lang, order), where=_where(lang, order))
+        fixed = septets(to_gsm7(translate(lang, msgid, items="", **values)))
+        items = fit_items(partial(translate, lang), order, SMS_LIMIT - fixed)
+        body = translate(lang, msgid, items=items, **values)
         queue_sms(db, contact.phone, body, "shop_new_order", order.id,
                   f"shop_new_order:{order.id}:{contact.phone}")
 
