@@ -111,19 +111,27 @@ def order_ready(db: Session, order: Order) -> None:
     queue_sms(db, order.customer.phone, body, "order_ready", order.id, f"order_ready:{order.id}")
 
 
+def _told_contacts(db: Session, order: Order) -> list[ShopContact]:
+    """The shop's numbers that were sent ``order`` (a shop that never heard of it is not texted)."""
+    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
+                                                             OutboundSms.purpose == "shop_new_order")))
+    return [contact for contact in order.shop.contacts if contact.phone in told]
+
+
 def order_cancelled_by_customer(db: Session, order: Order) -> None:
     """Tell every shop number that was sent ``order`` not to prepare it, and the customer that it is
     cancelled (and refunded, when it was paid). A shop that never heard of it is not texted."""
-    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
-                                                             OutboundSms.purpose == "shop_new_order")))
-    for contact in order.shop.contacts:
-        if contact.phone not in told:
-            continue
+    for contact in _told_contacts(db, order):
         lang = _contact_lang(contact)
         body = translate(lang, "Order {ref} was cancelled by the customer. Do not prepare it.",
                          ref=order.reference)
         queue_sms(db, contact.phone, body, "shop_order_cancelled", order.id,
                   f"shop_order_cancelled:{order.id}:{contact.phone}")
+    customer_order_cancelled(db, order)
+
+
+def customer_order_cancelled(db: Session, order: Order) -> None:
+    """Tell the customer ``order`` is cancelled (and refunded, when it was paid)."""
     lang = _customer_lang(order)
     refund = (" " + translate(lang, "Your payment of {total} will be refunded.",
                               total=format_money(order.total_minor, order.currency))
@@ -131,6 +139,24 @@ def order_cancelled_by_customer(db: Session, order: Order) -> None:
     body = _fit(lang, "Bodega: your order {ref} at {shop} is cancelled.{refund}", "shop",
                 ref=order.reference, shop=order.shop.name, refund=refund)
     queue_sms(db, order.customer.phone, body, "order_cancelled", order.id, f"order_cancelled:{order.id}")
+
+
+def shop_told_of_console_move(db: Session, order: Order, target: str, reason: str | None) -> None:
+    """Tell the shop's numbers that were sent ``order`` what an admin did with it from the console
+    (``confirmed``, ``rejected`` with the reason, ``cancelled``), so nobody packs a dead order."""
+    for contact in _told_contacts(db, order):
+        lang = _contact_lang(contact)
+        if target == "confirmed":
+            body = translate(lang, "Order {ref} was confirmed from the console. Send READY {ref} when "
+                             "it is ready.", ref=order.reference)
+        elif target == "rejected":
+            body = _fit(lang, "Order {ref} was rejected from the console: {reason}. Do not prepare it.",
+                        "reason", ref=order.reference, reason=reason or translate(lang, "no reason given"))
+        else:
+            body = translate(lang, "Order {ref} was cancelled from the console. Do not prepare it.",
+                             ref=order.reference)
+        queue_sms(db, contact.phone, body, "shop_console_move", order.id,
+                  f"shop_console_move:{order.id}:{target}:{contact.phone}")
 
 
 def shop_daily_summary(db: Session, shop: Shop, day: date, summary: DaySummary) -> int:
