@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from gateway.commerce.models import Category, Product, Shop
 
 _OFFSET, _LIMIT = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
-_SHOPS = (select(Shop.id, Shop.name).where(Shop.active.is_(True)).order_by(Shop.number)
-          .offset(_OFFSET).limit(_LIMIT))
+_SHOPS = (select(Shop.id, Shop.name, Shop.hours, Shop.timezone, Shop.owner_phone)
+          .where(Shop.active.is_(True)).order_by(Shop.number).offset(_OFFSET).limit(_LIMIT))
 _CATEGORIES = (select(Category.id, Category.name)
                .where(Category.shop_id == bindparam("shop_id"),
                       exists().where(Product.category_id == Category.id, Product.active.is_(True)))
@@ -42,7 +42,8 @@ def _rows(db: Session, statement: Any, **params: Any) -> Sequence[Row[Any]]:
 
 
 def list_shops(db: Session, offset: int, limit: int) -> Sequence[Row[Any]]:
-    """Open shops in dialling order: rows of ``(id, name)``."""
+    """Active shops in dialling order: rows of ``(id, name, hours, timezone, owner_phone)`` (what
+    ``shop_terms.is_open`` needs to mark a shop closed in the list)."""
     return _rows(db, _SHOPS, offset=offset, limit=limit)
 
 
