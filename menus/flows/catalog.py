@@ -33,11 +33,13 @@ class ShopList(ListScreen):
     empty_message = "No shops are open right now."
 
     def title(self, ctx: Ctx) -> str:
-        return ctx.t("Choose a shop")
+        town = ctx.data.get("town")
+        return ctx.t("Shops in {town}", town=clip(str(town), 20)) if town else ctx.t("Choose a shop")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         now = utcnow()
-        return [(s.id, shop_label(ctx, s, now)) for s in catalog.list_shops(ctx.db, offset, limit)]
+        rows = catalog.list_shops(ctx.db, offset, limit, ctx.data.get("town"))
+        return [(s.id, shop_label(ctx, s, now)) for s in rows]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return Goto("shop.categories", {"shop": key})
