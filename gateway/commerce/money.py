@@ -131,3 +131,10 @@ def format_money(minor: int, currency: str) -> str:
     if cents:
         text += f".{cents:0{digits}d}"
     return f"{currency_sign(currency)} {sign}{text}"
+
+
+def plain_amount(minor: int, currency: str) -> str:
+    """``5000, "KES"`` -> ``50``; ``2390, "PEN"`` -> ``23.90``: what a form shows to be typed back."""
+    digits = precision(currency)
+    whole, cents = divmod(minor, 10 ** digits) if digits else (minor, 0)
+    return f"{whole}.{cents:0{digits}d}" if cents else str(whole)

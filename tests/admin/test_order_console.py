@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from gateway.commerce.models import AuditEntry, Order, OutboundSms
+from gateway.commerce.models import AuditEntry, Order, OutboundSms, Shop
 from gateway.runtime import Runtime
 from tests.admin.conftest import create_user, form_token, sign_in
 from tests.sms.conftest import CUSTOMER, OWNER, make_order, make_shop
@@ -18,7 +18,8 @@ SHOP_NUMBER = 71
 
 def _texts(rt: Runtime, order_id: int, phone: str) -> list[str]:
     with rt.sessions() as db:
-        query = select(OutboundSms.body).where(OutboundSms.order_id == order_id, OutboundSms.to_phone == phone,
+        query = select(OutboundSms.body).where(OutboundSms.order_id == order_id,
+                                               OutboundSms.to_phone == phone,
                                                OutboundSms.purpose == "shop_console_move")
         return list(db.scalars(query.order_by(OutboundSms.id)))
 
@@ -67,3 +68,29 @@ def test_show_number_is_audited_and_scoped(app: Flask, client: FlaskClient, rt: 
     with rt.sessions() as db:
         audit = db.scalars(select(AuditEntry).where(AuditEntry.action == "customer.number")).all()
         assert [(a.actor, a.subject) for a in audit] == [("admin:kim", f"order {order.reference}")]
+
+
+def test_terms_are_set_in_the_console(app: Flask, client: FlaskClient, rt: Runtime) -> None:
+    shop = make_shop(rt, "Console Test Shop", SHOP_NUMBER, [(OWNER, "owner")])
+    create_user(app, "boss")
+    sign_in(client, "boss")
+    url = f"/admin/shops/{shop.id}/terms"
+    token = form_token(client, url)
+    form = {"town": "Kasarani", "delivers": "1", "delivery_fee": "50", "min_order": "200",
+            "hours": "Mon-Sat 8-19", "timezone": "Africa/Nairobi", "csrf_token": token}
+    refused = client.post(url, data=form)
+    assert refused.status_code == 400 and "cannot read" in refused.get_data(as_text=True)
+    negative = client.post(url, data={**form, "hours": "Mon-Sat 08:00-19:00", "delivery_fee": "-5"})
+    assert negative.status_code == 400 and "negative" in negative.get_data(as_text=True)
+    with rt.sessions() as db:
+        assert db.get(Shop, shop.id).town is None  # type: ignore[union-attr]
+    saved = client.post(url, data={**form, "hours": "Mon-Sat 08:00-19:00"})
+    assert saved.status_code == 302
+    with rt.sessions() as db:
+        loaded = db.get(Shop, shop.id)
+        assert loaded is not None
+        assert (loaded.town, loaded.delivery_fee_minor, loaded.min_order_minor, loaded.hours) == (
+            "Kasarani", 5000, 20000, "Mon-Sat 08:00-19:00")
+    listing = client.get("/admin/shops").get_data(as_text=True)
+    assert "Kasarani · Mon-Sat 08:00-19:00 · delivery KSh 50" in listing
+    assert 'value="50"' in client.get(url).get_data(as_text=True)
