@@ -30,7 +30,7 @@ def test_cash_order_texts_owner_and_staff(texter: Texter, rt: Runtime, shop: Sho
     ref = order.reference
     for phone in (OWNER, STAFF):
         texts = texter.texts_to(phone, "shop_new_order")
-        assert texts == [f"New order {ref}: 3x Tomatoes 1kg. KES 300 cash on delivery. "
+        assert texts == [f"New order {ref}: 3x Tomatoes 1kg. KSh 300 cash on delivery. "
                          f"Deliver to Opposite Total petrol station. Reply OK {ref} or NO {ref}"]
 
 
@@ -38,9 +38,9 @@ def test_cash_pickup_order_is_paid_at_pickup_not_on_delivery(texter: Texter, rt:
     pickup = make_order(rt, shop, qty=1, fulfilment="pickup")
     ref = pickup.reference
     assert texter.texts_to(OWNER, "shop_new_order") == [
-        f"New order {ref}: 1x Tomatoes 1kg. KES 100 cash at pickup. Pickup. Reply OK {ref} or NO {ref}"]
+        f"New order {ref}: 1x Tomatoes 1kg. KSh 100 cash at pickup. Pickup. Reply OK {ref} or NO {ref}"]
     assert texter.texts_to(CUSTOMER, "order_placed") == [
-        f"Bodega: order {ref} placed at Mama Njeri Groceries. Total KES 100, pay at pickup."]
+        f"Bodega: order {ref} placed at Mama Njeri Groceries. Total KSh 100, pay at pickup."]
     delivery = make_order(rt, shop, qty=1, customer_phone="+254711000222", language="sw")
     assert texter.texts_to("+254711000222", "order_placed")[0].endswith("lipa unapopokea.")
     assert "cash on delivery" in texter.texts_to(OWNER, "shop_new_order")[-1]
@@ -74,7 +74,7 @@ def test_mpesa_order_reaches_the_shop_when_paid(texter: Texter, rt: Runtime, sho
         notices.shop_new_order(db, loaded)  # a repeated callback texts nobody twice
         db.commit()
     texts = texter.texts_to(OWNER, "shop_new_order")
-    assert len(texts) == 1 and "KES 200 PAID." in texts[0]
+    assert len(texts) == 1 and "KSh 200 PAID." in texts[0]
 
 
 def _summaries(texter: Texter, phone: str = OWNER) -> list[str]:
@@ -97,7 +97,7 @@ def test_daily_summary_once_a_day_to_owners(texter: Texter, rt: Runtime, shop: S
     texts = _summaries(texter)
     day = evening.strftime("%d/%m")
     assert texts == [f"Mama Njeri Groceries {day}: 3 new orders, 1 delivered, 1 rejected, 1 open. "
-                     "Takings KES 200."]
+                     "Takings KSh 200."]
     assert _summaries(texter, STAFF) == []
 
 
