@@ -120,12 +120,21 @@ def _spans(openings: list[Opening], day: datetime) -> list[tuple[datetime, datet
     return found
 
 
+def _openings(shop: Hours) -> list[Opening]:
+    """The shop's openings; none (always open) for no hours, or hours stored before they were
+    checked: a shop is never shut by a typo, and a hop never fails on one."""
+    try:
+        return parse_hours(shop.hours) if shop.hours else []
+    except BadTerms:
+        return []
+
+
 def is_open(shop: Hours, now: datetime) -> bool:
     """Whether ``shop`` takes orders at ``now`` (aware). No hours: always open."""
-    if not shop.hours:
+    openings = _openings(shop)
+    if not openings:
         return True
     local = now.astimezone(shop_zone(shop))
-    openings = parse_hours(shop.hours)
     return any(start <= local < end for offset in (-1, 0)
                for start, end in _spans(openings, local + timedelta(days=offset)))
 
@@ -133,10 +142,10 @@ def is_open(shop: Hours, now: datetime) -> bool:
 def opens_next(shop: Hours, now: datetime) -> str | None:
     """When a closed ``shop`` opens next, as its door says: ``08:00`` today or tomorrow, else
     ``Mon 08:00``; None when it has no hours."""
-    if not shop.hours:
+    openings = _openings(shop)
+    if not openings:
         return None
     local = now.astimezone(shop_zone(shop))
-    openings = parse_hours(shop.hours)
     for offset in range(WEEK + 1):
         day = local + timedelta(days=offset)
         starts = sorted(start for start, _ in _spans(openings, day) if start > local)
