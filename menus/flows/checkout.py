@@ -24,6 +24,9 @@ NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the sh
 LANDMARK_MIN = 3
 LANDMARK_MAX = 40
 SHOP_ROOM = 30
+# Below this many characters (a strict aggregator, or a retry line above) the summary has no room
+# for a seventh line: the delivery fee then rides on the delivery line instead of its own.
+ROOM_FOR_FEE_LINE = 150
 
 
 def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
@@ -169,13 +172,13 @@ class Confirm(Screen):
         assert priced is not None  # the cart has lines
         shop, basket = priced
         items = sum(li.qty for li in lines)
-        fee = ([ctx.t("Delivery fee {fee}", fee=format_money(basket.fee_minor, shop.currency))]
-               if basket.fee_minor else [])
+        fee = format_money(basket.fee_minor, shop.currency) if basket.fee_minor else ""
+        own_line = bool(fee) and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
         summary = [
             ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name, SHOP_ROOM)),
-            *fee,
+            *([ctx.t("Delivery fee {fee}", fee=fee)] if own_line else []),
             ctx.t("Total {total}", total=format_money(basket.total_minor, shop.currency)),
-            self._fulfilment(ctx),
+            self._fulfilment(ctx, "" if own_line else fee),
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
         return "\n".join([*summary, f"1. {ctx.t('Confirm')}", f"0 {ctx.t('Back')}"])
@@ -183,7 +186,10 @@ class Confirm(Screen):
     def _how(self, ctx: Ctx) -> str:
         return str(ctx.data.get("fulfilment", orders.PICKUP))
 
-    def _fulfilment(self, ctx: Ctx) -> str:
+    def _fulfilment(self, ctx: Ctx, fee: str) -> str:
+        """``Delivery: <landmark>``; on a tight screen the fee rides on it: ``Delivery (+KSh 50): ...``."""
+        if self._how(ctx) == orders.DELIVERY and fee:
+            return ctx.t("Delivery (+{fee}): {landmark}", fee=fee, landmark=ctx.data.get("landmark", ""))
         if self._how(ctx) == orders.DELIVERY:
             return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark", ""))
         return ctx.t("Pick up at the shop")

@@ -80,6 +80,9 @@ def build_world(db: Session) -> World:
     order_states.transition(db, order, order_states.PAYMENT_FAILED, "system", "payment")
     for product in products[:5]:
         carts.add_to_cart(db, customer.id, product.id, 10)
+    shop.delivery_fee_minor, shop.town = 15000, "Kasarani"  # a fee line, a town option on home
+    for other_shop in db.scalars(select(Shop).where(Shop.id != shop.id)):
+        other_shop.town = "Lima"
     db.commit()
     return World(customer.id, shop.id, category.id, products[0].id, other.id, order.id)
 
@@ -88,7 +91,7 @@ def screen_data(world: World) -> dict[str, dict[str, Any]]:
     """What each screen is shown with. A new screen must be added here (the test checks)."""
     checkout = {"fulfilment": orders.DELIVERY, "landmark": LANDMARK}
     return {
-        "home": {}, "shop.list": {}, "shop.direct": {}, "help": {}, "account.language": {},
+        "home": {}, "shop.list": {"town": "Kasarani"}, "shop.town": {}, "shop.direct": {}, "help": {}, "account.language": {},
         "shop.categories": {"shop": world.shop}, "shop.products": {"category": world.category},
         "shop.quantity": {"product": world.product}, "shop.added": {"product": world.product, "qty": 10},
         "cart.view": {}, "cart.line": {"product": world.product}, "cart.empty": {},
