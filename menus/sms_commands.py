@@ -25,13 +25,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from gateway import notices
 from gateway.commerce import order_states as st
 from gateway.commerce import shop_desk
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
-from gateway.errors import IllegalTransition
-from gateway.order_slip import order_slip
+from gateway.core.errors import IllegalTransition
+from gateway.sms import notices
+from gateway.sms.order_slip import order_slip
 from menus import sms_stock_commands  # noqa: F401 - registers STOCK, PRICE, OFF, ON
 from menus.sms_desk import KEYWORDS, Refusal, ShopDesk, Words, command
 from menus.text import septets, to_gsm7

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.commerce.models import AuditEntry, Order, OutboundSms, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, form_token, sign_in
 from tests.sms.conftest import CUSTOMER, OWNER, make_order, make_shop
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from gateway.commerce import carts, order_states, orders
 from gateway.commerce.customers import find_or_create_customer
 from gateway.commerce.models import Category, Order, Product, Shop
-from gateway.i18n import load_translator
-from gateway.runtime import Runtime
+from gateway.core.i18n import load_translator
+from gateway.core.runtime import Runtime
 from menus.screens import REGISTRY, Ctx
 from menus.text import fit_screen, is_gsm7, septets, to_gsm7
 from tests.conftest import DEMO_CSV, Dialer
@@ -91,7 +91,8 @@ def screen_data(world: World) -> dict[str, dict[str, Any]]:
     """What each screen is shown with. A new screen must be added here (the test checks)."""
     checkout = {"fulfilment": orders.DELIVERY, "landmark": LANDMARK}
     return {
-        "home": {}, "shop.list": {"town": "Kasarani"}, "shop.town": {}, "shop.direct": {}, "help": {}, "account.language": {},
+        "home": {}, "shop.list": {"town": "Kasarani"}, "shop.town": {}, "shop.direct": {}, "help": {},
+        "account.language": {},
         "shop.categories": {"shop": world.shop}, "shop.products": {"category": world.category},
         "shop.quantity": {"product": world.product}, "shop.added": {"product": world.product, "qty": 10},
         "cart.view": {}, "cart.line": {"product": world.product}, "cart.empty": {},

@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from gateway.commerce.models import AuditEntry, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 from tests.menus.conftest import CASH, TO_AVOCADO, all_orders, records
 

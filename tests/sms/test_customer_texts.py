@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.commerce.models import Customer, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.sms.conftest import CUSTOMER, Texter, make_order
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from gateway.commerce.carts import add_to_cart
 from gateway.commerce.models import Category, Customer, Order, OrderLine, OutboundSms, Product, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from menus.text import is_gsm7
 from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
 

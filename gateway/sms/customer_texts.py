@@ -19,7 +19,7 @@ from gateway.commerce.customers import default_language
 from gateway.commerce.models import Customer, Order
 from gateway.commerce.money import format_money
 from gateway.commerce.order_states import LABELS
-from gateway.i18n import translate
+from gateway.core.i18n import translate
 from menus.sms_desk import fold, looks_like_reference
 from menus.text import clip, septets, to_gsm7
 
