@@ -125,7 +125,7 @@ def done(desk: ShopDesk, words: Words) -> str:
 
 @command("orders", "ORDERS", en=("ORDERS", "LIST"), es=("PEDIDOS",), sw=("ODA", "MAAGIZO"))
 def orders(desk: ShopDesk, words: Words) -> str:
-    if words.args:  # ORDERS K7P2Q: that one order, whole
+    if words.args and not words.args[0].startswith("#"):  # ORDERS K7P2Q: that one order, whole
         return order_detail(desk, words)
     found = shop_desk.open_orders(desk.db, desk.shop_ids)
     if not found:
