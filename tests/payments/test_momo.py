@@ -73,7 +73,7 @@ def test_a_callback_moves_the_order_only_once_momo_confirms_it(momo_shop: Shop, 
     assert (payment.status, payment.receipt) == ("paid", body["financialTransactionId"])
     assert momo_shop.order(reference).status == "paid"
     (sms,) = momo_shop.sms("payment_received")
-    assert f"MTN MoMo receipt {payment.receipt}" in sms.body and "UGX 5,000" in sms.body
+    assert f"MTN MoMo receipt {payment.receipt}" in sms.body and "USh 5,000" in sms.body
     kinds = sorted((c.kind, c.outcome) for c in momo_shop.callbacks())
     assert kinds == [("callback", "paid"), ("request", "accepted"), ("status", "paid")]  # for the console
 

@@ -51,7 +51,7 @@ def test_the_last_screen_and_an_sms_give_the_cip_with_the_orders_deadline(
     run_jobs(pe_shop.rt)  # the CIP is asked for at once: no handset prompt to wait for
     final = pe_shop.dialer.dial("1")
     (cip,) = fake_pagoefectivo.cips
-    assert final.startswith("END ") and f"codigo PagoEfectivo {cip}" in final and "PEN 25" in final, final
+    assert final.startswith("END ") and f"codigo PagoEfectivo {cip}" in final and "S/ 25" in final, final
     sent = fake_pagoefectivo.cips[cip]
     order = pe_shop.order(reference)
     assert order.expires_at is not None
