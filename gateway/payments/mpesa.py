@@ -21,7 +21,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -29,6 +28,7 @@ import redis
 import requests
 
 from gateway.commerce import wallets
+from gateway.commerce.money import provider_minor
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
 from gateway.errors import BadRequest, ProviderError
 from gateway.payments.base import PaymentAsk, PushAnswer
@@ -253,11 +253,8 @@ def _metadata(callback: dict[str, Any]) -> dict[str, Any]:
 
 
 def _to_cents(value: Any) -> int | None:
-    try:
-        cents = Decimal(str(value)) * 100
-    except (InvalidOperation, ValueError):
-        return None
-    return int(cents) if cents.is_finite() and cents == cents.to_integral_value() else None
+    """Daraja's ``Amount`` (shillings) in cents, bounded before any arithmetic (``provider_minor``)."""
+    return provider_minor(value)
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:
