@@ -6,7 +6,8 @@ conditional UPDATE (so a job run twice answers once), identifies the sender agai
 numbers, runs the shop command and queues the reply, all in one transaction.
 
 Never a loop: nothing is sent to short codes, alphanumeric senders or our own numbers; a stranger
-gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies.
+gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies (its commands are
+all applied: the cap limits replies only).
 """
 
 from __future__ import annotations
@@ -92,9 +93,6 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
     if not contacts:
         _help_stranger(db, settings, sender, now)
         return "ignored"
-    if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
-        log.warning("inbound SMS %s: reply limit reached for %s", row.id, mask(sender))
-        return "ignored"
     desk = ShopDesk(db=db, phone=sender, contacts=contacts, translate=translator, now=now,
                     settings=settings)
     reply, learnt = answer(desk, row.text)
@@ -102,6 +100,11 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
         shop_desk.learn_language(contacts, learnt)
     for secret in desk.secrets:  # a PIN never stays readable in the record
         row.text = row.text.replace(secret, "*" * len(secret))
+    # The cap limits replies, never commands: a spoofed flood must not silence a shop's OK.
+    if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
+        log.warning("inbound SMS %s: flood from %s; command applied, reply limit reached", row.id,
+                    mask(sender))
+        return "processed"
     queue_sms(db, sender, reply, REPLY, dedupe_key=f"{REPLY}:{row.id}")
     return "processed"
 
