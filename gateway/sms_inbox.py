@@ -31,6 +31,7 @@ from gateway.i18n import translate
 from gateway.messages import queue_sms
 from gateway.phone import mask
 from gateway.runtime import Runtime
+from gateway.transports.clean import clean_typed
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
 
@@ -95,11 +96,14 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
         return "ignored"
     desk = ShopDesk(db=db, phone=sender, contacts=contacts, translate=translator, now=now,
                     settings=settings)
-    reply, learnt = answer(desk, row.text)
+    text = clean_typed(row.text)  # the adapter did this already; a row stored before it had not
+    reply, learnt = answer(desk, text)
     if learnt:
         shop_desk.learn_language(contacts, learnt)
-    for secret in desk.secrets:  # a PIN never stays readable in the record
-        row.text = row.text.replace(secret, "*" * len(secret))
+    if desk.secrets:  # a PIN never stays readable in the record, whatever digits it was typed in
+        for secret in desk.secrets:
+            text = text.replace(secret, "*" * len(secret))
+        row.text = text
     # The cap limits replies, never commands: a spoofed flood must not silence a shop's OK.
     if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
         log.warning("inbound SMS %s: flood from %s; command applied, reply limit reached", row.id,

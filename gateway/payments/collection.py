@@ -32,6 +32,7 @@ from gateway.outbox import transaction
 from gateway.payments import registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
 from gateway.runtime import Runtime
+from gateway.transports.clean import storable_raw
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def receive_callback(rt: Runtime, provider_name: str, body: bytes,
     """
     problem: BadRequest | None = None
     with transaction(rt) as db:
-        record = PaymentCallback(provider=provider_name, raw=body.decode("utf-8", "replace"))
+        record = PaymentCallback(provider=provider_name, raw=storable_raw(body))  # NUL and all
         db.add(record)
         try:
             result = parse(body)
