@@ -127,6 +127,7 @@ def test_production_cookies_are_secure_and_simulator_absent(database_url: str, r
         REDIS_URL=redis_url,
         SECRET_KEY="p" * 40,
         WEBHOOK_SECRET="w" * 40,
+        SMS_PROVIDER="console",
     )
     try:
         assert app.config["SESSION_COOKIE_SECURE"] is True
