@@ -130,7 +130,8 @@ def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
 
 
 def check_payment(rt: Runtime, payment_id: int) -> str:
-    """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors."""
+    """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors;
+    a payment the provider can never answer about is failed (a late callback still pays it)."""
     with transaction(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.REQUESTED:
@@ -141,8 +142,12 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
     except ProviderError as exc:
         if exc.retryable:
             raise
-        log.warning("payment %s: cannot be checked: %s", payment_id, exc)
-        return "unknown"
+        log.warning("payment %s: cannot be checked, failed and flagged: %s", payment_id, exc)
+        with transaction(rt) as db:  # else the sweep would ask again every period, forever
+            payment = db.get(Payment, payment_id)
+            if payment is not None:
+                _announce(db, payment, settlement.fail_request(db, payment, "unchecked", str(exc)))
+        return "failed"
     with transaction(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
