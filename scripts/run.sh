@@ -23,7 +23,7 @@ STOP_GRACE_SECONDS="${STOP_GRACE_SECONDS:-15}"
 RESTART_DELAY_SECONDS="${RESTART_DELAY_SECONDS:-1}"
 started_redis=""
 if [ -z "${REDIS_URL:-}" ]; then
-  REDIS_URL=$($BIN/python -c 'from gateway.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
+  REDIS_URL=$($BIN/python -c 'from gateway.core.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
   started_redis=yes
 fi
 export REDIS_URL
@@ -42,7 +42,7 @@ stop() {
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$started_redis" ]; then
-    $BIN/python -c 'from gateway.redis_store import stop_embedded; from config.settings import INSTANCE; stop_embedded(INSTANCE / "redis")'
+    $BIN/python -c 'from gateway.core.redis_store import stop_embedded; from config.settings import INSTANCE; stop_embedded(INSTANCE / "redis")'
   fi
   echo "Bodega stopped."
 }
@@ -74,7 +74,7 @@ supervise_worker() {
   local child="" status
   trap 'trap - TERM INT; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   while :; do
-    $BIN/python -m gateway.worker &
+    $BIN/python -m gateway.jobs.worker &
     child=$!
     status=0
     wait "$child" || status=$?

@@ -91,14 +91,14 @@ def test_ctrl_c_stops_everything(server: str, database_url: str, redis_url: str,
 
 
 def rq_workers(root_pid: int) -> set[int]:
-    """The ``python -m gateway.worker`` processes under the launcher (not RQ's scheduler child)."""
+    """The ``python -m gateway.jobs.worker`` processes under the launcher (not RQ's scheduler child)."""
     found = set()
     for pid in descendants(root_pid):
         try:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"gateway.worker" in argv:
+        if b"gateway.jobs.worker" in argv:
             found.add(pid)
     return {pid for pid in found if not any(pid in descendants(other) for other in found)}
 

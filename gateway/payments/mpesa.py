@@ -30,7 +30,7 @@ import requests
 from gateway.commerce import wallets
 from gateway.commerce.money import provider_minor
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
-from gateway.errors import BadRequest, ProviderError
+from gateway.core.errors import BadRequest, ProviderError
 from gateway.payments.base import PaymentAsk, PushAnswer
 from gateway.transports.clean import clean_text
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from gateway.commerce.models import PaymentCallback, utcnow
-from gateway.outbox import transaction
 from gateway.payments import collection
 from gateway.payments.collection import settle_callback
+from gateway.sms.outbox import transaction
 from tests.conftest import run_jobs, run_scheduled_jobs, scheduled_jobs
 from tests.fakes import FakeDaraja, stk_callback
 from tests.fakes.fake_daraja import Push

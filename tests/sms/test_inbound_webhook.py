@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from gateway.commerce import order_states
 from gateway.commerce.models import InboundSms, Order, OutboundSms, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import run_jobs
 from tests.sms.conftest import OWNER, SHORTCODE, Texter, at_inbound
 
@@ -49,7 +49,7 @@ def test_same_id_twice_changes_nothing_and_replies_once(texter: Texter, rt: Runt
 
 
 def test_a_job_run_twice_answers_once(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
-    from gateway import sms_inbox
+    from gateway.sms import inbox as sms_inbox
 
     client.post("/hooks/africastalking/sms", data=at_inbound(OWNER, "ORDERS", "ATXid_twice"))
     with rt.sessions() as db:
@@ -152,7 +152,7 @@ def test_the_reply_cap_limits_replies_never_commands(make_app, shop: Shop, order
     order = order_factory()
     for _ in range(5):
         texter.send("HELP")
-    with caplog.at_level(logging.WARNING, logger="gateway.sms_inbox"):
+    with caplog.at_level(logging.WARNING, logger="gateway.sms.inbox"):
         texter.send(f"OK {order.reference}")
     with rt.sessions() as db:
         assert db.get(Order, order.id).status == order_states.CONFIRMED  # type: ignore[union-attr]
@@ -164,7 +164,7 @@ def test_the_reply_cap_limits_replies_never_commands(make_app, shop: Shop, order
 def test_lost_job_is_enqueued_again_by_the_sweep(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from gateway.sms_inbox import stuck_messages
+    from gateway.sms.inbox import stuck_messages
 
     client.post("/hooks/africastalking/sms", data=at_inbound(OWNER, "ORDERS"))
     rt.queue.empty()  # the process died between commit and enqueue

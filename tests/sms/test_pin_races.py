@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from gateway import sms_inbox
 from gateway.commerce.models import AuditEntry, InboundSms, Product, Shop
 from gateway.commerce.shop_pins import set_pin
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.sms import inbox as sms_inbox
 from tests.sms.conftest import OWNER, Texter, at_inbound
 
 PIN = "4821"
