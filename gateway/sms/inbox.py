@@ -6,8 +6,9 @@ conditional UPDATE (so a job run twice answers once), identifies the sender agai
 numbers, runs the shop command and queues the reply, all in one transaction.
 
 Never a loop: nothing is sent to short codes, alphanumeric senders or our own numbers; a stranger
-gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies (its commands are
-all applied: the cap limits replies only).
+gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies (a
+shop's commands are all applied: the cap limits replies only). A number that runs no shop is
+answered as a customer (``gateway.customer_texts``: STATUS, a reference).
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.commerce import shop_desk
-from gateway.commerce.customers import default_language
 from gateway.commerce.models import InboundSms, OutboundSms
 from gateway.commerce.pending import after_commit
-from gateway.core.i18n import translate
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from gateway.sms import outbox
+from gateway.sms.customer_texts import answer_customer
 from gateway.sms.messages import queue_sms
 from gateway.transports.clean import clean_typed
 from menus import sms_commands  # noqa: F401 - registers the commands
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 HANDLE_JOB = "gateway.jobs.handle_inbound_sms"
 REPLY = "shop_reply"
 STRANGER = "stranger_help"
+CUSTOMER_REPLY = "customer_reply"
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,10 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
         log.info("inbound SMS %s from %r: not a phone we answer", row.id, sender)
         return "ignored"
     contacts = shop_desk.contacts_of(db, sender)
-    if not contacts:
-        _help_stranger(db, settings, sender, now)
-        return "ignored"
+    if not contacts:  # a customer's texts only read: over the cap there is nothing to apply
+        if _over_reply_cap(db, settings, row, now):
+            return "ignored"
+        return _answer_customer(db, settings, row, now)
     desk = ShopDesk(db=db, phone=sender, contacts=contacts, translate=translator, now=now,
                     settings=settings)
     text = clean_typed(row.text)  # the adapter did this already; a row stored before it had not
@@ -104,24 +106,23 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
         for secret in desk.secrets:
             text = text.replace(secret, "*" * len(secret))
         row.text = text
-    # The cap limits replies, never commands: a spoofed flood must not silence a shop's OK.
-    if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
-        log.warning("inbound SMS %s: flood from %s; command applied, reply limit reached", row.id,
-                    mask(sender))
+    if _over_reply_cap(db, settings, row, now):  # the command above is applied all the same
         return "processed"
     queue_sms(db, sender, reply, REPLY, dedupe_key=f"{REPLY}:{row.id}")
     return "processed"
 
 
-def _help_stranger(db: Session, settings: dict[str, Any], sender: str, now: datetime) -> None:
-    """One short text a day to a number that runs no shop (often a customer replying to us)."""
-    lang = default_language(sender, list(settings.get("LANGUAGES") or ("en",)))
-    code = settings.get("USSD_SERVICE_CODE")
-    body = (translate(lang, "Bodega: this number takes commands from registered shops only. "
-                            "To shop or see your orders, dial {code}.", code=code) if code else
-            translate(lang, "Bodega: this number takes commands from registered shops only. "
-                            "To shop or see your orders, dial our USSD code."))
-    queue_sms(db, sender, body, STRANGER, dedupe_key=f"{STRANGER}:{sender}:{now.date().isoformat()}")
+def _answer_customer(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> str:
+    """A number that runs no shop: its orders when it asks (STATUS, a reference), else one short
+    help text a day naming the USSD code (often a customer replying to one of our texts)."""
+    reply = answer_customer(db, row.from_phone, row.text, list(settings.get("LANGUAGES") or ("en",)),
+                            settings.get("USSD_SERVICE_CODE"))
+    if reply.is_help:
+        queue_sms(db, row.from_phone, reply.body, STRANGER,
+                  dedupe_key=f"{STRANGER}:{row.from_phone}:{now.date().isoformat()}")
+        return "ignored"
+    queue_sms(db, row.from_phone, reply.body, CUSTOMER_REPLY, dedupe_key=f"{CUSTOMER_REPLY}:{row.id}")
+    return "processed"
 
 
 def can_answer(sender: str, own: set[Any]) -> bool:
@@ -130,9 +131,18 @@ def can_answer(sender: str, own: set[Any]) -> bool:
     return sender.startswith("+") and digits.isdigit() and len(digits) >= 8 and sender not in own
 
 
+def _over_reply_cap(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> bool:
+    """Whether ``row``'s sender had its ``SMS_REPLIES_PER_HOUR`` already (then the flood is logged).
+    The cap limits replies, never commands: a spoofed flood must not silence a shop's OK."""
+    if _replies_last_hour(db, row.from_phone, now) < int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
+        return False
+    log.warning("inbound SMS %s: flood from %s; reply limit reached, no reply", row.id, mask(row.from_phone))
+    return True
+
+
 def _replies_last_hour(db: Session, phone: str, now: datetime) -> int:
     query = select(func.count(OutboundSms.id)).where(
-        OutboundSms.to_phone == phone, OutboundSms.purpose == REPLY,
+        OutboundSms.to_phone == phone, OutboundSms.purpose.in_((REPLY, CUSTOMER_REPLY)),
         OutboundSms.created_at >= now - timedelta(hours=1))
     return int(db.scalar(query) or 0)
 

@@ -16,6 +16,7 @@ from gateway.commerce.money import (
     provider_minor,
     to_minor,
 )
+from menus.text import is_gsm7
 
 
 @pytest.mark.parametrize(("typed", "currency", "minor"), [
@@ -73,6 +74,16 @@ def test_only_real_currency_codes_are_known() -> None:
     assert not is_known_currency("XYZ")
 
 
+@pytest.mark.parametrize(("minor", "currency", "shown"), [
+    (195000, "KES", "KSh 1,950"), (5000, "KES", "KSh 50"), (2390, "PEN", "S/ 23.90"),
+    (500000, "TZS", "TSh 5,000"), (3000, "UGX", "USh 3,000"), (1950, "XOF", "XOF 1,950"),
+    (125050, "KES", "KSh 1,250.50"), (-5000, "KES", "KSh -50"),
+])
+def test_prices_read_as_people_write_them_in_gsm7(minor: int, currency: str, shown: str) -> None:
+    assert format_money(minor, currency) == shown
+    assert is_gsm7(shown)
+
+
 @pytest.mark.parametrize(("reported", "minor"), [
     (50, 5000), ("50", 5000), (50.0, 5000), ("50.5", 5050), ("1e2", 10000),
     ("1e999990", OUT_OF_RANGE), ("-5", OUT_OF_RANGE), (float("inf"), OUT_OF_RANGE), ("0.001", OUT_OF_RANGE),
@@ -87,9 +98,9 @@ def test_provider_amounts_are_bounded_before_any_arithmetic(reported: object, mi
 
 def test_format_money_never_prints_an_absurd_amount() -> None:
     started = time.perf_counter()
-    assert format_money(10**5000, "KES") == "KES (out of range)"  # once: "Exceeds the limit (4300 digits)"
-    assert format_money(-(10**20), "KES") == "KES (out of range)"
-    assert format_money(MAX_MINOR, "KES") == "KES 10,000,000,000,000"
+    assert format_money(10**5000, "KES") == "KSh (out of range)"  # once: "Exceeds the limit (4300 digits)"
+    assert format_money(-(10**20), "KES") == "KSh (out of range)"
+    assert format_money(MAX_MINOR, "KES") == "KSh 10,000,000,000,000"
     assert time.perf_counter() - started < 0.05
 
 
