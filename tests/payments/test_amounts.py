@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -26,15 +27,23 @@ def test_plain_amounts_are_read(value: Any, currency: str, minor: int) -> None:
     assert minor_from(value, currency) == minor
 
 
-@pytest.mark.parametrize("value", [
-    "1e999999", "1E5", "-5", "+5", "NaN", "inf", 1e300, float("nan"), "9" * 25, "12,50", "",
-    True, None, [], {"amount": 1}, " ", "0x10", "١٢",
-])
-def test_anything_else_is_refused_without_building_it(value: Any) -> None:
+@pytest.mark.parametrize("value", ["NaN", "12,50", "", " ", "0x10", "9" * 41, True, None, [], {"amount": 1}])
+def test_what_is_not_a_number_is_unreadable(value: Any) -> None:
     assert minor_from(value, "PEN") is None
 
 
-def test_a_plain_amount_no_payment_can_be_is_out_of_range_never_a_match() -> None:
-    assert minor_from("5.5", "UGX") == OUT_OF_RANGE  # decimals the currency lacks
-    assert minor_from("1.234", "PEN") == OUT_OF_RANGE
-    assert minor_from("1" + "0" * 17, "PEN") == OUT_OF_RANGE  # above MAX_MINOR
+@pytest.mark.parametrize("value", ["1e999999", "-5", "inf", 1e300, "9" * 25, "1.234", "1" + "0" * 17])
+def test_a_number_no_payment_can_be_is_out_of_range_never_a_match(value: Any) -> None:
+    assert minor_from(value, "PEN") == OUT_OF_RANGE
+
+
+def test_decimals_a_currency_lacks_are_out_of_range() -> None:
+    assert minor_from("5.5", "UGX") == OUT_OF_RANGE
+    assert minor_from("5", "UGX") == 5
+
+
+def test_a_huge_exponent_is_read_in_microseconds() -> None:
+    started = time.perf_counter()
+    for _ in range(1000):
+        minor_from("1e999999999", "PEN")
+    assert time.perf_counter() - started < 0.5

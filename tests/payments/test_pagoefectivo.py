@@ -104,7 +104,7 @@ def test_a_signed_but_malformed_notification_gets_400(pe_shop: Shop,
     issued(pe_shop, fake_pagoefectivo)
     for body in (b"not json", json.dumps({"eventType": "cip.paid", "data": {"cip": "12a"}}).encode(),
                  json.dumps({"eventType": "cip.paid", "data": {"cip": "1", "currency": "PEN",
-                                                               "amount": 1e300}}).encode()):
+                                                               "amount": "NaN"}}).encode()):
         signature = hmac.new(b"pe-secret-key-for-tests", body, hashlib.sha256).hexdigest()
         response = pe_shop.client.post(URL, data=body, headers={"PE-Signature": signature})
         assert response.status_code == 400, response.get_data(as_text=True)
