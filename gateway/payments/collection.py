@@ -29,7 +29,7 @@ from gateway.commerce.pending import after_commit
 from gateway.commerce.settlement import PaymentResult, Settled
 from gateway.core.errors import BadRequest, ProviderError
 from gateway.core.runtime import Runtime
-from gateway.payments import registry
+from gateway.payments import confirmation, registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
 from gateway.sms import notices
 from gateway.sms.outbox import transaction
@@ -235,10 +235,10 @@ def _settle_callback(rt: Runtime, callback_id: int) -> str:
         ask, name = _ask(payment), payment.provider
         unsettled = payment.status in (*settlement.IN_FLIGHT, settlement.FAILED)
     outcome_note, answer = "", None
-    if unsettled and _must_confirm(rt, name, result):
+    if unsettled and confirmation.must_confirm(rt.settings, name, result):
         with verification_guard(rt, ask.payment_id):
             if _unsettled(rt, ask.payment_id):  # read again: the guard's last holder may have settled it
-                result, outcome_note, answer = _verified(rt, name, ask, result)
+                result, outcome_note, answer = confirmation.provider_word(rt, name, ask, result)
             return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note, answer)
     return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note)
 
@@ -263,15 +263,6 @@ def _record_settlement(rt: Runtime, callback_id: int, payment_id: int, result: P
         return record.outcome
 
 
-def _must_confirm(rt: Runtime, name: str, claimed: PaymentResult) -> bool:
-    """Whether a callback's word must be checked with the provider before it moves anything:
-    always for a provider that signs nothing, and for a "paid" with ``<NAME>_VERIFY`` on."""
-    if claimed.status == settlement.RESULT_PENDING:
-        return False
-    return registry.confirms_callbacks(name) or (
-        claimed.status == settlement.RESULT_PAID and bool(rt.settings.get(f"{name.upper()}_VERIFY")))
-
-
 @contextmanager
 def verification_guard(rt: Runtime, payment_id: int) -> Iterator[None]:
     """One provider query per payment at a time: duplicate callbacks (Daraja sends several) wait
@@ -290,23 +281,6 @@ def verification_guard(rt: Runtime, payment_id: int) -> Iterator[None]:
     finally:
         with suppress(redis.RedisError):
             rt.redis.delete(key)
-
-
-def _verified(rt: Runtime, name: str, ask: PaymentAsk,
-              claimed: PaymentResult) -> tuple[PaymentResult, str, PaymentResult]:
-    """The provider's own word on a callback: ``(result to settle, outcome note, the answer)``.
-
-    A "paid" the provider confirms keeps the callback's receipt unless the answer carries its own;
-    anything the provider says otherwise wins, noted ``unconfirmed``. Raises a retryable
-    ``ProviderError`` while the provider still says pending (the job, or the sweep, asks again)."""
-    answer = registry.provider(rt.extras, rt.settings, rt.redis, name).query(ask)
-    if answer.status == settlement.RESULT_PENDING:
-        raise ProviderError(f"payment {ask.payment_id}: not confirmed yet ({answer.detail})", retryable=True)
-    if answer.status == claimed.status:
-        return (answer if answer.receipt or answer.status != settlement.RESULT_PAID else claimed), "", answer
-    log.warning("payment %s: callback says %s, the provider says %s (%s)", ask.payment_id, claimed.status,
-                answer.status, answer.code)
-    return answer, "unconfirmed", answer
 
 
 def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_seconds: int = 180) -> int:
