@@ -136,6 +136,7 @@ def _apply(state: DialState, ctx: Ctx, outcome: Outcome, make_ctx: CtxFactory) -
             state.screen, state.data = state.stack.pop()
         else:
             state.screen, state.data = HOME_SCREEN, {}
+        state.data = {**state.data, **outcome.data}
     elif isinstance(outcome, Goto):
         if outcome.screen not in REGISTRY:
             raise KeyError(f"screen {state.screen!r} went to unknown screen {outcome.screen!r}")

@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, exists, select
+from sqlalchemy import Integer, Row, and_, bindparam, case, exists, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop
+from gateway.commerce.search_keys import search_key
 
 _OFFSET, _LIMIT = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
 _SHOPS = (select(Shop.id, Shop.name).where(Shop.active.is_(True)).order_by(Shop.number)
@@ -85,3 +86,46 @@ def get_product(db: Session, product_id: int) -> Product | None:
 
 def product_by_sku(db: Session, shop_id: int, sku: str) -> Product | None:
     return db.scalar(select(Product).where(Product.shop_id == shop_id, Product.sku == sku))
+
+
+def _starts(db: Session, key: str) -> Any:
+    """``search_name`` starts with ``key``: a LIKE (trigram-indexed) on PostgreSQL, a range that the
+    btree serves on SQLite (whose LIKE only uses an index under case-insensitive collation)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return Product.search_name.like(_like_escape(key) + "%", escape="\\")
+    return and_(Product.search_name >= key, Product.search_name < key[:-1] + chr(ord(key[-1]) + 1))
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
+                    limit: int) -> Sequence[Row[Any]]:
+    """Visible products whose name matches what the customer typed, in any case and without accents:
+    names that start with it first, then names with a later word that starts with it, each by name.
+    Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's.
+
+    Both tests go through ``products.search_name`` (``search_key`` of the name): with pg_trgm the
+    GIN index answers both; on SQLite the btree answers the first, and the second reads one shop's
+    products (or, searching every shop, the table).
+    """
+    key = search_key(typed)
+    if not key:
+        return []
+    starts = _starts(db, key)
+    later_word = Product.search_name.like("% " + _like_escape(key) + "%", escape="\\")
+    rank = case((starts, 0), else_=1).label("rank")
+    query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock, rank)
+             .join(Shop, Shop.id == Product.shop_id)
+             .where(Product.active.is_(True), Shop.active.is_(True), or_(starts, later_word))
+             .order_by(rank, Product.name, Product.id).offset(offset).limit(limit))
+    if shop_id is not None:
+        query = query.where(Product.shop_id == shop_id)
+    return db.connection().execute(query).all()
+
+
+def only_category(db: Session, shop_id: int) -> int | None:
+    """The shop's one category with something for sale, when it has exactly one (its screen is skipped)."""
+    rows = list_categories(db, shop_id, 0, 2)
+    return int(rows[0].id) if len(rows) == 1 else None

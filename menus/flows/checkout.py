@@ -1,55 +1,44 @@
-"""Checkout: pick up or delivery (with a landmark) -> payment method -> summary -> Confirm.
+"""Checkout: one summary with the answers already given -> Confirm.
 
-The answers travel in each screen's data, so ``0`` steps back through them unchanged. Confirm is
-the one screen here that writes: it places the order (idempotent per dial), and for mobile money
-records a payment whose prompt a job sends once the handset has left USSD. When an item sold out
-since it went in the cart, Confirm shows which one and offers the cart, without ending the dial.
+``start_checkout`` opens the summary with the customer's remembered answers (their last order's
+pick-up or delivery, landmark and payment method), or the first option offered; the summary says
+them and offers ``2. Change delivery`` / ``3. Change payment`` only where there is a choice
+(``checkout_choices``). Confirm is the one screen here that writes: it places the order (idempotent
+per dial), and for mobile money records a payment whose prompt a job sends once the handset has
+left USSD. When an item sold out since it went in the cart, Confirm shows which one and offers the
+cart, without ending the dial.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from gateway.commerce import carts, catalog, orders, wallets
+from gateway.commerce import carts, catalog, orders, reorder
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
+from menus.flows.checkout_choices import (
+    METHOD_LABELS,
+    PICKUP_METHOD_LABELS,
+    SHOP_ROOM,
+    fulfilment_options,
+    method_label,
+    payment_methods,
+    summary_answers,
+)
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
-from menus.text import clip, to_gsm7
+from menus.text import clip
 
-METHOD_LABELS = {"mpesa": "M-Pesa", "cash": "Cash on delivery"}
-# Cash for a pickup order changes hands at the shop's counter, not at the door.
-PICKUP_METHOD_LABELS = {"cash": "Pay at pickup"}
+__all__ = ["METHOD_LABELS", "PICKUP_METHOD_LABELS", "method_label", "placed_message", "start_checkout"]
 NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the shop."
-LANDMARK_MIN = 3
-LANDMARK_MAX = 40
-SHOP_ROOM = 30
+CONFIRM, CHANGE_DELIVERY, CHANGE_PAYMENT = "1", "2", "3"
 
 
-def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
-    """How a payment method reads on a screen for a pickup or delivery order (``mpesa`` ->
-    ``M-Pesa``; cash -> ``Cash on delivery`` or ``Pay at pickup``), translated."""
-    labels = {**METHOD_LABELS, **PICKUP_METHOD_LABELS} if fulfilment == orders.PICKUP else METHOD_LABELS
-    return ctx.t(labels.get(method, method.replace("_", " ").title()))
-
-
-def payment_methods(ctx: Ctx) -> list[str]:
-    """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
-    set), leaving out a wallet that cannot charge their number this cart's total in its currency."""
-    methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
-    lines = carts.cart_lines(ctx.db, ctx.customer_id)
-    currency = lines[0].product.currency if lines else ""
-    total = sum(li.qty * li.product.price_minor for li in lines)
-    return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
-
-
-def clean_landmark(typed: str) -> str | None:
-    """A landmark fit to print on a delivery note, or None: 3-40 characters, mostly letters."""
-    text = " ".join(to_gsm7(typed).split())
-    letters = sum(ch.isalpha() for ch in text)
-    if not LANDMARK_MIN <= len(text) <= LANDMARK_MAX or letters < LANDMARK_MIN:
-        return None
-    return text
+def start_checkout(ctx: Ctx, **extra: Any) -> Goto:
+    """The summary, opened with the customer's remembered answers (``extra`` on top, e.g. a note)."""
+    remembered = reorder.last_order(ctx.db, ctx.customer_id)
+    return Goto("checkout.confirm", {**summary_answers(ctx, remembered), **extra})
 
 
 def _empty(ctx: Ctx) -> str:
@@ -57,75 +46,10 @@ def _empty(ctx: Ctx) -> str:
 
 
 @register
-class Fulfilment(Screen):
-    name = "checkout.fulfilment"
-    goes_to = frozenset({"checkout.payment", "checkout.landmark"})
-    funnel = "checkout"
-
-    def render(self, ctx: Ctx) -> str:
-        shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-        shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
-        if shop is None:
-            return _empty(ctx)
-        pickup = ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM))
-        options = menu_text(ctx.t("How do you want your order?"), [pickup, ctx.t("Delivery")])
-        return f"{options}\n0 {ctx.t('Back')}"
-
-    def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        if carts.cart_count(ctx.db, ctx.customer_id) == 0:
-            return Retry(ctx.t("Your cart is empty."))
-        picked = choice(answer, 2)
-        if picked == 1:
-            return Goto("checkout.payment", {"fulfilment": orders.PICKUP})
-        if picked == 2:
-            return Goto("checkout.landmark", {"fulfilment": orders.DELIVERY})
-        return Retry(ctx.t("Choose 1 or 2."))
-
-
-@register
-class Landmark(Screen):
-    name = "checkout.landmark"
-    goes_to = frozenset({"checkout.payment"})
-    funnel = "checkout"
-
-    def render(self, ctx: Ctx) -> str:
-        ask = ctx.t("Type a landmark near you for the delivery (e.g. Total petrol station):")
-        return f"{ask}\n0 {ctx.t('Back')}"
-
-    def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        landmark = clean_landmark(answer)
-        if landmark is None:
-            return Retry(ctx.t("Type 3 to 40 letters, e.g. Kibera market gate."))
-        return Goto("checkout.payment", {**ctx.data, "landmark": landmark})
-
-
-@register
-class PaymentMethod(Screen):
-    name = "checkout.payment"
-    goes_to = frozenset({"checkout.confirm"})
-    funnel = "checkout"
-
-    def render(self, ctx: Ctx) -> str:
-        fulfilment = str(ctx.data.get("fulfilment", orders.PICKUP))
-        labels = [method_label(ctx, m, fulfilment) for m in payment_methods(ctx)]
-        if not labels:
-            return f"{ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
-        return menu_text(ctx.t("How will you pay?"), labels) + f"\n0 {ctx.t('Back')}"
-
-    def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        methods = payment_methods(ctx)
-        if not methods:
-            return Retry(ctx.t("Press 0 to go back."))
-        picked = choice(answer, len(methods))
-        if picked is None:
-            return Retry(ctx.t("Choose 1 to {n}.", n=len(methods)))
-        return Goto("checkout.confirm", {**ctx.data, "method": methods[picked - 1]})
-
-
-@register
 class Confirm(Screen):
     name = "checkout.confirm"
-    goes_to = frozenset({"checkout.short_stock"})  # otherwise it ends the dial
+    goes_to = frozenset({"checkout.short_stock", "checkout.fulfilment", "checkout.payment",
+                         "checkout.landmark"})  # otherwise it ends the dial
     mutates = True
     funnel = "checkout"
 
@@ -133,6 +57,11 @@ class Confirm(Screen):
         lines = carts.cart_lines(ctx.db, ctx.customer_id)
         if not lines:
             return _empty(ctx)
+        methods = payment_methods(ctx)
+        if ctx.data.get("method") not in methods:  # the cart changed past what a wallet takes
+            ctx.data["method"] = methods[0] if methods else None
+        if not methods:
+            return f"{ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
         ctx.data["shown"] = orders.cart_as_shown(lines)
         currency = lines[0].product.currency
         total = format_money(sum(li.qty * li.product.price_minor for li in lines), currency)
@@ -144,20 +73,39 @@ class Confirm(Screen):
             self._fulfilment(ctx),
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
-        return "\n".join([*summary, f"1. {ctx.t('Confirm')}", f"0 {ctx.t('Back')}"])
+        note = [str(ctx.data["note"])] if ctx.data.get("note") else []
+        return "\n".join([*note, *summary, *self._options(ctx, len(methods)), f"0 {ctx.t('Back')}"])
+
+    def _options(self, ctx: Ctx, methods: int) -> list[str]:
+        options = [f"{CONFIRM}. {ctx.t('Confirm')}"]
+        if len(fulfilment_options(ctx)) > 1:
+            options.append(f"{CHANGE_DELIVERY}. {ctx.t('Change delivery')}")
+        if methods > 1:
+            options.append(f"{CHANGE_PAYMENT}. {ctx.t('Change payment')}")
+        return options
 
     def _how(self, ctx: Ctx) -> str:
-        return str(ctx.data.get("fulfilment", orders.PICKUP))
+        return str(ctx.data.get("fulfilment") or orders.PICKUP)
 
     def _fulfilment(self, ctx: Ctx) -> str:
         if self._how(ctx) == orders.DELIVERY:
-            return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark", ""))
+            return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark") or "")
         return ctx.t("Pick up at the shop")
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        if choice(answer, 1) is None:
+        if answer == CHANGE_DELIVERY and len(fulfilment_options(ctx)) > 1:
+            return Goto("checkout.fulfilment", {"fulfilment": self._how(ctx)})
+        if answer == CHANGE_PAYMENT and len(payment_methods(ctx)) > 1:
+            return Goto("checkout.payment", {"fulfilment": self._how(ctx)})
+        if answer != CONFIRM:
             return Retry(ctx.t("Press 1 to confirm or 0 to go back."))
-        method = str(ctx.data["method"])
+        if not ctx.data.get("method"):
+            return Retry(ctx.t("Press 0 to go back."))
+        if self._how(ctx) == orders.DELIVERY and not ctx.data.get("landmark"):
+            return Goto("checkout.landmark")
+        return self._place(ctx, str(ctx.data["method"]))
+
+    def _place(self, ctx: Ctx, method: str) -> Outcome:
         try:  # a replayed Confirm gets this dial's order back, and no second payment below
             order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id, self._how(ctx),
                                        ctx.data.get("landmark"), method, self._pay_within(ctx, method),

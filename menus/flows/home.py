@@ -1,28 +1,106 @@
-"""Home: Shop, My cart, My orders, Language, Help."""
+"""The first screen of a dial: Order again (for a customer with an order), the shops, and extras.
+
+```
+Welcome to Bodega
+1. Order again: 2x Avocado +1
+2. Mama Njeri Groceries
+3. Duka la Baraka
+90 Search / 91 My cart / 92 My orders / 93 Language / 94 Help / 98 More
+```
+
+Order again puts the last order's items back in the cart at today's prices (items gone are left
+out, short ones cut to stock, and the summary says so in one line) and opens the checkout summary
+with that order's delivery and payment: dial -> Order again -> Confirm is three hops.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from gateway.commerce import catalog, reorder
 from gateway.commerce.carts import cart_count
-from menus.screens import Ctx, Goto, Outcome, Retry, Screen, choice, menu_text, register
+from gateway.commerce.models import Order
+from menus.flows.catalog import SEARCH, open_shop
+from menus.flows.checkout import start_checkout
+from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, register
+from menus.text import clip
+
+AGAIN = "again"
+EXTRAS = {"91": "cart.view", "92": "orders.list", "93": "account.language", "94": "help"}
 
 
 @register
-class HomeScreen(Screen):
+class HomeScreen(ListScreen):
     name = "home"
-    goes_to = frozenset({"shop.list", "cart.view", "orders.list", "account.language", "help"})
-    targets = ("shop.list", "cart.view", "orders.list", "account.language", "help")
+    goes_to = frozenset({"shop.categories", "shop.products", "search.ask", "checkout.confirm",
+                         "home", *EXTRAS.values()})
+    mutates = True  # Order again refills the cart
+    funnel = "dial"
+    back_line = False
+    empty_message = "No shops are open right now."
 
-    def render(self, ctx: Ctx) -> str:
+    def title(self, ctx: Ctx) -> str:
         items = cart_count(ctx.db, ctx.customer_id)
+        ctx.data["cart"] = items
         title = ctx.t("Welcome to Bodega")
         if items and not ctx.bag.get("welcomed"):
             title = ctx.t("Welcome back! Your cart has {n} item(s).", n=items)
         ctx.bag["welcomed"] = True
-        cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
-        return menu_text(title, [ctx.t("Shop"), cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")])
+        return title
 
-    def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        picked = choice(answer, len(self.targets))
-        if picked is None:
-            return Retry(ctx.t("Choose 1 to {n}.", n=len(self.targets)))
-        return Goto(self.targets[picked - 1])
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        lead: list[tuple[Any, str]] = []
+        if offset == 0:
+            last = reorder.last_order(ctx.db, ctx.customer_id)
+            lead = [(AGAIN, again_label(ctx, last))] if last is not None and last.lines else []
+            ctx.data["lead"] = len(lead)
+        start = max(0, offset - int(ctx.data.get("lead", 0)))
+        shops = [(s.id, s.name) for s in catalog.list_shops(ctx.db, start, limit - len(lead))]
+        return lead + shops
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        if key == AGAIN:
+            return order_again(ctx)
+        return open_shop(ctx, int(key))
+
+    def extra_options(self, ctx: Ctx) -> list[str]:
+        items = int(ctx.data.get("cart", 0))
+        cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
+        labels = [cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")]
+        return [f"{SEARCH} {ctx.t('Search')}", *(f"{key} {label}" for key, label in zip(EXTRAS, labels, strict=True))]
+
+    def empty_footer(self, ctx: Ctx) -> list[str]:
+        return self.extra_options(ctx)
+
+    def handle_extra(self, ctx: Ctx, answer: str) -> Outcome | None:
+        if answer == SEARCH:
+            return Goto("search.ask", {"shop": None})
+        if answer in EXTRAS:
+            return Goto(EXTRAS[answer])
+        return None
+
+
+def again_label(ctx: Ctx, order: Order) -> str:
+    """``Order again: 2x Avocado +1``: the first line's quantity and name, and how many more lines."""
+    first = order.lines[0]
+    more = f" +{len(order.lines) - 1}" if len(order.lines) > 1 else ""
+    head = ctx.t("Order again: {qty}x {name}", qty=first.qty, name="{name}")
+    room = ITEM_WIDTH - len(head) + len("{name}") - len(more)
+    return head.replace("{name}", clip(first.name, max(room, 8))) + more
+
+
+def order_again(ctx: Ctx) -> Outcome:
+    """Refill the cart from the last order and open the summary with its answers and a one-line note."""
+    last = reorder.last_order(ctx.db, ctx.customer_id)
+    if last is None:
+        return Retry(ctx.t("Choose a number from the list."))
+    refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, int(ctx.settings.get("USSD_MAX_QTY", 10)))
+    if not refill.added:
+        return Retry(ctx.t("Sorry, none of those items are available now."))
+    notes = []
+    if refill.gone:
+        notes.append(ctx.t("Left out: {names}.", names=", ".join(refill.gone)))
+    if refill.cut:
+        cut = ", ".join(f"{qty} {name}" for name, qty in refill.cut)
+        notes.append(ctx.t("Only {items} left.", items=cut))
+    return start_checkout(ctx, note=" ".join(notes))  # the order just refilled is the last one
