@@ -93,6 +93,11 @@ class Screen:
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         raise NotImplementedError
 
+    def writes_on(self, data: dict[str, Any], answer: str) -> bool:
+        """Whether handling ``answer`` (on this screen showing ``data``) may write the database: a
+        replayed answer stops in front of it. ``mutates`` unless a screen knows which answers write."""
+        return self.mutates
+
 
 REGISTRY: dict[str, Screen] = {}
 

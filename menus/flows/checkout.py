@@ -28,7 +28,7 @@ from menus.flows.checkout_choices import (
     summary_answers,
 )
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
-from menus.text import clip
+from menus.text import clip, septets
 
 __all__ = ["METHOD_LABELS", "PICKUP_METHOD_LABELS", "method_label", "placed_message", "start_checkout"]
 NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the shop."
@@ -74,7 +74,10 @@ class Confirm(Screen):
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
         note = [str(ctx.data["note"])] if ctx.data.get("note") else []
-        return "\n".join([*note, *summary, *self._options(ctx, len(methods)), f"0 {ctx.t('Back')}"])
+        text = "\n".join([*note, *summary, *self._options(ctx, len(methods)), f"0 {ctx.t('Back')}"])
+        if septets(text) + ctx.reserved > ctx.max_chars:  # under a retry line: the shop's name gives way
+            text = text.replace(summary[0] + "\n", "", 1)
+        return text
 
     def _options(self, ctx: Ctx, methods: int) -> list[str]:
         options = [f"{CONFIRM}. {ctx.t('Confirm')}"]

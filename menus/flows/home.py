@@ -22,7 +22,7 @@ from gateway.commerce.carts import cart_count
 from gateway.commerce.models import Order
 from menus.flows.catalog import SEARCH, open_shop
 from menus.flows.checkout import start_checkout
-from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, register
+from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, choice, register
 from menus.text import clip
 
 AGAIN = "again"
@@ -34,7 +34,6 @@ class HomeScreen(ListScreen):
     name = "home"
     goes_to = frozenset({"shop.categories", "shop.products", "search.ask", "checkout.confirm",
                          "home", *EXTRAS.values()})
-    mutates = True  # Order again refills the cart
     funnel = "dial"
     back_line = False
     empty_message = "No shops are open right now."
@@ -57,6 +56,12 @@ class HomeScreen(ListScreen):
         start = max(0, offset - int(ctx.data.get("lead", 0)))
         shops = [(s.id, s.name) for s in catalog.list_shops(ctx.db, start, limit - len(lead))]
         return lead + shops
+
+    def writes_on(self, data: dict[str, Any], answer: str) -> bool:
+        """Order again refills the cart: a replayed answer picking it stops here."""
+        keys = data.get("keys") or []
+        picked = choice(answer, len(keys))
+        return picked is not None and keys[picked - 1] == AGAIN
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         if key == AGAIN:
