@@ -15,6 +15,8 @@ from menus.screens import REGISTRY, Ctx, Goto, Outcome, Screen
 
 # The first screen lists the shops: Mama Njeri Groceries -> Vegetables -> Avocado (KES 25, 60 in stock)
 TO_AVOCADO = ("1", "1", "1")
+# ... and for a customer with an order, whose first screen opens with "1. Order again"
+AGAIN_TO_AVOCADO = ("2", "1", "1")
 CHECKOUT = "1"  # on "Added": opens the summary (pick up and M-Pesa for a first order on +2547...)
 CASH = ("3", "2")  # on the summary: Change payment -> cash (PAYMENT_METHODS = ("mpesa", "cash"))
 MPESA = ("3", "1")
