@@ -75,8 +75,9 @@ class Confirm(Screen):
         ]
         note = [str(ctx.data["note"])] if ctx.data.get("note") else []
         text = "\n".join([*note, *summary, *self._options(ctx, len(methods)), f"0 {ctx.t('Back')}"])
-        if septets(text) + ctx.reserved > ctx.max_chars:  # under a retry line: the shop's name gives way
-            text = text.replace(summary[0] + "\n", "", 1)
+        for spare in (summary[0] + "\n", f"\n0 {ctx.t('Back')}"):  # on a crowded screen these give way
+            if septets(text) + ctx.reserved > ctx.max_chars:
+                text = text.replace(spare, "", 1)
         return text
 
     def _options(self, ctx: Ctx, methods: int) -> list[str]:

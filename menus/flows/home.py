@@ -23,7 +23,7 @@ from gateway.commerce.models import Order
 from menus.flows.catalog import SEARCH, open_shop
 from menus.flows.checkout import start_checkout
 from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, choice, register
-from menus.text import clip
+from menus.text import clip, septets
 
 AGAIN = "again"
 EXTRAS = {"91": "cart.view", "92": "orders.list", "93": "account.language", "94": "help"}
@@ -38,9 +38,21 @@ class HomeScreen(ListScreen):
     back_line = False
     empty_message = "No shops are open right now."
 
+    def render(self, ctx: Ctx) -> str:
+        """The list; on a screen too small for it all (a short aggregator under a retry line) the
+        welcome gives way first, then the Order again line, so the shops and extras keep room."""
+        for tight in (0, 1, 2):
+            ctx.data["tight"] = tight
+            text = super().render(ctx)
+            if septets(text) + ctx.reserved <= ctx.max_chars:
+                break
+        return text
+
     def title(self, ctx: Ctx) -> str:
         items = cart_count(ctx.db, ctx.customer_id)
         ctx.data["cart"] = items
+        if ctx.data.get("tight"):
+            return ""
         title = ctx.t("Welcome to Bodega")
         if items and not ctx.bag.get("welcomed"):
             title = ctx.t("Welcome back! Your cart has {n} item(s).", n=items)
@@ -49,9 +61,10 @@ class HomeScreen(ListScreen):
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         lead: list[tuple[Any, str]] = []
-        if offset == 0:
+        if offset == 0 and int(ctx.data.get("tight", 0)) < 2:
             last = reorder.last_order(ctx.db, ctx.customer_id)
             lead = [(AGAIN, again_label(ctx, last))] if last is not None and last.lines else []
+        if offset == 0:
             ctx.data["lead"] = len(lead)
         start = max(0, offset - int(ctx.data.get("lead", 0)))
         shops = [(s.id, s.name) for s in catalog.list_shops(ctx.db, start, limit - len(lead))]
