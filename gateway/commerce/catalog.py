@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Row, and_, bindparam, case, exists, or_, select
+from sqlalchemy import Integer, Row, and_, bindparam, exists, func, not_, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop
@@ -101,28 +101,40 @@ def _like_escape(text: str) -> str:
 
 
 def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
-                    limit: int) -> Sequence[Row[Any]]:
+                    limit: int) -> list[Row[Any]]:
     """Visible products whose name matches what the customer typed, in any case and without accents:
     names that start with it first, then names with a later word that starts with it, each by name.
     Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's.
 
-    Both tests go through ``products.search_name`` (``search_key`` of the name): with pg_trgm the
-    GIN index answers both; on SQLite the btree answers the first, and the second reads one shop's
-    products (or, searching every shop, the table).
+    Both go through ``products.search_name`` (``search_key`` of the name): with pg_trgm its GIN
+    index answers both; on SQLite the btree answers the first (a range) and the second reads the
+    shop's products, or the table when searching every shop.
     """
     key = search_key(typed)
     if not key:
         return []
     starts = _starts(db, key)
-    later_word = Product.search_name.like("% " + _like_escape(key) + "%", escape="\\")
-    rank = case((starts, 0), else_=1).label("rank")
-    query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock, rank)
+    later_word = and_(Product.search_name.like("% " + _like_escape(key) + "%", escape="\\"), not_(starts))
+    first = _matching(db, starts, shop_id).offset(offset).limit(limit)
+    rows = list(db.connection().execute(first).all())
+    if len(rows) == limit:
+        return rows
+    skip = max(0, offset - _count(db, starts, shop_id)) if not rows else 0
+    then = _matching(db, later_word, shop_id).offset(skip).limit(limit - len(rows))
+    return rows + list(db.connection().execute(then).all())
+
+
+def _matching(db: Session, condition: Any, shop_id: int | None) -> Any:
+    query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock)
              .join(Shop, Shop.id == Product.shop_id)
-             .where(Product.active.is_(True), Shop.active.is_(True), or_(starts, later_word))
-             .order_by(rank, Product.name, Product.id).offset(offset).limit(limit))
-    if shop_id is not None:
-        query = query.where(Product.shop_id == shop_id)
-    return db.connection().execute(query).all()
+             .where(Product.active.is_(True), Shop.active.is_(True), condition)
+             .order_by(Product.name, Product.id))
+    return query.where(Product.shop_id == shop_id) if shop_id is not None else query
+
+
+def _count(db: Session, condition: Any, shop_id: int | None) -> int:
+    found = _matching(db, condition, shop_id).order_by(None).subquery()
+    return int(db.connection().execute(select(func.count()).select_from(found)).scalar() or 0)
 
 
 def only_category(db: Session, shop_id: int) -> int | None:
