@@ -80,7 +80,7 @@ def test_transcript_shows_each_screen_typed_input_time_and_cost(
         dial_id = dial.id
     html = boss.get(f"/admin/dials/{dial_id}").get_data(as_text=True)
     assert html.count('<pre class="screen">') == 3
-    assert "1. Shop" in html and "Mama Njeri Groceries" in html and "Vegetables" in html
+    assert "1. Mama Njeri Groceries" in html and "Vegetables" in html and "Avocado" in html
     assert html.count("<kbd>1</kbd>") == 2
     assert "KES 0.30" in html and "Success" in html
     assert re.search(r"\d+\.\d ms", html)
