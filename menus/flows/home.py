@@ -85,7 +85,8 @@ class HomeScreen(ListScreen):
         items = int(ctx.data.get("cart", 0))
         cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
         labels = [cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")]
-        return [f"{SEARCH} {ctx.t('Search')}", *(f"{key} {label}" for key, label in zip(EXTRAS, labels, strict=True))]
+        extras = [f"{key} {label}" for key, label in zip(EXTRAS, labels, strict=True)]
+        return [f"{SEARCH} {ctx.t('Search')}", *extras]
 
     def empty_footer(self, ctx: Ctx) -> list[str]:
         return self.extra_options(ctx)
