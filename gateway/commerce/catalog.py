@@ -128,7 +128,7 @@ def _matching(db: Session, condition: Any, shop_id: int | None) -> Any:
     query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock)
              .join(Shop, Shop.id == Product.shop_id)
              .where(Product.active.is_(True), Shop.active.is_(True), condition)
-             .order_by(Product.name, Product.id))
+             .order_by(Product.search_name, Product.id))  # the index's own order: no sort of every match
     return query.where(Product.shop_id == shop_id) if shop_id is not None else query
 
 
