@@ -88,12 +88,18 @@ def product_by_sku(db: Session, shop_id: int, sku: str) -> Product | None:
     return db.scalar(select(Product).where(Product.shop_id == shop_id, Product.sku == sku))
 
 
-def _starts(db: Session, key: str) -> Any:
-    """``search_name`` starts with ``key``: a LIKE (trigram-indexed) on PostgreSQL, a range that the
-    btree serves on SQLite (whose LIKE only uses an index under case-insensitive collation)."""
+def _folded(db: Session) -> Any:
+    """``search_name`` compared byte by byte, as its btree is built (SQLite's default; PostgreSQL's
+    ``COLLATE "C"``), so a prefix is one index range, already in the order the list shows."""
     if db.get_bind().dialect.name == "postgresql":
-        return Product.search_name.like(_like_escape(key) + "%", escape="\\")
-    return and_(Product.search_name >= key, Product.search_name < key[:-1] + chr(ord(key[-1]) + 1))
+        return Product.search_name.collate("C")
+    return Product.search_name
+
+
+def _starts(db: Session, key: str) -> Any:
+    """``search_name`` starts with ``key``: the range [key, key with its last letter bumped)."""
+    folded = _folded(db)
+    return and_(folded >= key, folded < key[:-1] + chr(ord(key[-1]) + 1))
 
 
 def _like_escape(text: str) -> str:
@@ -106,9 +112,9 @@ def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
     names that start with it first, then names with a later word that starts with it, each by name.
     Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's.
 
-    Both go through ``products.search_name`` (``search_key`` of the name): with pg_trgm its GIN
-    index answers both; on SQLite the btree answers the first (a range) and the second reads the
-    shop's products, or the table when searching every shop.
+    Both go through ``products.search_name`` (``search_key`` of the name): its btree answers the
+    first (one range, in order); pg_trgm's GIN index the second on PostgreSQL, while SQLite reads
+    the shop's products, or the table when searching every shop.
     """
     key = search_key(typed)
     if not key:
@@ -128,7 +134,7 @@ def _matching(db: Session, condition: Any, shop_id: int | None) -> Any:
     query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock)
              .join(Shop, Shop.id == Product.shop_id)
              .where(Product.active.is_(True), Shop.active.is_(True), condition)
-             .order_by(Product.search_name, Product.id))  # the index's own order: no sort of every match
+             .order_by(_folded(db), Product.id))  # the btree's own order: no sort of every match
     return query.where(Product.shop_id == shop_id) if shop_id is not None else query
 
 

@@ -1,8 +1,8 @@
 """products.search_name: the folded name product search compares, indexed
 
-On PostgreSQL a pg_trgm GIN index answers both "name starts with" and "a word of the name starts
-with" (``LIKE 'q%'`` / ``LIKE '% q%'``); where the extension cannot be created, a btree with
-``varchar_pattern_ops`` still indexes the prefix. On SQLite a plain btree serves the prefix range.
+A btree (``COLLATE "C"`` on PostgreSQL) answers "the name starts with" as one range in order; on
+PostgreSQL a pg_trgm GIN index also answers "a later word starts with" (``LIKE '% q%'``), when
+the extension can be created (without it that half reads the table, as it does on SQLite).
 
 Revision ID: 0008_search_and_defaults
 Revises: 0005
@@ -29,11 +29,12 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != 'postgresql':
         op.create_index('ix_products_search_name', 'products', ['search_name'])
-    elif _has_trigram(bind):
-        op.execute('CREATE INDEX ix_products_search_name ON products '
+        return
+    # byte order, as the search compares it: a prefix is one range, read in the order shown
+    op.execute('CREATE INDEX ix_products_search_name ON products (search_name COLLATE "C")')
+    if _has_trigram(bind):
+        op.execute('CREATE INDEX ix_products_search_words ON products '
                    'USING gin (search_name gin_trgm_ops)')
-    else:
-        op.execute('CREATE INDEX ix_products_search_name ON products (search_name varchar_pattern_ops)')
 
 
 def _has_trigram(bind: sa.engine.Connection) -> bool:
@@ -63,6 +64,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.execute('DROP INDEX IF EXISTS ix_products_search_words')
     op.drop_index('ix_products_search_name', table_name='products')
     with op.batch_alter_table('products', schema=None) as batch_op:
         batch_op.drop_column('search_name')
