@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from gateway.commerce.models import Product
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 from tests.menus.conftest import (
     AGAIN_TO_AVOCADO,

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from gateway.commerce import catalog
 from gateway.commerce.customers import find_or_create_customer
 from gateway.commerce.models import Category, Product, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 from tests.menus.conftest import SEARCH, records
 
