@@ -37,10 +37,11 @@ def last_order(db: Session, customer_id: int) -> Order | None:
 
 def refill_cart(db: Session, customer_id: int, order: Order, most_per_line: int) -> Refill:
     """Replace the customer's cart with ``order``'s items: each line's quantity, cut to the stock
-    and to ``most_per_line``; items no longer sold or sold out are left out. The caller commits.
-    Doing it twice gives the same cart (an aggregator's retry changes nothing)."""
-    empty_cart(db, customer_id)
+    and to ``most_per_line``; items no longer sold or sold out are left out. When none is left the
+    cart is not touched (``added`` is 0). The caller commits. Doing it twice gives the same cart
+    (an aggregator's retry changes nothing)."""
     refill = Refill()
+    keep: list[tuple[Product, int]] = []
     for line in order.lines:
         product = db.get(Product, line.product_id)
         if product is None or not product.active or product.shop_id != order.shop_id or product.stock <= 0:
@@ -49,6 +50,10 @@ def refill_cart(db: Session, customer_id: int, order: Order, most_per_line: int)
         qty = min(line.qty, product.stock, most_per_line)
         if qty < line.qty:
             refill.cut.append((product.name, qty))
-        add_to_cart(db, customer_id, product.id, qty)
-        refill.added += qty
+        keep.append((product, qty))
+    if keep:
+        empty_cart(db, customer_id)
+        for product, qty in keep:
+            add_to_cart(db, customer_id, product.id, qty)
+            refill.added += qty
     return refill

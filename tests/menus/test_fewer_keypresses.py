@@ -87,6 +87,7 @@ def test_order_again_at_today_s_prices_leaves_out_what_is_gone(dialer: Dialer, r
         db.commit()
     nothing = dialer.walk("1")
     assert nothing.startswith("CON Sorry, none of those items are available now.\n"), nothing
+    assert "\n91 My cart (3)\n" in nothing  # the cart the last dial refilled is left as it was
 
 
 def test_checkout_opens_with_the_customer_s_remembered_answers(dialer: Dialer, demo_catalog: None) -> None:
