@@ -7,9 +7,11 @@ within the shop (``menus.flows.search``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from gateway.commerce import carts, catalog
+from gateway.commerce import carts, catalog, shop_terms
+from gateway.commerce.models import utcnow
 from gateway.commerce.money import format_money
 from menus.flows.checkout import start_checkout
 from menus.screens import (
@@ -40,8 +42,40 @@ def open_shop(ctx: Ctx, shop_id: int) -> Goto:
     return Goto("shop.categories", {"shop": shop_id})
 
 
+@register
+class ShopList(ListScreen):
+    """One town's shops, after the customer picked the town (``menus.flows.towns``); otherwise the
+    shops are listed on the first screen (``home``)."""
+
+    name = "shop.list"
+    goes_to = frozenset({"shop.categories", "shop.products", "shop.list"})
+    funnel = "dial"
+    empty_message = "No shops are open right now."
+
+    def title(self, ctx: Ctx) -> str:
+        town = ctx.data.get("town")
+        return ctx.t("Shops in {town}", town=clip(str(town), 20)) if town else ctx.t("Choose a shop")
+
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        now = utcnow()
+        rows = catalog.list_shops(ctx.db, offset, limit, ctx.data.get("town"))
+        return [(s.id, shop_label(ctx, s, now)) for s in rows]
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        return open_shop(ctx, key)
+
+
 def search_option(ctx: Ctx) -> list[str]:
     return [f"{SEARCH} {ctx.t('Search')}"]
+
+
+def shop_label(ctx: Ctx, shop: Any, now: datetime) -> str:
+    """``Mama Njeri``, or ``Mama Njeri (closed, opens 08:00)`` outside its hours (the mark stays whole)."""
+    if shop_terms.is_open(shop, now):
+        return str(shop.name)
+    opens = shop_terms.opens_next(shop, now)
+    mark = f" ({ctx.t('closed, opens {time}', time=opens) if opens else ctx.t('closed')})"
+    return clip(shop.name, ITEM_WIDTH - septets(mark)) + mark
 
 
 @register

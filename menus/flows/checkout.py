@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gateway.commerce import carts, catalog, orders, reorder
+from gateway.commerce import carts, orders, reorder
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
@@ -22,6 +22,8 @@ from menus.flows.checkout_choices import (
     METHOD_LABELS,
     PICKUP_METHOD_LABELS,
     SHOP_ROOM,
+    cannot_order,
+    closed_text,
     fulfilment_options,
     method_label,
     payment_methods,
@@ -33,6 +35,9 @@ from menus.text import clip, septets
 __all__ = ["METHOD_LABELS", "PICKUP_METHOD_LABELS", "method_label", "placed_message", "start_checkout"]
 NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the shop."
 CONFIRM, CHANGE_DELIVERY, CHANGE_PAYMENT = "1", "2", "3"
+# Below this many characters (a strict aggregator, or a retry line above) the summary has no room
+# for a line of its own for the delivery fee: it then rides on the delivery line.
+ROOM_FOR_FEE_LINE = 150
 
 
 def start_checkout(ctx: Ctx, **extra: Any) -> Goto:
@@ -55,22 +60,24 @@ class Confirm(Screen):
 
     def render(self, ctx: Ctx) -> str:
         lines = carts.cart_lines(ctx.db, ctx.customer_id)
-        if not lines:
+        priced = carts.cart_total(ctx.db, ctx.customer_id, self._how(ctx))
+        if not lines or priced is None:
             return _empty(ctx)
+        shop, basket = priced
+        refused = cannot_order(ctx, shop, basket.items_minor)
         methods = payment_methods(ctx)
         if ctx.data.get("method") not in methods:  # the cart changed past what a wallet takes
             ctx.data["method"] = methods[0] if methods else None
-        if not methods:
-            return f"{ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
+        if refused or not methods:
+            return f"{refused or ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
         ctx.data["shown"] = orders.cart_as_shown(lines)
-        currency = lines[0].product.currency
-        total = format_money(sum(li.qty * li.product.price_minor for li in lines), currency)
-        shop = catalog.get_shop(ctx.db, lines[0].product.shop_id)
-        items = sum(li.qty for li in lines)
+        fee = format_money(basket.fee_minor, shop.currency) if basket.fee_minor else ""
+        own_line = bool(fee) and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
         summary = [
-            ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name if shop else "", SHOP_ROOM)),
-            ctx.t("Total {total}", total=total),
-            self._fulfilment(ctx),
+            ctx.t("{n} item(s) from {shop}", n=sum(li.qty for li in lines), shop=clip(shop.name, SHOP_ROOM)),
+            *([ctx.t("Delivery fee {fee}", fee=fee)] if own_line else []),
+            ctx.t("Total {total}", total=format_money(basket.total_minor, shop.currency)),
+            self._fulfilment(ctx, "" if own_line else fee),
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
         note = [str(ctx.data["note"])] if ctx.data.get("note") else []
@@ -91,9 +98,13 @@ class Confirm(Screen):
     def _how(self, ctx: Ctx) -> str:
         return str(ctx.data.get("fulfilment") or orders.PICKUP)
 
-    def _fulfilment(self, ctx: Ctx) -> str:
+    def _fulfilment(self, ctx: Ctx, fee: str) -> str:
+        """``Delivery: <landmark>``; on a tight screen the fee rides on it: ``Delivery (+KSh 50): ...``."""
+        landmark = ctx.data.get("landmark") or ""
+        if self._how(ctx) == orders.DELIVERY and fee:
+            return ctx.t("Delivery (+{fee}): {landmark}", fee=fee, landmark=landmark)
         if self._how(ctx) == orders.DELIVERY:
-            return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark") or "")
+            return ctx.t("Delivery: {landmark}", landmark=landmark)
         return ctx.t("Pick up at the shop")
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
@@ -121,6 +132,11 @@ class Confirm(Screen):
                                                  "left": exc.left})
         except orders.EmptyCart:
             return End(ctx.t("Your cart is empty. Nothing was ordered."))
+        except orders.ShopClosed as exc:
+            return End(closed_text(ctx, exc.shop_name, exc.opens) + " "
+                       + ctx.t("Nothing was ordered; your cart is kept."))
+        except (orders.NoDelivery, orders.BelowMinimum) as exc:
+            return Retry(ctx.t(exc.user_message))
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
             start_payment(ctx.db, order, method, ctx.phone,
                           delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import carts, catalog, orders, wallets
-from gateway.commerce.models import Order
+from gateway.commerce import carts, orders, wallets
+from gateway.commerce.models import Order, Shop, utcnow
+from gateway.commerce.money import format_money
 from menus.screens import Back, Ctx, Goto, Outcome, Retry, Screen, choice, menu_text, register
 from menus.text import clip, to_gsm7
 
@@ -36,16 +37,37 @@ def payment_methods(ctx: Ctx) -> list[str]:
     set), leaving out a wallet that cannot charge their number this cart's total in its currency
     (``gateway.commerce.wallets``)."""
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
-    lines = carts.cart_lines(ctx.db, ctx.customer_id)
-    currency = lines[0].product.currency if lines else ""
-    total = sum(li.qty * li.product.price_minor for li in lines)
+    priced = carts.cart_total(ctx.db, ctx.customer_id, str(ctx.data.get("fulfilment") or orders.PICKUP))
+    currency, total = (priced[0].currency, priced[1].total_minor) if priced else ("", 0)
     return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
 
 
 def fulfilment_options(ctx: Ctx) -> list[str]:
-    """How the cart's shop hands orders over, in the order offered (every shop does both today;
-    a shop that only does pick-up returns one, and the question is then never asked)."""
-    return [orders.PICKUP, orders.DELIVERY]
+    """How the cart's shop hands orders over, in the order offered: pick-up, and delivery when the
+    shop delivers (a pick-up-only shop's question is then never asked)."""
+    shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
+    shop = ctx.db.get(Shop, shop_id) if shop_id else None
+    return [orders.PICKUP, orders.DELIVERY] if shop is None or shop.delivers else [orders.PICKUP]
+
+
+def cannot_order(ctx: Ctx, shop: Shop, items_minor: int) -> str | None:
+    """Why ``shop`` cannot take this cart now (closed, or below its minimum), or None."""
+    try:
+        orders.check_terms(shop, items_minor, orders.PICKUP, utcnow())
+    except orders.ShopClosed as exc:
+        return closed_text(ctx, shop.name, exc.opens)
+    except orders.BelowMinimum as exc:
+        return ctx.t("{shop} takes orders from {least}: add {missing} more.",
+                     shop=clip(shop.name, SHOP_ROOM), least=format_money(shop.min_order_minor, shop.currency),
+                     missing=format_money(exc.missing_minor, exc.currency))
+    return None
+
+
+def closed_text(ctx: Ctx, shop: str, opens: str | None) -> str:
+    """``Sorry, X is closed, opens 08:00.``"""
+    if opens:
+        return ctx.t("Sorry, {shop} is closed, opens {time}.", shop=clip(shop, SHOP_ROOM), time=opens)
+    return ctx.t("Sorry, {shop} is closed now.", shop=clip(shop, SHOP_ROOM))
 
 
 def summary_answers(ctx: Ctx, remembered: Order | None) -> dict[str, Any]:
@@ -79,12 +101,15 @@ class Fulfilment(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-        shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
-        if shop is None:
+        priced = carts.cart_total(ctx.db, ctx.customer_id, orders.PICKUP)
+        if priced is None:
             return ctx.t("Your cart is empty.") + f"\n0 {ctx.t('Back')}"
+        shop = priced[0]
         labels = {orders.PICKUP: ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM)),
                   orders.DELIVERY: ctx.t("Delivery")}
+        if shop.delivery_fee_minor:
+            labels[orders.DELIVERY] = ctx.t("Delivery (+{fee})",
+                                            fee=format_money(shop.delivery_fee_minor, shop.currency))
         options = menu_text(ctx.t("How do you want your order?"),
                             [labels[way] for way in fulfilment_options(ctx)])
         return f"{options}\n0 {ctx.t('Back')}"

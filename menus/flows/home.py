@@ -17,23 +17,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import catalog, reorder
+from gateway.commerce import catalog, customers, reorder
 from gateway.commerce.carts import cart_count
-from gateway.commerce.models import Order
-from menus.flows.catalog import SEARCH, open_shop
+from gateway.commerce.models import Order, utcnow
+from menus.flows.catalog import SEARCH, open_shop, shop_label
 from menus.flows.checkout import start_checkout
 from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, choice, register
 from menus.text import clip, septets
 
 AGAIN = "again"
+TOWN = "town"  # a row key ["town", name]: the customer picks their town on this screen
 EXTRAS = {"91": "cart.view", "92": "orders.list", "93": "account.language", "94": "help"}
+CHANGE_TOWN = "95"
 
 
 @register
 class HomeScreen(ListScreen):
     name = "home"
     goes_to = frozenset({"shop.categories", "shop.products", "search.ask", "checkout.confirm",
-                         "home", *EXTRAS.values()})
+                         "home", "shop.town", *EXTRAS.values()})
     funnel = "dial"
     back_line = False
     empty_message = "No shops are open right now."
@@ -67,8 +69,14 @@ class HomeScreen(ListScreen):
         if offset == 0:
             ctx.data["lead"] = len(lead)
         start = max(0, offset - int(ctx.data.get("lead", 0)))
-        shops = [(s.id, s.name) for s in catalog.list_shops(ctx.db, start, limit - len(lead))]
-        return lead + shops
+        towns = catalog.list_towns(ctx.db)
+        town = customers.customer_town(ctx.db, ctx.customer_id) if len(towns) > 1 else None
+        ctx.data["towns"] = len(towns) > 1
+        if len(towns) > 1 and town not in towns:  # shops in several towns: theirs first
+            return lead + [([TOWN, name], name) for name in towns[start:start + limit - len(lead)]]
+        now = utcnow()
+        rows = catalog.list_shops(ctx.db, start, limit - len(lead), town)
+        return lead + [(s.id, shop_label(ctx, s, now)) for s in rows]
 
     def writes_on(self, data: dict[str, Any], answer: str) -> bool:
         """Order again refills the cart: a replayed answer picking it stops here."""
@@ -79,6 +87,9 @@ class HomeScreen(ListScreen):
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         if key == AGAIN:
             return order_again(ctx)
+        if isinstance(key, list) and key[0] == TOWN:
+            customers.set_town(ctx.db, ctx.customer_id, str(key[1]))
+            return Goto("home", push=False)
         return open_shop(ctx, int(key))
 
     def extra_options(self, ctx: Ctx) -> list[str]:
@@ -86,6 +97,8 @@ class HomeScreen(ListScreen):
         cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
         labels = [cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")]
         extras = [f"{key} {label}" for key, label in zip(EXTRAS, labels, strict=True)]
+        if ctx.data.get("towns"):
+            extras.append(f"{CHANGE_TOWN} {ctx.t('Choose your town')}")
         return [f"{SEARCH} {ctx.t('Search')}", *extras]
 
     def empty_footer(self, ctx: Ctx) -> list[str]:
@@ -96,6 +109,8 @@ class HomeScreen(ListScreen):
             return Goto("search.ask", {"shop": None})
         if answer in EXTRAS:
             return Goto(EXTRAS[answer])
+        if answer == CHANGE_TOWN and ctx.data.get("towns"):
+            return Goto("shop.town")
         return None
 
 

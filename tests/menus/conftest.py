@@ -13,7 +13,7 @@ from gateway.commerce.models import Order, Product
 from gateway.core.runtime import Runtime
 from menus.screens import REGISTRY, Ctx, Goto, Outcome, Screen
 
-# The first screen lists the shops: Mama Njeri Groceries -> Vegetables -> Avocado (KES 25, 60 in stock)
+# The first screen lists the shops: Mama Njeri Groceries -> Vegetables -> Avocado (KSh 25, 60 in stock)
 TO_AVOCADO = ("1", "1", "1")
 # ... and for a customer with an order, whose first screen opens with "1. Order again"
 AGAIN_TO_AVOCADO = ("2", "1", "1")

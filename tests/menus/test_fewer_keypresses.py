@@ -52,10 +52,10 @@ def test_a_repeat_order_takes_three_hops(dialer: Dialer, rt: Runtime, demo_catal
     home = dialer.dial()
     assert "\n1. Order again: 4x Avocado\n2. Mama Njeri Groceries\n" in home, home
     summary = dialer.dial("1")
-    assert "4 item(s) from Mama Njeri Groceries\nTotal KES 100\nDelivery: Kibera market gate" in summary
+    assert "4 item(s) from Mama Njeri Groceries\nTotal KSh 100\nDelivery: Kibera market gate" in summary
     assert "Payment: Cash on delivery" in summary  # the last order's answers, not the first offered
     final = dialer.dial("1")
-    assert re.fullmatch(rf"END Order {REFERENCE} placed\. Total KES 100, pay on delivery\..*", final, re.S)
+    assert re.fullmatch(rf"END Order {REFERENCE} placed\. Total KSh 100, pay on delivery\..*", final, re.S)
     assert len(dialer.text.split("*")) + 1 == 3  # dial, Order again, Confirm
     assert dialer.post() == final  # the network retries Confirm
     rt.redis.flushdb()  # and even with the dial's state lost
@@ -80,7 +80,7 @@ def test_order_again_at_today_s_prices_leaves_out_what_is_gone(dialer: Dialer, r
     assert "1. Order again: 5x Avocado +1" in home, home
     summary = dialer.dial("1")
     assert summary.startswith("CON Left out: Cabbage. Only 3 Avocado left.\n3 item(s)"), summary
-    assert "Total KES 90\nPick up at the shop\nPayment: M-Pesa" in summary
+    assert "Total KSh 90\nPick up at the shop\nPayment: M-Pesa" in summary
     with records(rt) as db:
         db.execute(update(Product).where(Product.name == "Avocado").values(stock=0))
         db.execute(update(Product).where(Product.name == "Cabbage").values(active=False))
@@ -111,7 +111,7 @@ def test_a_shop_with_one_category_opens_on_its_products(make_app: Callable[..., 
     dialer = Dialer(app.test_client())
     dialer.dial()
     products = dialer.dial("1")
-    assert products.startswith("CON Kiosk ya Juma\n1. Soda 500ml - KES 60\n2. Water 1l - KES 50\n90 Search")
+    assert products.startswith("CON Kiosk ya Juma\n1. Soda 500ml - KSh 60\n2. Water 1l - KSh 50\n90 Search")
     assert dialer.dial("0").startswith("CON Welcome to Bodega\n1. Kiosk ya Juma")  # one back: the shops
     hops, final = hops_to_end(dialer, "1", "2", "1", CHECKOUT, "1")
     assert hops == 6 and re.fullmatch(PLACED, final, re.S), final

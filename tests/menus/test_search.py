@@ -20,8 +20,8 @@ def test_search_every_shop_ignores_case_and_accents(dialer: Dialer, demo_catalog
     assert dialer.dial(SEARCH).startswith("CON Type a few letters of the name:")
     found = dialer.dial("AZUCAR")
     # the name that starts with it first, then the one with a later word that does
-    assert found == ("CON Found for 'azucar':\n1. Azucar morena 1kg - KES 210\n"
-                     "2. Pan dulce con azucar - KES 80\n0 Back"), found
+    assert found == ("CON Found for 'azucar':\n1. Azucar morena 1kg - KSh 210\n"
+                     "2. Pan dulce con azucar - KSh 80\n0 Back"), found
     assert "Azucar morena 1kg" in dialer.walk(SEARCH, "Azúc")
 
 
@@ -29,8 +29,8 @@ def test_nothing_found_says_so_and_takes_new_letters(dialer: Dialer, demo_catalo
     nothing = dialer.walk(SEARCH, "zzz")
     assert nothing == "CON No match for 'zzz'.\nNothing found. Type other letters:\n0 Back", nothing
     again = dialer.dial("avo")
-    assert again.startswith("CON Found for 'avo':\n1. Avocado - KES 25"), again
-    assert dialer.dial("1").startswith("CON Avocado - KES 25\nHow many?")
+    assert again.startswith("CON Found for 'avo':\n1. Avocado - KSh 25"), again
+    assert dialer.dial("1").startswith("CON Avocado - KSh 25\nHow many?")
     assert dialer.dial("2").startswith("CON Added 2 x Avocado.")
     assert dialer.dial("2") == again  # Keep shopping: back to the results
     assert dialer.dial("0").startswith("CON Welcome")  # and one back from them: where search began
@@ -41,7 +41,7 @@ def test_search_in_a_shop_keeps_to_that_shop(dialer: Dialer, demo_catalog: None)
     shop = dialer.walk("1")
     assert "\n90 Search\n0 Back" in shop
     dialer.dial(SEARCH)
-    assert dialer.dial("sug").startswith("CON Found for 'sug':\n1. Sugar 1kg - KES 170")
+    assert dialer.dial("sug").startswith("CON Found for 'sug':\n1. Sugar 1kg - KSh 170")
     dialer.walk("1", SEARCH)
     assert dialer.dial("azucar").startswith("CON No match for 'azucar'.")  # another shop's
 
