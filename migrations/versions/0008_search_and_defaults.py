@@ -5,7 +5,7 @@ PostgreSQL a pg_trgm GIN index also answers "a later word starts with" (``LIKE '
 the extension can be created (without it that half reads the table, as it does on SQLite).
 
 Revision ID: 0008_search_and_defaults
-Revises: 0005
+Revises: 0009_shop_terms
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from gateway.commerce.search_keys import search_key
 
 
 revision = '0008_search_and_defaults'
-down_revision = '0005'
+down_revision = '0009_shop_terms'
 branch_labels = None
 depends_on = None
 
