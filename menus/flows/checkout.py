@@ -72,7 +72,8 @@ class Confirm(Screen):
             return f"{refused or ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
         ctx.data["shown"] = orders.cart_as_shown(lines)
         fee = format_money(basket.fee_minor, shop.currency) if basket.fee_minor else ""
-        own_line = bool(fee) and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
+        note = [str(ctx.data["note"])] if ctx.data.get("note") else []
+        own_line = bool(fee) and not note and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
         summary = [
             ctx.t("{n} item(s) from {shop}", n=sum(li.qty for li in lines), shop=clip(shop.name, SHOP_ROOM)),
             *([ctx.t("Delivery fee {fee}", fee=fee)] if own_line else []),
@@ -80,7 +81,6 @@ class Confirm(Screen):
             self._fulfilment(ctx, "" if own_line else fee),
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
-        note = [str(ctx.data["note"])] if ctx.data.get("note") else []
         text = "\n".join([*note, *summary, *self._options(ctx, len(methods)), f"0 {ctx.t('Back')}"])
         for spare in (summary[0] + "\n", f"\n0 {ctx.t('Back')}"):  # on a crowded screen these give way
             if septets(text) + ctx.reserved > ctx.max_chars:
@@ -114,7 +114,8 @@ class Confirm(Screen):
             return Goto("checkout.payment", {"fulfilment": self._how(ctx)})
         if answer != CONFIRM:
             return Retry(ctx.t("Press 1 to confirm or 0 to go back."))
-        if not ctx.data.get("method"):
+        priced = carts.cart_total(ctx.db, ctx.customer_id, self._how(ctx))
+        if not ctx.data.get("method") or (priced and cannot_order(ctx, priced[0], priced[1].items_minor)):
             return Retry(ctx.t("Press 0 to go back."))
         if self._how(ctx) == orders.DELIVERY and not ctx.data.get("landmark"):
             return Goto("checkout.landmark")

@@ -42,8 +42,8 @@ class HomeScreen(ListScreen):
 
     def render(self, ctx: Ctx) -> str:
         """The list; on a screen too small for it all (a short aggregator under a retry line) the
-        welcome gives way first, then the Order again line, so the shops and extras keep room."""
-        for tight in (0, 1, 2):
+        welcome gives way first, then the Order again line, then the town option."""
+        for tight in (0, 1, 2, 3):
             ctx.data["tight"] = tight
             text = super().render(ctx)
             if septets(text) + ctx.reserved <= ctx.max_chars:
@@ -97,7 +97,7 @@ class HomeScreen(ListScreen):
         cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
         labels = [cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")]
         extras = [f"{key} {label}" for key, label in zip(EXTRAS, labels, strict=True)]
-        if ctx.data.get("towns"):
+        if ctx.data.get("towns") and int(ctx.data.get("tight", 0)) < 3:
             extras.append(f"{CHANGE_TOWN} {ctx.t('Choose your town')}")
         return [f"{SEARCH} {ctx.t('Search')}", *extras]
 

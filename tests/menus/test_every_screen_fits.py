@@ -100,7 +100,7 @@ def screen_data(world: World) -> dict[str, dict[str, Any]]:
         "cart.switch_shop": {"product": world.other_shop_product, "qty": 10},
         "checkout.fulfilment": {}, "checkout.landmark": {"fulfilment": orders.DELIVERY},
         "checkout.payment": checkout,
-        "checkout.confirm": {**checkout, "method": "cash", "note": "Left out: Sukuma wiki (bunch)."},
+        "checkout.confirm": {**checkout, "method": "cash", "note": "Left out: Salt 500g."},
         "checkout.short_stock": {"name": SHORT_ITEM, "wanted": 10, "left": 9},
         "orders.list": {}, "orders.detail": {"order": world.order}, "orders.cancel": {"order": world.order},
         "orders.pay": {"order": world.order},
