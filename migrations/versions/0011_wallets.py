@@ -5,14 +5,14 @@ Airtel's transaction.id, PagoEfectivo's transactionCode), so a retried request i
 payment_callbacks.kind: "callback" (the provider called us) or "status" (we asked it).
 
 Revision ID: 0011_wallets
-Revises: 0009_shop_terms
+Revises: 0008_search_and_defaults
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0011_wallets'
-down_revision = '0009_shop_terms'
+down_revision = '0008_search_and_defaults'
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ from gateway.commerce.models import Order, OutboundSms, Payment, PaymentCallback
 from gateway.core.runtime import Runtime
 from tests.conftest import DEMO_CSV, Dialer
 from tests.fakes import FakeDaraja
-from tests.menus.conftest import MPESA, TO_AVOCADO
+from tests.menus.conftest import AGAIN_TO_AVOCADO, CHECKOUT, MPESA, TO_AVOCADO
 
 PHONE = "+254711000111"
 REFERENCE = re.compile(r" ([A-HJ-NP-Z2-9]{5}):")  # "Order K7P2Q:", "Oda K7P2Q:"
@@ -34,10 +34,11 @@ class Shop:
     def buy_avocados_with_mpesa(self, qty: int = 2, phone: str = PHONE) -> str:
         """Dial, put ``qty`` avocados (KES 25 each) in the cart, check out with M-Pesa; the reference."""
         self.dialer.phone = phone
-        self.dialer.walk(*TO_AVOCADO, str(qty))
-        self.dialer.dial("1")  # checkout
-        self.dialer.dial("1")  # pick up
-        self.dialer.dial(MPESA)
+        home = self.dialer.dial()  # a returning customer's first screen opens with Order again
+        for key in (*(AGAIN_TO_AVOCADO if "1. Order again" in home else TO_AVOCADO), str(qty), CHECKOUT):
+            self.dialer.dial(key)
+        for key in MPESA:
+            self.dialer.dial(key)
         final = self.dialer.dial("1")
         match = REFERENCE.search(final)
         assert match, final
@@ -127,13 +128,19 @@ def wallet_shop(make_app: Callable[..., Flask], tmp_path: Path) -> Callable[...,
 
 
 def check_out(shop: Shop, phone: str, qty: int = 2, method_key: str = "1") -> tuple[str, str]:
-    """Buy ``qty`` of the first product from ``phone``, paying with the method at ``method_key``;
-    the payment question as shown and the reference of the order."""
+    """Buy ``qty`` of the first product from ``phone``, paying with the method at ``method_key`` on
+    the summary's "Change payment" list; the payment question as shown and the order's reference."""
     shop.dialer.phone = phone
-    shop.dialer.walk("1", "1", "1", "1", str(qty))
-    shop.dialer.dial("1")  # checkout
-    question = shop.dialer.dial("1")  # pick up
-    shop.dialer.dial(method_key)
+    screen = shop.dialer.dial()  # the first screen lists the shops
+    for _ in range(4):  # shop (category, when there are several), product: up to the quantity
+        if "(1-" in screen:
+            break
+        screen = shop.dialer.dial("1")
+    shop.dialer.dial(str(qty))
+    summary = shop.dialer.dial("1")  # checkout
+    assert "3. " in summary, summary  # more than one way to pay: the summary offers to change it
+    question = shop.dialer.dial("3")
+    shop.dialer.dial(method_key)  # back on the summary
     final = shop.dialer.dial("1")
     match = REFERENCE.search(final) or re.search(r"(?:Order|Pedido|Oda) ([A-HJ-NP-Z2-9]{5})", final)
     assert match, final

@@ -141,7 +141,7 @@ def test_a_still_open_cip_stays_pending_at_the_sweep(
 def test_pay_now_gives_the_same_cip_again_and_asks_for_no_second_one(
         pe_shop: Shop, fake_pagoefectivo: FakePagoEfectivo) -> None:
     reference, cip = issued(pe_shop, fake_pagoefectivo)
-    pe_shop.dialer.walk("3", "1")  # My orders -> this order
+    pe_shop.dialer.walk("92", "1")  # My orders -> this order
     detail = pe_shop.dialer.screen
     assert reference in detail, detail
     options = [line for line in detail.splitlines() if line[:1].isdigit()]
