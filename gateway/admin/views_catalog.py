@@ -11,8 +11,10 @@ from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
 from gateway.app_context import runtime
+from gateway.commerce.catalog_file import decode_catalog
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Product, Shop
+from gateway.errors import BadRequest
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a catalog file; the app's body limit elsewhere is 64 KiB
 
@@ -104,9 +106,9 @@ def catalog_import() -> ResponseReturnValue:
     if upload is None or not upload.filename:
         return render_template("admin/import.html", errors=["choose a CSV file to upload"], report=None), 400
     try:
-        text = upload.read().decode("utf-8")
-    except UnicodeDecodeError:
-        return render_template("admin/import.html", errors=["the file is not UTF-8 text"], report=None), 400
+        text = decode_catalog(upload.read())
+    except BadRequest as exc:
+        return render_template("admin/import.html", errors=[str(exc)], report=None), 400
     settings = runtime().settings
     db = request_db()
     report = parse_catalog(db, text, settings["DEFAULT_CURRENCY"], settings["DEFAULT_REGION"])
