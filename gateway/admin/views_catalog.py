@@ -9,6 +9,7 @@ from flask_login import login_required
 from gateway.admin import catalog_edits, listings
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
+from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
 from gateway.app_context import runtime
 from gateway.commerce.catalog_file import decode_catalog
@@ -49,12 +50,15 @@ def _product(db_product_id: int) -> Product:
 @login_required
 def products() -> ResponseReturnValue:
     db = request_db()
-    f = listings.parse_filters(request.args)
+    f = listings.parse_filters(request.args, console_zone())
     scope = me().shop_scope
     search = request.args.get("q", "").strip()[:60]
-    page = catalog_edits.products(db, scope if scope is not None else f.shop_id, search, f.page)
+    shop_id = scope if scope is not None else f.shop_id
+    page = catalog_edits.products(db, shop_id, search, f.page)
+    threshold = int(runtime().settings.get("LOW_STOCK_THRESHOLD", 3))
     return render_template("admin/products.html", page=page, f=f, q=search, shops=listings.shop_names(db),
-                           categories=catalog_edits.category_names(db))
+                           categories=catalog_edits.category_names(db), threshold=threshold,
+                           low=catalog_edits.low_stock(db, shop_id, threshold))
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
