@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import tzinfo
 from decimal import Decimal
 
@@ -45,17 +45,25 @@ def order_row(order: Order, zone: tzinfo) -> list[str]:
     return [safe_cell(cell) for cell in cells]
 
 
-def export_orders(db: Session, f: Filters, shop_scope: int | None) -> Iterator[str]:
-    """The CSV text in chunks: a header, then each matching order, newest first."""
+def export_orders(sessions: Callable[[], Session], f: Filters, shop_scope: int | None) -> Iterator[str]:
+    """The CSV text in chunks: a header, then each matching order, newest first.
+
+    Reads on its own session, closed when the download ends or is abandoned, so a slow client
+    never holds the request's transaction open.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     query = (orders_query(f, shop_scope).limit(MAX_ROWS)
              .options(selectinload(Order.customer), selectinload(Order.shop), selectinload(Order.lines)))
-    for count, order in enumerate(db.scalars(query.execution_options(yield_per=500)), start=1):
-        writer.writerow(order_row(order, f.zone))
-        if count % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    db = sessions()
+    try:
+        for count, order in enumerate(db.scalars(query.execution_options(yield_per=500)), start=1):
+            writer.writerow(order_row(order, f.zone))
+            if count % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+    finally:
+        db.close()

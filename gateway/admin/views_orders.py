@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from gateway.admin.auth import me
 from gateway.admin.blueprint import bp
 from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
+from gateway.app_context import runtime
 from gateway.commerce import order_states
 from gateway.commerce.order_states import CONFIRMED, DELIVERED, LABELS, READY, REJECTED
 from gateway.errors import IllegalTransition
@@ -49,7 +50,7 @@ def orders_csv() -> ResponseReturnValue:
     if f.problems:
         return Response("Bad request: " + "; ".join(f.problems) + "\n", 400, mimetype="text/plain")
     stamp = datetime.now(UTC).astimezone(f.zone).strftime("%Y%m%d-%H%M")
-    body = stream_with_context(order_export.export_orders(request_db(), f, me().shop_scope))
+    body = order_export.export_orders(runtime().sessions, f, me().shop_scope)
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'})
 
