@@ -18,6 +18,10 @@ migrate: $(BIN)/.installed
 seed: migrate
 	$(BIN)/flask catalog seed-demo
 
+# Granian's own start-up and per-worker lines at WARNING: the terminal shows hops and SMS (README).
+GRANIAN_LOG_LEVEL ?= warning
+export GRANIAN_LOG_LEVEL
+
 run: seed
 	PORT=$(PORT) bash scripts/run.sh
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from config.log_levels import configure_logging
 from config.settings import load_settings
 from gateway.errors import BadRequest, Forbidden
 from gateway.runtime import bind, build_runtime
@@ -19,7 +20,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     settings = load_settings(config_name, **overrides)
     app = Flask(__name__)
     app.config.update(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     if not settings.get("WEBHOOK_SECRET"):
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
     rt = build_runtime(settings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from config.log_levels import one_line
 from gateway.phone import mask
 from gateway.transports.base import ACCEPTED, SmsReceipt
 
@@ -22,6 +23,6 @@ class ConsoleSms:
 
     def send(self, to: str, body: str) -> SmsReceipt:
         message_id = f"console-{uuid.uuid4().hex}"
-        log.info("SMS to %s (console, not sent): %s", mask(to), body)
+        log.info("SMS to %s (console outbox, not sent): %s", mask(to), one_line(body, 400))
         return SmsReceipt(ACCEPTED, message_id=message_id, status="Console", status_code=None,
                           detail="recorded by the console transport")
