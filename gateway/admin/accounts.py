@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway.admin.passwords import check_password
 from gateway.commerce.models import AdminUser, AuditEntry, Shop
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 from menus.text import as_number
 
 ROLES = ("admin", "staff")

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, tzinfo
 from flask import Flask
 
 from config.timezones import zone
-from gateway.app_context import runtime
 from gateway.commerce.money import format_money
-from gateway.phone import mask
+from gateway.core.app_context import runtime
+from gateway.core.phone import mask
 
 
 def console_zone() -> tzinfo:

@@ -19,7 +19,7 @@ from gateway.admin.formatting import when
 from gateway.admin.listings import Filters, orders_query
 from gateway.commerce.models import Order
 from gateway.commerce.money import precision
-from gateway.phone import mask
+from gateway.core.phone import mask
 
 HEADER = ["reference", "placed", "shop", "customer", "status", "total", "currency", "payment",
           "fulfilment", "landmark", "items"]

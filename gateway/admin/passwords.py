@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from config.settings import ROOT
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200

@@ -11,11 +11,11 @@ from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
 from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
-from gateway.app_context import runtime
 from gateway.commerce.catalog_file import decode_catalog
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Product, Shop
-from gateway.errors import BadRequest
+from gateway.core.app_context import runtime
+from gateway.core.errors import BadRequest
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a catalog file; the app's body limit elsewhere is 64 KiB
 

@@ -14,7 +14,7 @@ from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
 from gateway.commerce.models import AdminUser
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 
 
 @bp.get("/users")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 
 SAVE_AS = "in Excel use Save As > 'CSV UTF-8 (Comma delimited)'"
 SEPARATORS = (",", ";")

@@ -10,7 +10,7 @@ import logging
 import uuid
 
 from config.log_levels import one_line
-from gateway.phone import mask
+from gateway.core.phone import mask
 from gateway.transports.base import ACCEPTED, SmsReceipt
 
 log = logging.getLogger(__name__)

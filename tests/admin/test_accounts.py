@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from gateway.admin.passwords import check_password, is_common
 from gateway.commerce.models import AdminUser, AuditEntry
-from gateway.db import session_scope
-from gateway.errors import BadRequest
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.errors import BadRequest
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import PASSWORD, create_user, csrf_of, form_token, sign_in
 
 

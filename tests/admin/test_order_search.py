@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from gateway.admin.order_export import safe_cell
 from gateway.commerce.models import Order, Product, UssdSession
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, place_order, shop_number, sign_in
 from tests.conftest import Dialer
 
@@ -84,7 +84,7 @@ def test_a_dial_links_to_its_order_and_back(boss: FlaskClient, rt: Runtime) -> N
     handset = Dialer(boss, phone="+254711000441")
     # Shop, first shop, category, product, 2, checkout, pick up, cash, confirm.
     handset.walk("1", "1", "1", "1", "2", "1", "1", "2", "1")
-    from gateway import session_log
+    from gateway.ussd import session_log
 
     session_log.drain(rt.redis, rt.sessions)
     with rt.sessions() as db:

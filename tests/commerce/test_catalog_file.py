@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from gateway.commerce.catalog_file import decode_catalog, sniff_separator
 from gateway.commerce.models import Product
-from gateway.errors import BadRequest
-from gateway.runtime import Runtime
+from gateway.core.errors import BadRequest
+from gateway.core.runtime import Runtime
 
 ROWS = [["shop", "owner_phone", "category", "sku", "name", "price", "stock"],
         ["Café Sol", "+51987654321", "Cafés", "CS-1", "Té de manzanilla", "2,50", "4"],

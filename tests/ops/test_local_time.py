@@ -16,7 +16,7 @@ from gateway.admin import reports
 from gateway.admin.listings import day_bounds
 from gateway.commerce.models import Order, ShopContact, UssdSession
 from gateway.commerce.shop_pins import set_pin
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, place_order, sign_in
 from tests.sms.conftest import OWNER, Texter, make_shop
 
@@ -65,8 +65,10 @@ def test_console_shows_local_times_and_counts_local_days(make_app: Callable[...,
     assert days == {date(2026, 12, 1): 1, date(2026, 12, 2): 0}
 
 
-@pytest.mark.parametrize("region", ["KE", "PE"])
-def test_the_pin_lock_sms_gives_the_local_time(make_app: Callable[..., Flask], region: str) -> None:
+@pytest.mark.parametrize(("region", "shop_zone", "expected"), [
+    ("KE", None, "Africa/Nairobi"), ("PE", None, "America/Lima"), ("KE", "Africa/Lagos", "Africa/Lagos")])
+def test_the_pin_lock_sms_gives_the_local_time(make_app: Callable[..., Flask], region: str,
+                                               shop_zone: str | None, expected: str) -> None:
     app = make_app(DEFAULT_REGION=region)
     rt: Runtime = app.extensions["bodega"]
     shop = make_shop(rt, "Mama Njeri Groceries", 1, [(OWNER, "owner")])
@@ -74,6 +76,7 @@ def test_the_pin_lock_sms_gives_the_local_time(make_app: Callable[..., Flask], r
         loaded = db.get(type(shop), shop.id)
         assert loaded is not None
         set_pin(loaded, "4821")
+        loaded.timezone = shop_zone
         db.commit()
     texter = Texter(app.test_client(), rt)
     for wrong in ("1111", "2222"):
@@ -82,6 +85,6 @@ def test_the_pin_lock_sms_gives_the_local_time(make_app: Callable[..., Flask], r
     with rt.sessions() as db:
         until = db.scalar(select(ShopContact.locked_until).where(ShopContact.phone == OWNER))
     assert until is not None
-    zone = ZoneInfo(rt.settings["TIMEZONE"])
+    zone = ZoneInfo(expected)
     local = until.replace(tzinfo=until.tzinfo or UTC).astimezone(zone).strftime("%H:%M")
     assert locked.endswith(f"locked until {local}."), locked

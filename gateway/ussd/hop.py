@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
 from config.log_levels import one_line
-from gateway import outbox
 from gateway.commerce.customers import default_language, find_or_create_customer
 from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
-from gateway.phone import mask
-from gateway.runtime import Runtime
+from gateway.core.phone import mask
+from gateway.core.runtime import Runtime
+from gateway.sms import outbox
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 
