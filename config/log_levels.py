@@ -2,7 +2,7 @@
 WARNING, one line per record with the time of day.
 
 At INFO a terminal running ``make run`` shows what a person wants to follow: one line per USSD
-hop (``gateway.ussd``), per SMS received (``gateway.sms_inbox``) and per SMS the console outbox
+hop (``gateway.ussd.hop``), per SMS received (``gateway.sms.inbox``) and per SMS the console outbox
 "sent" (``gateway.transports.console``), numbers masked. RQ's per-job chatter, granian's and the
 HTTP clients' are WARNING and up only (``QUIET``).
 """

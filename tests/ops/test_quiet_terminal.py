@@ -37,9 +37,9 @@ def test_library_loggers_are_quiet_and_bodega_speaks(monkeypatch: pytest.MonkeyP
 
 def test_a_hop_is_one_line_with_a_masked_number(client: FlaskClient, demo_catalog: None,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="gateway.ussd")
+    caplog.set_level(logging.INFO, logger="gateway.ussd.hop")
     Dialer(client, phone=CALLER).walk("1")
-    hops = [r.getMessage() for r in caplog.records if r.name == "gateway.ussd"]
+    hops = [r.getMessage() for r in caplog.records if r.name == "gateway.ussd.hop"]
     assert len(hops) == 2, hops
     assert hops[0].startswith("USSD +2547****441 dialled -> home") and "1. Shop" in hops[0]
     assert hops[1].startswith("USSD +2547****441 typed '1' -> ")
@@ -78,9 +78,9 @@ def test_make_run_terminal_shows_hops_and_sms_not_rq_chatter(database_url: str, 
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=90)
     lines = out.read_text().splitlines()
-    hops = [line for line in lines if " gateway.ussd: USSD " in line]
+    hops = [line for line in lines if " gateway.ussd.hop: USSD " in line]
     assert len(hops) == 2, lines
-    assert any(" gateway.sms_inbox: SMS from +2547****123: hello / there (ignored)" in line for line in lines)
+    assert any(" gateway.sms.inbox: SMS from +2547****123: hello / there (ignored)" in line for line in lines)
     assert sum(" SMS to +2547****123 (console outbox, not sent): " in line for line in lines) == 1
     noisy = [line for line in lines if "rq." in line or "Job OK" in line or "default:" in line
              or "[INFO]" in line or "Spawning" in line or "Listening" in line]
