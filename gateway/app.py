@@ -61,6 +61,7 @@ def _register_console(app: Flask, settings: dict[str, Any]) -> None:
     init_admin(app, production=not simulator, simulator=simulator)
     if simulator:
         from gateway.admin import simulator as phone_simulator
+        from gateway.admin import simulator_sms  # noqa: F401 - the shop-owner tab and the polled panels
 
         app.register_blueprint(phone_simulator.bp)
 

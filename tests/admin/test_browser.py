@@ -218,3 +218,18 @@ def test_admin_finds_orders_exports_them_and_manages_accounts(
     assert "disabled" in page.locator("tr[data-user=kim] .badge").inner_text()
     shot(page, "accounts")
     assert page.problems == []
+
+
+def test_shop_owner_texts_from_the_simulator_and_the_reply_appears_by_itself(
+        rt: Runtime, demo_catalog: None, page: Any) -> None:
+    page.goto("/simulator/shop")
+    assert page.input_value("#from") == "+254722000101"
+    page.fill("#text", "ORDERS")
+    page.click("button:has-text('Send SMS')")
+    page.wait_for_url("**/simulator/shop?phone=*")
+    assert "ORDERS" in page.inner_text("#sent")
+    assert "No messages yet." in page.inner_text("#panels")
+    run_jobs(rt)  # the worker answers; the page is not reloaded
+    page.locator("#panels").get_by_text("No open orders.").wait_for(timeout=10_000)  # polled in
+    shot(page, "simulator-shop")
+    assert page.problems == []
