@@ -16,7 +16,7 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATE_FORMAT = "%H:%M:%S"
 # Libraries that log at INFO on every job, request or connection.
 QUIET = ("rq", "rq.worker", "rq.scheduler", "rq.queue", "rq.job", "_granian", "granian", "granian.access",
-         "urllib3", "requests", "werkzeug", "africastalking", "alembic.runtime.migration")
+         "urllib3", "requests", "werkzeug", "africastalking", "alembic")
 
 
 def bodega_level() -> int:

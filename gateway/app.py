@@ -89,7 +89,9 @@ def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
 
 def _register_cli(app: Flask) -> None:
     from gateway.cli.catalog import catalog_cli
+    from gateway.cli.doctor import doctor
     from gateway.cli.shop import shop_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(shop_cli)
+    app.cli.add_command(doctor)
