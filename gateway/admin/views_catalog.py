@@ -16,6 +16,7 @@ from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Product, Shop
 from gateway.core.app_context import runtime
 from gateway.core.errors import BadRequest
+from gateway.transports.clean import clean_text
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a catalog file; the app's body limit elsewhere is 64 KiB
 
@@ -69,8 +70,8 @@ def product(product_id: int) -> ResponseReturnValue:
     problems: list[str] = []
     if request.method == "POST":
         form = request.form
-        problems = catalog_edits.edit_product(db, item, form.get("name", ""), form.get("price", ""),
-                                              form.get("stock", ""), me().actor)
+        name, price, stock = (clean_text(form.get(field, "")) for field in ("name", "price", "stock"))
+        problems = catalog_edits.edit_product(db, item, name, price, stock, me().actor)
         if not problems:
             commit(db)
             flash(f"Saved {item.name}.", "info")
@@ -110,7 +111,7 @@ def catalog_import() -> ResponseReturnValue:
     if upload is None or not upload.filename:
         return render_template("admin/import.html", errors=["choose a CSV file to upload"], report=None), 400
     try:
-        text = decode_catalog(upload.read())
+        text = clean_text(decode_catalog(upload.read()))  # a NUL in a cell once made this a 500
     except BadRequest as exc:
         return render_template("admin/import.html", errors=[str(exc)], report=None), 400
     settings = runtime().settings
