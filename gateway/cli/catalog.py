@@ -16,6 +16,7 @@ from gateway.commerce.models import Shop
 from gateway.core.app_context import runtime
 from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest
+from gateway.transports.clean import clean_text
 
 DEMO_CATALOG = ROOT / "config" / "demo_catalog.csv"
 
@@ -29,7 +30,7 @@ def import_catalog(path: Path) -> None:
     """Import FILE.csv; a file with any bad row is refused whole (exit status 1)."""
     rt = runtime()
     try:
-        text = decode_catalog(path.read_bytes())
+        text = clean_text(decode_catalog(path.read_bytes()))  # as the upload: no NUL reaches the database
     except BadRequest as exc:
         click.echo(f"refused: {path.name}: {exc}; nothing imported", err=True)
         sys.exit(1)

@@ -23,16 +23,23 @@ def decode_catalog(raw: bytes) -> str:
     """The file's text; ``BadRequest`` (one line) when it is not UTF-8, Windows-1252 or Latin-1."""
     if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise BadRequest(f"this is an Excel workbook, not a CSV file: {SAVE_AS}")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:200].count(b"\x00") > 0:
+    head = raw[:200]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
         raise BadRequest(f"this file is UTF-16 text ('Unicode Text'), which is not read here: {SAVE_AS}")
     for encoding in ("utf-8-sig", "cp1252", "latin-1"):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if not _CONTROL.intersection(text):
-            return text
+        if _looks_like_text(text):
+            return text  # a stray control character is the caller's to clean (clean_text)
     raise BadRequest(f"this file is not text in UTF-8, Windows-1252 or Latin-1: {SAVE_AS}")
+
+
+def _looks_like_text(text: str) -> bool:
+    """Few control characters: a text file with a stray NUL, not a binary or another encoding."""
+    controls = sum(1 for ch in text if ch in _CONTROL)
+    return controls <= max(2, len(text) // 20)
 
 
 def sniff_separator(text: str) -> str:

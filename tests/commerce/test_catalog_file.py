@@ -74,8 +74,9 @@ def test_decoding_and_sniffing_rules() -> None:
     assert decode_catalog("Peña €5".encode("cp1252")) == "Peña €5"
     assert decode_catalog(b"caf\xe9") == "café"
     with pytest.raises(BadRequest):
-        decode_catalog(b"caf\xe9 \x81")  # no Windows-1252 byte, and a control character in Latin-1
+        decode_catalog(b"caf\xe9 \x81\x8d\x8f")  # not Windows-1252, and control characters in Latin-1
     with pytest.raises(BadRequest):
         decode_catalog("shop".encode("utf-16-le"))
+    assert decode_catalog(b"shop,name\nNul,So\x00ap") == "shop,name\nNul,So\x00ap"  # cleaned later
     assert sniff_separator("shop;owner_phone;price\n1,50") == ";"
     assert sniff_separator('\ufeffshop,owner_phone,price\n"1;5"') == ","
