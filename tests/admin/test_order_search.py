@@ -14,8 +14,10 @@ from sqlalchemy import select
 from gateway.admin.order_export import safe_cell
 from gateway.commerce.models import Order, Product, UssdSession
 from gateway.core.runtime import Runtime
+from gateway.ussd import session_log
 from tests.admin.conftest import create_user, place_order, shop_number, sign_in
 from tests.conftest import Dialer
+from tests.menus.conftest import CASH, CHECKOUT, TO_AVOCADO
 
 
 def _dated(rt: Runtime, order_id: int, when: datetime, landmark: str | None = None) -> None:
@@ -82,10 +84,8 @@ def test_staff_export_only_their_shop(app: Flask, client: FlaskClient, rt: Runti
 
 def test_a_dial_links_to_its_order_and_back(boss: FlaskClient, rt: Runtime) -> None:
     handset = Dialer(boss, phone="+254711000441")
-    # Shop, first shop, category, product, 2, checkout, pick up, cash, confirm.
-    handset.walk("1", "1", "1", "1", "2", "1", "1", "2", "1")
-    from gateway.ussd import session_log
-
+    handset.walk(*TO_AVOCADO, "1", CHECKOUT, *CASH)  # avocado, 1 of them, checkout, cash
+    handset.dial("1")  # confirm
     session_log.drain(rt.redis, rt.sessions)
     with rt.sessions() as db:
         order = db.scalar(select(Order))

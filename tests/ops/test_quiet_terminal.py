@@ -41,7 +41,7 @@ def test_a_hop_is_one_line_with_a_masked_number(client: FlaskClient, demo_catalo
     Dialer(client, phone=CALLER).walk("1")
     hops = [r.getMessage() for r in caplog.records if r.name == "gateway.ussd.hop"]
     assert len(hops) == 2, hops
-    assert hops[0].startswith("USSD +2547****441 dialled -> home") and "1. Shop" in hops[0]
+    assert hops[0].startswith("USSD +2547****441 dialled -> home (") and "Welcome to Bodega / 1. " in hops[0]
     assert hops[1].startswith("USSD +2547****441 typed '1' -> ")
     assert all("\n" not in h and CALLER not in h for h in hops)
 
