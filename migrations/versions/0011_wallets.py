@@ -5,14 +5,14 @@ Airtel's transaction.id, PagoEfectivo's transactionCode), so a retried request i
 payment_callbacks.kind: "callback" (the provider called us) or "status" (we asked it).
 
 Revision ID: 0011_wallets
-Revises: 0008_search_and_defaults
+Revises: 0012_operations
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0011_wallets'
-down_revision = '0008_search_and_defaults'
+down_revision = '0012_operations'
 branch_labels = None
 depends_on = None
 
