@@ -43,9 +43,10 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gateway.webhooks import health, payments, sms, sms_delivery, ussd
+    from gateway.webhooks import health, payments, sms, sms_delivery, ussd, ussd_networks
 
     app.register_blueprint(ussd.bp)
+    app.register_blueprint(ussd_networks.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(payments.bp)

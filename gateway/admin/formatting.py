@@ -8,6 +8,7 @@ from flask import Flask
 
 from gateway.commerce.money import format_money
 from gateway.phone import mask
+from gateway.transports.ussd_json import provider_of
 
 
 def when(value: datetime | None, seconds: bool = False) -> str:
@@ -25,4 +26,5 @@ def actor(value: str) -> str:
 
 
 def install(app: Flask) -> None:
-    app.jinja_env.filters.update(money=format_money, masked=mask, when=when, actor=actor)
+    app.jinja_env.filters.update(money=format_money, masked=mask, when=when, actor=actor,
+                                 ussd_provider=provider_of)
