@@ -10,6 +10,7 @@ from flask import Flask, Response, request
 from config.settings import load_settings
 from gateway.errors import BadRequest, Forbidden
 from gateway.runtime import bind, build_runtime
+from gateway.transports.sms_routes import parse_routes
 from gateway.webhooks.guard import check_key
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not settings.get("WEBHOOK_SECRET"):
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
+    parse_routes(settings.get("SMS_ROUTES"))  # a malformed route stops the start, not a message
     rt = build_runtime(settings)
     bind(rt)
     app.extensions["bodega"] = rt
@@ -43,7 +45,7 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gateway.webhooks import health, payments, sms, sms_delivery, ussd, ussd_networks
+    from gateway.webhooks import health, payments, sms, sms_delivery, sms_networks, ussd, ussd_networks
 
     app.register_blueprint(ussd.bp)
     app.register_blueprint(ussd_networks.bp)
@@ -51,6 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(sms_delivery.bp)
+    app.register_blueprint(sms_networks.bp)
 
 
 def _register_console(app: Flask, settings: dict[str, Any]) -> None:
