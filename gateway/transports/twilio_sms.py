@@ -95,8 +95,14 @@ def _price(body: dict[str, Any]) -> str | None:
     return f"{body.get('price_unit') or ''} {price}".strip()[:40] if price not in (None, "") else None
 
 
-def parse_status_callback(form: Mapping[str, str]) -> DeliveryUpdate:
+def _without_nuls(form: Mapping[str, str]) -> dict[str, str]:
+    """No handset sends a NUL, and PostgreSQL refuses them in text columns."""
+    return {name: value.replace("\x00", "") for name, value in form.items()}
+
+
+def parse_status_callback(raw_form: Mapping[str, str]) -> DeliveryUpdate:
     """Twilio's status callback (``MessageSid``, ``MessageStatus``, ``ErrorCode``, ``To``...)."""
+    form = _without_nuls(raw_form)
     missing = [name for name in ("MessageSid", "MessageStatus") if not (form.get(name) or "").strip()]
     if missing:
         raise BadRequest("missing field(s): " + ", ".join(missing))
@@ -108,8 +114,9 @@ def parse_status_callback(form: Mapping[str, str]) -> DeliveryUpdate:
                           urlencode(sorted(form.items()))[:4000])
 
 
-def parse_inbound(form: Mapping[str, str]) -> InboundMessage:
+def parse_inbound(raw_form: Mapping[str, str]) -> InboundMessage:
     """Twilio's inbound SMS webhook (``MessageSid``, ``From``, ``To``, ``Body``...)."""
+    form = _without_nuls(raw_form)
     missing = [name for name in ("MessageSid", "From", "To") if not (form.get(name) or "").strip()]
     if "Body" not in form:
         missing.append("Body")
