@@ -26,7 +26,8 @@ test: $(BIN)/.installed
 
 dial: $(BIN)/.installed
 	$(BIN)/python scripts/dial.py --url http://127.0.0.1:$(PORT) $(if $(PHONE),--phone $(PHONE)) \
-		$(if $(CODE),--code '$(CODE)') $(if $(WEBHOOK_SECRET),--key '$(WEBHOOK_SECRET)')
+		$(if $(CODE),--code '$(CODE)') $(if $(WEBHOOK_SECRET),--key '$(WEBHOOK_SECRET)') \
+		$(if $(PROVIDER),--provider $(PROVIDER))
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run
