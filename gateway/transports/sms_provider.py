@@ -57,15 +57,14 @@ def _carrier_or_stand_in(name: str, settings: dict[str, Any]) -> SmsTransport:
     missing = [key for key in NEEDS[name] if not settings.get(key)]
     if missing:
         return NotConfigured(name, " and ".join(missing) + (" is" if len(missing) == 1 else " are"))
-    read_timeout = float(settings.get("SMS_TIMEOUT_SECONDS") or settings.get("AT_TIMEOUT_SECONDS") or 10)
-    timeout = (3.05, read_timeout)
+    timeout = (3.05, float(settings.get("SMS_TIMEOUT_SECONDS") or 10))
     if name == "africastalking":
         return AfricasTalkingSms(
             str(settings["AT_USERNAME"]),
             str(settings["AT_API_KEY"]),
             settings.get("AT_API_URL"),
             settings.get("AT_SENDER_ID"),
-            timeout=timeout,
+            timeout=(3.05, float(settings.get("AT_TIMEOUT_SECONDS") or 10)),
         )
     if name == "twilio":
         return TwilioSms(
