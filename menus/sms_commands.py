@@ -25,12 +25,12 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from gateway import notices
 from gateway.commerce import order_states as st
 from gateway.commerce import shop_desk
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
-from gateway.errors import IllegalTransition
+from gateway.core.errors import IllegalTransition
+from gateway.sms import notices
 from menus import sms_stock_commands  # noqa: F401 - registers STOCK, PRICE, OFF, ON
 from menus.sms_desk import KEYWORDS, Refusal, ShopDesk, Words, command
 from menus.text import septets, to_gsm7

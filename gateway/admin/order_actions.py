@@ -1,6 +1,6 @@
 """The console's order buttons: a move through the state machine plus the customer's SMS.
 
-The same texts as the shop's SMS commands (``gateway.notices``), so a customer hears the same
+The same texts as the shop's SMS commands (``gateway.sms.notices``), so a customer hears the same
 news whichever way the shop answered. Nothing here commits: the view commits, then the outbox
 rows' send jobs are enqueued.
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from gateway import notices
 from gateway.commerce import shop_desk
 from gateway.commerce.models import Order, OrderEvent
 from gateway.commerce.order_states import CONFIRMED, READY, REJECTED, transition
+from gateway.sms import notices
 
 CHANNEL = "admin"
 

@@ -15,7 +15,7 @@ from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
 from gateway.commerce import order_states
 from gateway.commerce.order_states import CONFIRMED, DELIVERED, LABELS, READY, REJECTED
-from gateway.errors import IllegalTransition
+from gateway.core.errors import IllegalTransition
 
 # The console's buttons, in the order a shop uses them: (target status, button label).
 ACTIONS = ((CONFIRMED, "Confirm"), (READY, "Ready"), (DELIVERED, "Done"), (REJECTED, "Reject"))

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop, ShopContact
 from gateway.commerce.money import is_known_currency, to_minor
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
 
 REQUIRED = ["shop", "owner_phone", "category", "sku", "name", "price", "stock"]
 

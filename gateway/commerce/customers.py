@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Customer
-from gateway.phone import country_of
+from gateway.core.phone import country_of
 
 # A new customer's language follows the phone's country until they choose one.
 LANGUAGE_BY_COUNTRY = {

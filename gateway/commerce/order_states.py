@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce.models import Order, OrderEvent, Product
-from gateway.errors import IllegalTransition
+from gateway.core.errors import IllegalTransition
 
 PLACED = "placed"  # cash on delivery: waiting for the shop
 AWAITING_PAYMENT = "awaiting_payment"

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from gateway.commerce import order_states
 from gateway.commerce.carts import cart_lines, empty_cart
 from gateway.commerce.models import CartItem, Order, OrderEvent, OrderLine, Payment, Product, utcnow
-from gateway.errors import BodegaError, IllegalTransition, OutOfStock
+from gateway.core.errors import BodegaError, IllegalTransition, OutOfStock
 
 # Read aloud and typed on a keypad: no O/0 and no I/1 to confuse.
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -98,7 +98,7 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
     (``cart_as_shown`` of the summary) says, or ``OutOfStock`` naming the product that ran short
     (then nothing was written and the cart is untouched). Cash orders start ``placed``; any other method
     starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
-    ``gateway.notices.order_placed`` so the people concerned are told, after commit, by SMS.
+    ``gateway.sms.notices.order_placed`` so the people concerned are told, after commit, by SMS.
     """
     existing = order_for_session(db, session_id)
     if existing is not None:
@@ -184,9 +184,9 @@ def reserve_stock(db: Session, product: Product, qty: int) -> None:
 
 
 def _notify_placed(db: Session, order: Order) -> None:
-    # Imported here: gateway.notices sits outside the domain (it queues SMS), and the domain must
+    # Imported here: gateway.sms.notices sits outside the domain (it queues SMS), and the domain must
     # not depend on it at import time.
-    from gateway import notices
+    from gateway.sms import notices
 
     notices.order_placed(db, order)
 
@@ -230,7 +230,7 @@ def cancel_by_customer(db: Session, order: Order, phone: str) -> OrderEvent:
             user_message=f"{order.reference} can no longer be cancelled.")
     event = order_states.transition(db, order, order_states.CANCELLED, actor=phone, channel="ussd",
                                     note="cancelled by the customer")
-    from gateway import notices  # outside the domain, as in _notify_placed
+    from gateway.sms import notices  # outside the domain, as in _notify_placed
 
     notices.order_cancelled_by_customer(db, order)
     return event

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from gateway.errors import BadRequest
-from gateway.phone import mask, to_e164
+from gateway.core.errors import BadRequest
+from gateway.core.phone import mask, to_e164
 from gateway.transports.ussd_json import ParsedHop, dialled_code, json_object, session_field, text_field
-from gateway.ussd import HopAnswer, UssdRequest
+from gateway.ussd.hop import HopAnswer, UssdRequest
 
 log = logging.getLogger(__name__)
 

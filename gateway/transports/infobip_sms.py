@@ -16,9 +16,9 @@ from typing import Any
 
 import requests
 
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
-from gateway.sms_inbox import InboundMessage
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
+from gateway.sms.inbox import InboundMessage
 from gateway.transports.base import (
     ACCEPTED,
     DELIVERED,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.phone import to_e164
+from gateway.core.phone import to_e164
 from gateway.transports.ussd_json import (
     ParsedHop,
     dialled_code,
@@ -20,7 +20,7 @@ from gateway.transports.ussd_json import (
     session_field,
     text_field,
 )
-from gateway.ussd import HopAnswer, UssdRequest
+from gateway.ussd.hop import HopAnswer, UssdRequest
 
 NAME = "nalo"
 REGION = "GH"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from gateway.phone import mask
+from gateway.core.phone import mask
 from gateway.transports.base import PERMANENT, SmsReceipt, SmsTransport
 
 log = logging.getLogger(__name__)

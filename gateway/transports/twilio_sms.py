@@ -23,9 +23,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
-from gateway.sms_inbox import InboundMessage
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
+from gateway.sms.inbox import InboundMessage
 from gateway.transports.base import (
     ACCEPTED,
     DELIVERED,

@@ -19,9 +19,9 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # gateway.ussd imports this module
-    from gateway.runtime import Runtime
-    from gateway.ussd import UssdRequest
+if TYPE_CHECKING:  # gateway.ussd.hop imports this module
+    from gateway.core.runtime import Runtime
+    from gateway.ussd.hop import UssdRequest
     from menus.engine import DialState
 
 # A person reads a screen and types an answer in more than this (and the network adds ~2 s per

@@ -15,11 +15,11 @@ import logging
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.app_context import runtime
-from gateway.errors import Forbidden
-from gateway.outbox import transaction
-from gateway.sms_delivery import record_delivery_report
-from gateway.sms_inbox import InboundMessage, receive
+from gateway.core.app_context import runtime
+from gateway.core.errors import Forbidden
+from gateway.sms.delivery import record_delivery_report
+from gateway.sms.inbox import InboundMessage, receive
+from gateway.sms.outbox import transaction
 from gateway.transports import infobip_sms, twilio_sms
 from gateway.transports.base import DeliveryUpdate
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from gateway.app_context import runtime
-from gateway.db import session_scope
-from gateway.session_log import record_session_end
+from gateway.core.app_context import runtime
+from gateway.core.db import session_scope
 from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
-from gateway.ussd import run_hop
+from gateway.ussd.hop import run_hop
+from gateway.ussd.session_log import record_session_end
 
 bp = Blueprint("ussd_hooks", __name__)
 

@@ -8,9 +8,9 @@ from types import ModuleType
 
 from flask import Blueprint, Response, jsonify, request
 
-from gateway.app_context import runtime
+from gateway.core.app_context import runtime
 from gateway.transports import arkesel_ussd, hubtel_ussd, nalo_ussd
-from gateway.ussd import run_hop
+from gateway.ussd.hop import run_hop
 
 bp = Blueprint("ussd_network_hooks", __name__)
 

@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from gateway.commerce.models import AuditEntry, Order, OrderEvent, OutboundSms, Payment
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, form_token, place_order, shop_number, sign_in
 
 CUSTOMER = "+254711000441"

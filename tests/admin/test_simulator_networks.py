@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from gateway import session_log
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.ussd import session_log
 from tests.admin.conftest import form_token
 
 

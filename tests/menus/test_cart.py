@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import DEMO_CSV, Dialer
 from tests.menus.conftest import TO_AVOCADO, product_named, records
 

@@ -9,9 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from gateway import session_log
 from gateway.commerce.models import OrderEvent, OutboundSms, Payment, Product, UssdSession
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.ussd import session_log
 from tests.conftest import DEMO_CSV, Dialer, run_jobs
 from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
 

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from gateway.commerce import carts, order_states, orders
 from gateway.commerce.customers import find_or_create_customer
 from gateway.commerce.models import Category, Order, Product, Shop
-from gateway.i18n import load_translator
-from gateway.runtime import Runtime
+from gateway.core.i18n import load_translator
+from gateway.core.runtime import Runtime
 from menus.screens import REGISTRY, Ctx
 from menus.text import fit_screen, is_gsm7, septets, to_gsm7
 from tests.conftest import DEMO_CSV, Dialer

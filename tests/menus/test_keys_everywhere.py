@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import update
 
 from gateway.commerce.models import Product
-from gateway.runtime import Runtime
-from gateway.ussd import UssdRequest, state_key
+from gateway.core.runtime import Runtime
+from gateway.ussd.hop import UssdRequest, state_key
 from menus.screens import REGISTRY
 from tests.conftest import Dialer
 from tests.menus.conftest import CASH, MPESA, TO_AVOCADO

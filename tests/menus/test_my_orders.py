@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from gateway.commerce import order_states
 from gateway.commerce.models import OrderEvent, OutboundSms, Payment
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
 

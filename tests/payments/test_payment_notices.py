@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from gateway import notices
 from gateway.commerce.models import Order, OutboundSms, Payment, UssdSession
-from gateway.i18n import translate
-from gateway.outbox import transaction
+from gateway.core.i18n import translate
+from gateway.sms import notices
+from gateway.sms.outbox import transaction
 from menus.text import is_gsm7, sms_segments
 from tests.payments.conftest import Shop
 

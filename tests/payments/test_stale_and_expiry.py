@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from gateway.commerce.models import Order, Payment, utcnow
+from gateway.core.runtime import Runtime
 from gateway.jobs import expire_unpaid_orders
-from gateway.outbox import transaction
 from gateway.payments import collection
-from gateway.runtime import Runtime
+from gateway.sms.outbox import transaction
 from tests.conftest import run_jobs
 from tests.fakes import FakeDaraja
 from tests.payments.conftest import Shop

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from gateway.commerce.models import InboundSms, OutboundSms, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import run_jobs
 from tests.sms.conftest import OWNER, SHORTCODE, Texter, at_inbound
 
@@ -45,7 +45,7 @@ def test_same_id_twice_changes_nothing_and_replies_once(texter: Texter, rt: Runt
 
 
 def test_a_job_run_twice_answers_once(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
-    from gateway import sms_inbox
+    from gateway.sms import inbox as sms_inbox
 
     client.post("/hooks/africastalking/sms", data=at_inbound(OWNER, "ORDERS", "ATXid_twice"))
     with rt.sessions() as db:
@@ -142,7 +142,7 @@ def test_reply_limit_per_hour_stops_a_loop(make_app, shop: Shop) -> None:  # typ
 def test_lost_job_is_enqueued_again_by_the_sweep(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from gateway.sms_inbox import stuck_messages
+    from gateway.sms.inbox import stuck_messages
 
     client.post("/hooks/africastalking/sms", data=at_inbound(OWNER, "ORDERS"))
     rt.queue.empty()  # the process died between commit and enqueue

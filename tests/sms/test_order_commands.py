@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.commerce import order_states as st
 from gateway.commerce.models import Order, OrderEvent, Payment, Product, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
 
 Orders = Callable[..., Order]
@@ -211,7 +211,7 @@ def test_help_and_unknown_words(texter: Texter, shop: Shop) -> None:
 
 
 def test_owner_language_follows_for_new_order_texts(texter: Texter, rt: Runtime, shop: Shop) -> None:
-    from gateway import notices
+    from gateway.sms import notices
 
     texter.ask("MSAADA")
     order = make_order(rt, shop)

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from gateway.commerce.models import AuditEntry, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.sms.conftest import Texter
 
 NEW_STAFF = "+254755000404"

@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import update
 
 from config.settings import ROOT
-from gateway import notices
 from gateway.commerce import order_states as st
 from gateway.commerce.models import Order, Product, Shop
 from gateway.commerce.shop_summary import day_summary
-from gateway.daily_summary import send_due_summaries
-from gateway.i18n import load_translator
-from gateway.runtime import Runtime
+from gateway.core.i18n import load_translator
+from gateway.core.runtime import Runtime
+from gateway.sms import notices
+from gateway.sms.daily_summary import send_due_summaries
 from menus.text import septets, to_gsm7
 from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
 
@@ -114,7 +114,7 @@ def test_daily_summary_can_be_switched_off(make_app, shop: Shop) -> None:  # typ
 
 
 def test_daily_summary_job_runs_from_the_worker_clock(texter: Texter, rt: Runtime, shop: Shop) -> None:
-    from gateway.worker import PERIODIC
+    from gateway.jobs.worker import PERIODIC
 
     assert "gateway.jobs.send_daily_summaries" in {p.job for p in PERIODIC}
     assert "gateway.jobs.requeue_inbound_sms" in {p.job for p in PERIODIC}
@@ -124,7 +124,7 @@ def _shop_msgids() -> set[str]:
     """Every text the shop SMS code translates: ``.t(msgid)``, ``translate(lang, msgid)``,
     ``_fit(lang, msgid, ...)``, and the message tables and ``msgid = ...`` choices they use."""
     found: set[str] = set()
-    for name in ("gateway/shop_notices.py", "gateway/sms_inbox.py", "menus/sms_commands.py",
+    for name in ("gateway/sms/shop_notices.py", "gateway/sms/inbox.py", "menus/sms_commands.py",
                  "menus/sms_stock_commands.py"):
         for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):

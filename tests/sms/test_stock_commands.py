@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.commerce.models import AuditEntry, InboundSms, Product, Shop, ShopContact
 from gateway.commerce.shop_pins import set_pin
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.sms.conftest import OWNER, STAFF, Texter, make_shop
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from gateway.commerce.models import InboundSms, OutboundSms
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from gateway.transports.base import ACCEPTED, DELIVERED, PERMANENT, RETRY, UNDELIVERED
 from gateway.transports.infobip_sms import parse_delivery_reports, read_reply
 from tests.conftest import run_jobs

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from gateway.transports.sms_routes import carrier_for, parse_routes
 from tests.admin.conftest import create_user, sign_in
 from tests.conftest import run_jobs

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.commerce.models import InboundSms, OutboundSms
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from gateway.transports.base import ACCEPTED, PERMANENT, RETRY
 from gateway.transports.twilio_sms import TwilioSms, read_reply, signature_ok
 from tests.conftest import run_jobs

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 from gateway.transports import arkesel_ussd, hubtel_ussd, nalo_ussd, ussd_path
 from gateway.transports.ussd_callers import UssdCall
-from gateway.ussd import HopAnswer
+from gateway.ussd.hop import HopAnswer
 from menus.text import is_gsm7, septets
 
 HUBTEL_SAMPLE = {

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
-from gateway import outbox
 from gateway.commerce.customers import default_language, find_or_create_customer
 from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.sms import outbox
 from gateway.transports.ussd_path import follow_path, note_heard, within_budget
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx

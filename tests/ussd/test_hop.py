@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from gateway.commerce.models import Customer
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 
 AT_FIRST_HOP = {

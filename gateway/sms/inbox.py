@@ -21,15 +21,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from gateway import outbox
 from gateway.commerce import shop_desk
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import InboundSms, OutboundSms
 from gateway.commerce.pending import after_commit
-from gateway.i18n import translate
-from gateway.messages import queue_sms
-from gateway.phone import mask
-from gateway.runtime import Runtime
+from gateway.core.i18n import translate
+from gateway.core.phone import mask
+from gateway.core.runtime import Runtime
+from gateway.sms import outbox
+from gateway.sms.messages import queue_sms
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
 

@@ -18,8 +18,8 @@ from gateway.commerce.models import Order, OutboundSms, Shop, ShopContact
 from gateway.commerce.money import format_money
 from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
-from gateway.i18n import load_translator, translate
-from gateway.messages import queue_sms
+from gateway.core.i18n import load_translator, translate
+from gateway.sms.messages import queue_sms
 from menus.text import clip, septets, to_gsm7
 
 SMS_LIMIT = 160

@@ -18,12 +18,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.app_context import runtime
 from gateway.commerce import shop_desk, shop_pins
 from gateway.commerce.models import AuditEntry, Shop
-from gateway.db import session_scope
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
+from gateway.core.app_context import runtime
+from gateway.core.db import session_scope
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
 
 shop_cli = click.Group("shop", help="Manage the numbers, PIN and summary of a shop run by SMS.")
 ACTOR = "cli"

@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import INSTANCE
-from gateway import redis_store
-from gateway.db import make_engine, make_sessionmaker
-from gateway.i18n import Translator, load_translator
+from gateway.core import redis_store
+from gateway.core.db import make_engine, make_sessionmaker
+from gateway.core.i18n import Translator, load_translator
 
 QUEUE_NAME = "bodega"
 
@@ -63,5 +63,5 @@ def bind(runtime: Runtime) -> None:
 
 def current() -> Runtime:
     if _current is None:
-        raise RuntimeError("no Runtime bound: start jobs through gateway.worker or create_app()")
+        raise RuntimeError("no Runtime bound: start jobs through gateway.jobs.worker or create_app()")
     return _current

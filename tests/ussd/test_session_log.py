@@ -8,8 +8,8 @@ from rq.job import JobStatus
 from sqlalchemy import func, select
 
 from gateway.commerce.models import UssdHop, UssdSession
-from gateway.runtime import Runtime
-from gateway.ussd import HOP_STREAM
+from gateway.core.runtime import Runtime
+from gateway.ussd.hop import HOP_STREAM
 from tests.conftest import Dialer, run_jobs
 
 FLUSH = "gateway.jobs.flush_session_log"
