@@ -20,6 +20,7 @@ def init_admin(app: Flask, production: bool, simulator: bool) -> None:
         views_catalog,
         views_money,
         views_orders,
+        views_shop_terms,
     )
     from gateway.admin.blueprint import bp
     from gateway.admin.commands import admin_cli

@@ -157,7 +157,7 @@ def test_dashboard_counts_funnel_drop_off_and_latency(
     assert tiles[:2] == [("Dials", "2"), ("Orders", "1")]
     assert "shop.products" in html and "home" in html  # where the two dials died
     assert re.search(r"p95</dt><dd>\d+\.\d ms", html)
-    assert "KES" in html
+    assert "KSh" in html
 
 
 def test_staff_edit_only_their_shops_products(
