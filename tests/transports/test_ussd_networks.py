@@ -313,7 +313,7 @@ def test_a_dial_on_each_network_browses_like_one_on_at(
     assert "1. Shop" in phone.dial()
     assert "Mama Njeri Groceries" in phone.dial("1")
     assert "Vegetables" in phone.dial("1")
-    assert "KES" in phone.dial("1")
+    assert "KSh" in phone.dial("1")
     assert "How many?" in phone.dial("1")
     assert not phone.ended
 

@@ -61,7 +61,7 @@ def test_a_whole_order_through_hubtel(served: str) -> None:
     assert run.returncode == 0, run.stderr
     screens = " ".join(line.strip("| ") for line in run.stdout.splitlines() if line.startswith("|"))
     assert "through hubtel" in run.stdout
-    assert re.search(r"Order [A-HJ-NP-Z2-9]{5} placed\. Total KES 50, pay at pickup", screens), screens
+    assert re.search(r"Order [A-HJ-NP-Z2-9]{5} placed\. Total KSh 50, pay at pickup", screens), screens
 
 
 @pytest.mark.parametrize("provider", ["arkesel", "nalo"])
