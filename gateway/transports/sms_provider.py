@@ -1,9 +1,10 @@
 """Which SMS transport this process uses.
 
-With ``SMS_ROUTES``, a router that picks each message's carrier by destination
-(``gateway.transports.sms_routes``). Without it, the one configured provider, as before: AT when
-``AT_USERNAME`` is set, else Twilio (``TWILIO_ACCOUNT_SID``), else Infobip (``INFOBIP_API_KEY``),
-else the console.
+``SMS_PROVIDER=console``: the console, whatever else is set (a staging box). With ``SMS_ROUTES``,
+a router that picks each message's carrier by destination (``gateway.transports.sms_routes``).
+Without it, the one configured provider, as before: AT when ``AT_USERNAME`` is set, else Twilio
+(``TWILIO_ACCOUNT_SID``), else Infobip (``INFOBIP_API_KEY``), else the console (which production
+refuses unless ``SMS_PROVIDER=console`` says so: ``config.settings``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ NEEDS = {
 def build_sms_transport(settings: dict[str, Any]) -> SmsTransport:
     """The transport the settings ask for. ``RuntimeError`` for a malformed ``SMS_ROUTES`` or a
     provider half configured without routes (its first setting set, another missing)."""
+    if settings.get("SMS_PROVIDER") == "console":
+        return ConsoleSms()
     routes = parse_routes(settings.get("SMS_ROUTES"))
     if routes:
         carriers = {name: _carrier_or_stand_in(name, settings) for name in set(routes.values())}
