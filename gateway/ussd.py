@@ -12,18 +12,23 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
-from gateway import outbox
-from gateway.commerce.customers import default_language, find_or_create_customer
+from gateway import catalog_versions, outbox
+from gateway.commerce import carts
+from gateway.commerce.carts import DialCart
+from gateway.commerce.catalog import CatalogReader
+from gateway.commerce.customers import CustomerCard, customer_card, default_language
 from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
+from gateway.db import LazySession
 from gateway.runtime import Runtime
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
@@ -33,6 +38,7 @@ log = logging.getLogger(__name__)
 HOP_STREAM = "ussd:v1:hops"
 HOP_STREAM_MAXLEN = 2_000_000
 ENDED_TTL = 120
+CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart) outlives a dial by this long
 FUNNEL = ("dial", "shop", "cart", "checkout", "order")
 SORRY = "Sorry, something went wrong. Please dial again in a moment."
 BUSY = "Sorry, the service is busy. Please dial again in a moment."
@@ -68,13 +74,14 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     """Answer one hop. Never raises: failures become a polite END (and a logged traceback)."""
     started = time.perf_counter()
     try:
-        raw, hits = _load(rt, req)
+        loaded = _load(rt, req)
+        catalog_versions.bring_up_to_date(rt.redis, rt.catalog, loaded.epoch)
     except redis.RedisError:
         log.exception("redis unavailable for a USSD hop")
         return HopAnswer(BUSY, True)
-    if hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
+    if loaded.hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
         return HopAnswer(TOO_FAST, True)
-    state = DialState.from_dict(json.loads(raw)) if raw else None
+    state = DialState.from_dict(json.loads(loaded.state)) if loaded.state else None
     if len(req.text) > MAX_TYPED:
         lang = state.lang if state else default_language(req.phone, rt.translator.languages)
         return HopAnswer(rt.translator(lang, TOO_LONG), True)
@@ -83,79 +90,123 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     if state is not None and state.ended:
         return HopAnswer(state.reply, True)
     try:
-        state, reply, answer, pending = _advance(rt, req, state)
+        state, reply, answer, pending = _advance(rt, req, state, loaded.card)
     except Exception:
         log.exception("USSD hop failed; ending the dial politely")
         return HopAnswer(SORRY, True)
     ms = (time.perf_counter() - started) * 1000
     try:
-        _save(rt, req, state, reply, answer, ms, pending)
+        _save(rt, req, state, reply, answer, ms, pending, loaded.card)
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
     return HopAnswer(reply.text, reply.end)
 
 
-def _load(rt: Runtime, req: UssdRequest) -> tuple[bytes | None, int]:
+@dataclass(frozen=True)
+class _Loaded:
+    """What the hop's first round trip brought back."""
+
+    state: bytes | None
+    hits: int
+    epoch: int  # the catalog epoch (see gateway.catalog_versions)
+    card: CustomerCard | None  # the caller, as the last dial left them
+
+
+def card_key(phone: str) -> str:
+    return f"ussd:v1:customer:{phone}"
+
+
+def _load(rt: Runtime, req: UssdRequest) -> _Loaded:
     rate_key = f"ussd:v1:rate:{req.phone}:{int(time.time() // 60)}"
     pipe = rt.redis.pipeline(transaction=False)
     pipe.get(state_key(req))
     pipe.incr(rate_key)
     pipe.expire(rate_key, 120)
-    raw, hits, _ = pipe.execute()
-    return raw, int(hits)
+    pipe.get(catalog_versions.EPOCH)
+    pipe.get(card_key(req.phone))
+    raw, hits, _, epoch, card = pipe.execute()
+    return _Loaded(raw, int(hits), catalog_versions.epoch_of(epoch), CustomerCard.from_json(card))
 
 
-def _advance(rt: Runtime, req: UssdRequest,
-             state: DialState | None) -> tuple[DialState, Reply, str | None, list[PendingJob]]:
-    """Run the menus on a request's DB session and commit; returns the jobs the hop asked for."""
-    db = rt.sessions()
+def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
+             card: CustomerCard | None) -> tuple[DialState, Reply, str | None, list[PendingJob]]:
+    """Run the menus and commit what they wrote; returns the jobs the hop asked for.
+
+    The database session opens only if a screen needs it (a write, a shop not in the snapshots,
+    a caller not seen before): a hop that only navigates runs no SQL.
+    """
+    db = LazySession(rt.sessions)
     try:
-        state, reply, answer = _navigate(rt, db, req, state)
-        db.commit()
-        pending = outbox.take_pending(db)
+        state, reply, answer = _navigate(rt, cast(Session, db), req, state, card)
+        session = db.opened
+        if session is None:
+            return state, reply, answer, []
+        session.commit()
+        pending = outbox.take_pending(session)
     except Exception:
-        db.rollback()
-        forget_pending(db)
+        if db.opened is not None:
+            db.opened.rollback()
+            forget_pending(db.opened)
         raise
     finally:
-        db.close()
+        if db.opened is not None:
+            db.opened.close()
     return state, reply, answer, pending
 
 
-def _navigate(rt: Runtime, db: Session, req: UssdRequest,
-              state: DialState | None) -> tuple[DialState, Reply, str | None]:
+def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | None,
+              card: CustomerCard | None) -> tuple[DialState, Reply, str | None]:
+    fresh = state is None
+    if state is None:
+        card = card or customer_card(db, req.phone, rt.translator.languages)
+        state = DialState(customer_id=card.id, lang=card.lang, cart=card.cart)
+        state.bag["funnel"] = "dial"
+    cart = DialCart(db, state.customer_id, state.cart)
+    catalog = CatalogReader(db, rt.catalog)
+
     def make_ctx(current: DialState, reserved: int) -> Ctx:
         return Ctx(db=db, customer_id=current.customer_id, phone=req.phone, session_id=req.session_id,
                    lang=current.lang, data=current.data, bag=current.bag, settings=rt.settings,
-                   translate=rt.translator, reserved=reserved)
+                   translate=rt.translator, reserved=reserved, catalog=catalog, cart=cart)
 
-    if state is None:
-        customer = find_or_create_customer(db, req.phone, rt.translator.languages)
-        state = DialState(customer_id=customer.id, lang=customer.language or "en")
-        state.bag["funnel"] = "dial"
-        base_code = rt.settings.get("USSD_SERVICE_CODE")
-        path = direct_dial_path(req.service_code, req.text, base_code)
-        from_home = not direct_dial_path(req.service_code, "", base_code)
-        if path and req.text and from_home and _known_session(db, req.session_id):
-            # Redis lost this dial's state: replay what was typed from the home screen (a dial on a
-            # shop's own code replays from that shop, as its first hop did).
-            reply = open_dial(state, make_ctx)
-            for answer in path:
-                if not replayable(state, reply):
-                    break
-                reply = step(state, answer, make_ctx)
-        else:
-            reply = open_dial(state, make_ctx, path)
-        _note_funnel(state, reply.screen)
-        return state, reply, req.text or None
-    typed = new_input(state.text, req.text)
-    if typed is None:
-        state.ended = True
-        return state, Reply(SORRY, True, state.screen), req.text
-    reply = step(state, typed, make_ctx)
+    if fresh:
+        reply, answer = _open(rt, db, req, state, make_ctx), req.text or None
+    else:
+        typed = new_input(state.text, req.text)
+        if typed is None:
+            state.ended = True
+            return state, Reply(SORRY, True, state.screen), req.text
+        reply, answer = step(state, typed, make_ctx), typed
     _note_funnel(state, reply.screen)
-    return state, reply, typed
+    state.cart = _cart_after(db, cart)
+    return state, reply, answer
+
+
+def _open(rt: Runtime, db: Session, req: UssdRequest, state: DialState,
+          make_ctx: Callable[[DialState, int], Ctx]) -> Reply:
+    """The first hop of a dial: home, a shop's own code, or a dial whose Redis state was lost."""
+    base_code = rt.settings.get("USSD_SERVICE_CODE")
+    path = direct_dial_path(req.service_code, req.text, base_code)
+    from_home = not direct_dial_path(req.service_code, "", base_code)
+    if path and req.text and from_home and _known_session(db, req.session_id):
+        # Redis lost this dial's state: replay what was typed from the home screen (a dial on a
+        # shop's own code replays from that shop, as its first hop did).
+        reply = open_dial(state, make_ctx)
+        for answer in path:
+            if not replayable(state, reply):
+                break
+            reply = step(state, answer, make_ctx)
+        return reply
+    return open_dial(state, make_ctx, path)
+
+
+def _cart_after(db: Session, cart: DialCart) -> list[list[int]] | None:
+    """The cart as it stands after the hop. A hop that used the database for anything but the
+    cart's own writes (placing an order empties it) reads it again: one statement."""
+    if cast(LazySession, db).opened is not None and not cart.changed:
+        return carts.cart_pairs(db, cart.customer_id)
+    return cart.known_lines
 
 
 def new_input(previous: str, text: str) -> str | None:
@@ -197,8 +248,8 @@ def _note_funnel(state: DialState, screen: str) -> None:
         state.bag["funnel"] = step_name
 
 
-def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply,
-          answer: str | None, ms: float, pending: list[PendingJob]) -> None:
+def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
+          ms: float, pending: list[PendingJob], card: CustomerCard | None) -> None:
     """Enqueue the committed hop's jobs, save the state, log the hop: one round trip, in that order.
 
     If it fails, nothing of it lands: the dial ends politely and the outbox sweep enqueues the
@@ -209,6 +260,10 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply,
     key = state_key(req)
     pipe = rt.redis.pipeline(transaction=False)
     outbox.dispatch(rt.queue, pending, pipeline=pipe)
+    if state.cart is not None:
+        now = CustomerCard(state.customer_id, state.lang, state.cart)
+        if now != card:
+            pipe.set(card_key(req.phone), now.to_json(), ex=CARD_TTL)
     if state.ended:
         pipe.set(key, json.dumps({"customer_id": state.customer_id, "lang": state.lang, "text": req.text,
                                   "reply": reply.text, "ended": True}), ex=ENDED_TTL)

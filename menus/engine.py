@@ -39,6 +39,7 @@ class DialState:
     reply: str = ""
     seq: int = 0
     ended: bool = False
+    cart: list[list[int]] | None = None  # the cart's [product_id, qty] lines; None: not read yet
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: the caller serialises it at once, and asdict() deep-copies every

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import carts, catalog
+from gateway.commerce import carts
 from gateway.commerce.money import format_money
 from menus.screens import (
     ITEM_WIDTH,
@@ -34,7 +34,7 @@ class ShopList(ListScreen):
         return ctx.t("Choose a shop")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        return [(s.id, s.name) for s in catalog.list_shops(ctx.db, offset, limit)]
+        return [(s.id, s.name) for s in ctx.catalog.list_shops(offset, limit)]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return Goto("shop.categories", {"shop": key})
@@ -52,7 +52,7 @@ class DirectDial(Screen):
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         number = as_number(answer)
-        shop = catalog.shop_by_number(ctx.db, number) if number is not None else None
+        shop = ctx.catalog.shop_by_number(number) if number is not None else None
         if shop is None:
             return Retry(ctx.t("There is no shop number {n}.", n=answer[:8]))
         return Goto("shop.categories", {"shop": shop.id})
@@ -67,10 +67,10 @@ class Categories(ListScreen):
 
     def title(self, ctx: Ctx) -> str:
         ctx.bag["shop_id"] = ctx.data["shop"]
-        return catalog.shop_name(ctx.db, ctx.data["shop"]) or ctx.t("Shop")
+        return ctx.catalog.shop_name(ctx.data["shop"]) or ctx.t("Shop")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        return [(c.id, c.name) for c in catalog.list_categories(ctx.db, ctx.data["shop"], offset, limit)]
+        return list(ctx.catalog.list_categories(ctx.data["shop"], offset, limit))
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return Goto("shop.products", {"category": key})
@@ -84,18 +84,18 @@ class Products(ListScreen):
     empty_message = "Nothing in this category right now."
 
     def title(self, ctx: Ctx) -> str:
-        return catalog.category_name(ctx.db, ctx.data["category"]) or ctx.t("Products")
+        return ctx.catalog.category_name(ctx.data["category"]) or ctx.t("Products")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         rows = []
-        for p in catalog.list_products(ctx.db, ctx.data["category"], offset, limit):
+        for p in ctx.catalog.list_products(ctx.data["category"], offset, limit):
             price = format_money(p.price_minor, p.currency)
             tail = f" ({ctx.t('sold out')})" if p.stock <= 0 else f" - {price}"
             rows.append((p.id, clip(p.name, ITEM_WIDTH - septets(tail)) + tail))  # the name gives way
         return rows
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
-        product = catalog.get_product(ctx.db, key)
+        product = ctx.catalog.get_product(key, ctx.bag.get("shop_id"))
         if product is None or not product.active:
             return Retry(ctx.t("That item is no longer available."))
         if product.stock <= 0:
@@ -115,11 +115,11 @@ class Quantity(Screen):
         return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))) - in_cart)
 
     def render(self, ctx: Ctx) -> str:
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get("shop_id"))
         if product is None:
             return ctx.t("That item is no longer available.") + "\n0 " + ctx.t("Back")
         price = format_money(product.price_minor, product.currency)
-        in_cart = carts.qty_in_cart(ctx.db, ctx.customer_id, product.id)
+        in_cart = ctx.cart.qty(product.id)
         most = self.most(ctx, product.stock, in_cart)
         if not in_cart:
             return ctx.t("{name} - {price}\nHow many? (1-{most})", name=product.name, price=price, most=most)
@@ -133,19 +133,19 @@ class Quantity(Screen):
                      in_cart=in_cart, name=name)
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get("shop_id"))
         if product is None or not product.active or product.stock <= 0:
             return End(ctx.t("Sorry, that item is no longer available."))
-        in_cart = carts.qty_in_cart(ctx.db, ctx.customer_id, product.id)
+        in_cart = ctx.cart.qty(product.id)
         most = self.most(ctx, product.stock, in_cart)
         if not most:
             return Retry(ctx.t("Press 0 to go back."))
         qty = as_number(answer)
         if qty is None or not 1 <= qty <= most:
             return Retry(ctx.t("Enter a number from 1 to {most}.", most=most))
-        if carts.cart_shop_conflict(ctx.db, ctx.customer_id, product.shop_id):
+        if cart_shop_id(ctx) not in (None, product.shop_id):
             return Goto("cart.switch_shop", {"product": product.id, "qty": qty})
-        carts.add_to_cart(ctx.db, ctx.customer_id, product.id, qty)
+        ctx.cart.add(product.id, qty)
         return Goto("shop.added", {"product": product.id, "qty": qty, "page": ctx.data.get("page", 0)},
                     push=False)
 
@@ -157,7 +157,7 @@ class Added(Screen):
     funnel = "cart"
 
     def render(self, ctx: Ctx) -> str:
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get("shop_id"))
         name = product.name if product else ""
         title = ctx.t("Added {qty} x {name}.", qty=ctx.data["qty"], name=name)
         return menu_text(title, [ctx.t("Checkout"), ctx.t("Keep shopping"), ctx.t("View cart")])
@@ -175,6 +175,11 @@ class Added(Screen):
         return Retry(ctx.t("Choose 1, 2 or 3."))
 
 
+def cart_shop_id(ctx: Ctx) -> int | None:
+    """The shop whose items the cart holds (a cart holds one shop's items), or None when empty."""
+    return carts.cart_shop(ctx.cart, ctx.catalog, ctx.bag.get("shop_id"))
+
+
 def _category_of(ctx: Ctx) -> int:
-    product = catalog.get_product(ctx.db, ctx.data["product"])
+    product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get("shop_id"))
     return product.category_id if product else 0

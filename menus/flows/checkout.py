@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.commerce import carts, catalog, orders, wallets
+from gateway.commerce import carts, orders, wallets
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
+from menus.flows.cart import lines_of
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
 from menus.text import clip, to_gsm7
 
@@ -37,7 +38,7 @@ def payment_methods(ctx: Ctx) -> list[str]:
     """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
     set), leaving out a wallet that cannot charge their number this cart's total in its currency."""
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
-    lines = carts.cart_lines(ctx.db, ctx.customer_id)
+    lines = lines_of(ctx)
     currency = lines[0].product.currency if lines else ""
     total = sum(li.qty * li.product.price_minor for li in lines)
     return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
@@ -63,8 +64,8 @@ class Fulfilment(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-        shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
+        shop_id = carts.cart_shop(ctx.cart, ctx.catalog, ctx.bag.get("shop_id"))
+        shop = ctx.catalog.get_shop(shop_id) if shop_id else None
         if shop is None:
             return _empty(ctx)
         pickup = ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM))
@@ -72,7 +73,7 @@ class Fulfilment(Screen):
         return f"{options}\n0 {ctx.t('Back')}"
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        if carts.cart_count(ctx.db, ctx.customer_id) == 0:
+        if ctx.cart.count() == 0:
             return Retry(ctx.t("Your cart is empty."))
         picked = choice(answer, 2)
         if picked == 1:
@@ -130,13 +131,13 @@ class Confirm(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        lines = carts.cart_lines(ctx.db, ctx.customer_id)
+        lines = lines_of(ctx)
         if not lines:
             return _empty(ctx)
         ctx.data["shown"] = orders.cart_as_shown(lines)
         currency = lines[0].product.currency
         total = format_money(sum(li.qty * li.product.price_minor for li in lines), currency)
-        shop = catalog.get_shop(ctx.db, lines[0].product.shop_id)
+        shop = ctx.catalog.get_shop(lines[0].product.shop_id)
         items = sum(li.qty for li in lines)
         summary = [
             ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name if shop else "", SHOP_ROOM)),
@@ -163,6 +164,7 @@ class Confirm(Screen):
                                        ctx.data.get("landmark"), method, self._pay_within(ctx, method),
                                        shown=ctx.data.get("shown"))
         except orders.CartChanged as exc:
+            ctx.cart.read_again()  # the summary under the message shows the cart as it now is
             return Retry(ctx.t(exc.user_message))
         except orders.ShortOfStock as exc:
             return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,

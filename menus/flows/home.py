@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from gateway.commerce.carts import cart_count
 from menus.screens import Ctx, Goto, Outcome, Retry, Screen, choice, menu_text, register
 
 
@@ -13,7 +12,7 @@ class HomeScreen(Screen):
     targets = ("shop.list", "cart.view", "orders.list", "account.language", "help")
 
     def render(self, ctx: Ctx) -> str:
-        items = cart_count(ctx.db, ctx.customer_id)
+        items = ctx.cart.count()
         title = ctx.t("Welcome to Bodega")
         if items and not ctx.bag.get("welcomed"):
             title = ctx.t("Welcome back! Your cart has {n} item(s).", n=items)
