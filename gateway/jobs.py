@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from gateway import retention, session_log, sms_delivery
+from gateway import dial_log, retention, session_log, sms_delivery
 from gateway.payments import collection
 from gateway.runtime import current
 
@@ -14,8 +14,9 @@ log = logging.getLogger(__name__)
 
 
 def flush_session_log() -> int:
-    """Move logged hops from the Redis stream into SQL."""
+    """Hand over the transcripts of dials gone idle, then write ended dials' transcripts to SQL."""
     rt = current()
+    dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
     return session_log.drain(rt.redis, rt.sessions)
 
 

@@ -1,10 +1,15 @@
 """One USSD hop: load state -> menus.step -> commit -> dispatch outbox -> save state.
 
-Redis is touched twice per hop: one pipeline to load the state (and count the caller's hops for
-the abuse limit), one pipeline to enqueue the jobs the hop asked for, save the state and append
-the hop to the session-log stream that the worker writes to SQL in batches. The database is
-committed before the state is saved, so a dial never points past a write that failed. Any
-unexpected error ends the dial politely.
+Redis is touched twice per hop: one pipeline to load the dial's state, the caller's card (id,
+language, cart) and the catalog epoch (and to count the caller's hops for the abuse limit), one
+pipeline to enqueue the jobs the hop asked for and save the state with the hop appended to the
+dial's transcript (handed to the worker when the dial ends, see ``gateway.dial_log``). The first
+hop in this process after a catalog write adds one round trip to read the shops' versions.
+
+A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots and
+the cart from the dial. The database session opens only when a screen writes (or a caller, or a
+shop, is not known yet), and is committed before the state is saved, so a dial never points past
+a write that failed. Any unexpected error ends the dial politely.
 """
 
 from __future__ import annotations
@@ -14,14 +19,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
-from gateway import catalog_versions, outbox
+from gateway import catalog_versions, dial_log, outbox
 from gateway.commerce import carts
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
@@ -35,7 +40,7 @@ from menus.screens import Ctx
 
 log = logging.getLogger(__name__)
 
-HOP_STREAM = "ussd:v1:hops"
+HOP_STREAM = "ussd:v1:hops"  # where hops went one by one before transcripts travelled with the dial
 HOP_STREAM_MAXLEN = 2_000_000
 ENDED_TTL = 120
 CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart) outlives a dial by this long
@@ -81,7 +86,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
         return HopAnswer(BUSY, True)
     if loaded.hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
         return HopAnswer(TOO_FAST, True)
-    state = DialState.from_dict(json.loads(loaded.state)) if loaded.state else None
+    state = DialState.from_dict(dial_log.decode_state(loaded.state)) if loaded.state else None
     if len(req.text) > MAX_TYPED:
         lang = state.lang if state else default_language(req.phone, rt.translator.languages)
         return HopAnswer(rt.translator(lang, TOO_LONG), True)
@@ -189,7 +194,7 @@ def _open(rt: Runtime, db: Session, req: UssdRequest, state: DialState,
     base_code = rt.settings.get("USSD_SERVICE_CODE")
     path = direct_dial_path(req.service_code, req.text, base_code)
     from_home = not direct_dial_path(req.service_code, "", base_code)
-    if path and req.text and from_home and _known_session(db, req.session_id):
+    if path and req.text and from_home and _known_session(rt, db, req):
         # Redis lost this dial's state: replay what was typed from the home screen (a dial on a
         # shop's own code replays from that shop, as its first hop did).
         reply = open_dial(state, make_ctx)
@@ -207,6 +212,12 @@ def _cart_after(db: Session, cart: DialCart) -> list[list[int]] | None:
     if cast(LazySession, db).opened is not None and not cart.changed:
         return carts.cart_pairs(db, cart.customer_id)
     return cart.known_lines
+
+
+def end_dial(rt: Runtime, session_id: str, provider: str = "at") -> None:
+    """The aggregator says the dial is over: hand its transcript to the worker now, if it did
+    not end on an END screen (which handed it over already). Raises ``redis.RedisError``."""
+    dial_log.close(rt.redis, f"ussd:v1:{provider}:{session_id}")
 
 
 def new_input(previous: str, text: str) -> str | None:
@@ -237,8 +248,12 @@ def direct_dial_path(service_code: str, text: str, base_code: str | None) -> lis
     return [*extra, *typed]
 
 
-def _known_session(db: Session, session_id: str) -> bool:
-    return db.scalar(select(UssdSession.id).where(UssdSession.session_id == session_id)) is not None
+def _known_session(rt: Runtime, db: Session, req: UssdRequest) -> bool:
+    """Whether this dial was under way before (its state lost): still tracked as live in Redis,
+    or already on record in SQL. Asked only of a first hop that arrives with typed answers."""
+    if rt.redis.zscore(dial_log.LIVE, state_key(req)) is not None:
+        return True
+    return db.scalar(select(UssdSession.id).where(UssdSession.session_id == req.session_id)) is not None
 
 
 def _note_funnel(state: DialState, screen: str) -> None:
@@ -250,13 +265,17 @@ def _note_funnel(state: DialState, screen: str) -> None:
 
 def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
           ms: float, pending: list[PendingJob], card: CustomerCard | None) -> None:
-    """Enqueue the committed hop's jobs, save the state, log the hop: one round trip, in that order.
+    """Enqueue the committed hop's jobs, save the state (with the hop in its transcript) and the
+    caller's card: one round trip, in that order. A dial that ends hands its transcript to the
+    worker in the same round trip.
 
     If it fails, nothing of it lands: the dial ends politely and the outbox sweep enqueues the
     committed rows' jobs again.
     """
     state.text, state.reply, state.seq = req.text, reply.text, state.seq + 1
     state.ended = state.ended or reply.end
+    shown = "****" if reply.sensitive and answer else (answer or "")
+    state.log.append(dial_log.hop_entry(state.seq, reply.screen, shown, reply.text, ms))
     key = state_key(req)
     pipe = rt.redis.pipeline(transaction=False)
     outbox.dispatch(rt.queue, pending, pipeline=pipe)
@@ -267,21 +286,15 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
     if state.ended:
         pipe.set(key, json.dumps({"customer_id": state.customer_id, "lang": state.lang, "text": req.text,
                                   "reply": reply.text, "ended": True}), ex=ENDED_TTL)
+        record = dial_log.transcript(req.session_id, req.phone, req.service_code, req.network, state.bag,
+                                     state.log)
+        pipe.xadd(dial_log.DIALS, {"dial": record}, maxlen=dial_log.DIALS_MAXLEN, approximate=True)
+        pipe.zrem(dial_log.LIVE, key)
     else:
-        pipe.set(key, json.dumps(state.to_dict(), separators=(",", ":")),
+        if not state.meta:
+            state.meta = {"sid": req.session_id, "phone": req.phone, "code": req.service_code,
+                          "net": req.network}
+        pipe.set(key, dial_log.encode_state(state.to_dict()),
                  ex=int(rt.settings.get("USSD_SESSION_TTL", 300)))
-    # One JSON field rather than one stream field per column: a third of the encoding work.
-    record = json.dumps(_hop_record(req, state, reply, answer, ms), separators=(",", ":"))
-    pipe.xadd(HOP_STREAM, {"hop": record}, maxlen=HOP_STREAM_MAXLEN, approximate=True)
+        pipe.zadd(dial_log.LIVE, {key: time.time()})
     pipe.execute()
-
-
-def _hop_record(req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
-                ms: float) -> dict[Any, Any]:
-    shown = "****" if reply.sensitive and answer else (answer or "")
-    return {
-        "sid": req.session_id, "seq": state.seq, "phone": req.phone, "code": req.service_code,
-        "net": req.network, "screen": reply.screen, "input": shown, "reply": reply.text,
-        "end": int(reply.end), "ms": f"{ms:.2f}", "at": f"{time.time():.3f}",
-        "shop": state.bag.get("shop_id") or "", "funnel": state.bag.get("funnel", "dial"),
-    }

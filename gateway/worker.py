@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rq import SimpleWorker
 
 from config.settings import load_settings
-from gateway import session_log
+from gateway import dial_log, session_log
 from gateway.runtime import Runtime, bind, build_runtime
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ def tick(rt: Runtime, now: float | None = None) -> list[str]:
 def _clock(rt: Runtime, stop: threading.Event) -> None:
     while not stop.wait(FLUSH_EVERY_SECONDS):
         try:
+            dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
             session_log.drain(rt.redis, rt.sessions)
             tick(rt)
         except Exception:

@@ -1,0 +1,96 @@
+"""What a hop costs the database: nothing when it only navigates, little when it writes.
+
+A known caller browses from the process's catalog snapshots and their card in Redis; the cart
+costs one statement on the hop that changes it; a catalog write (a shop owner's STOCK, a sale that
+sells an item out) is seen by the next hop, because it bumps the shop's version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from gateway.commerce import shop_stock
+from gateway.db import session_scope
+from gateway.runtime import Runtime
+from tests.conftest import Dialer
+from tests.menus.conftest import CASH, TO_AVOCADO, product_named
+
+
+@contextmanager
+def statements(rt: Runtime) -> Iterator[list[str]]:
+    """The SQL statements run on ``rt``'s engine while the block runs."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(rt.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", note)
+
+
+def hop_costs(rt: Runtime, dialer: Dialer, *answers: str | None) -> list[int]:
+    """Statements per hop: ``None`` dials anew, anything else answers the screen showing."""
+    costs = []
+    for answer in answers:
+        with statements(rt) as seen:
+            dialer.dial(answer)
+        costs.append(len(seen))
+    return costs
+
+
+def test_a_known_caller_browses_without_sql(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO)  # the caller is new and the shop not loaded yet: that costs SQL once
+    # home, shops, a shop, a category, more, back, back, home, my cart (empty)
+    costs = hop_costs(rt, dialer, None, "1", "1", "1", "98", "0", "0", "00", "2")
+    assert costs == [0] * 9, costs
+    assert "Avocado" in dialer.walk(*TO_AVOCADO)
+
+
+def test_the_cart_costs_one_statement_and_checkout_questions_none(dialer: Dialer, rt: Runtime,
+                                                                  demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO)
+    dialer.dial()
+    assert hop_costs(rt, dialer, "1", "1", "1", "1") == [0, 0, 0, 0]
+    assert hop_costs(rt, dialer, "2") == [1]  # add 2 avocados: one upsert
+    assert "Added 2 x Avocado." in dialer.screen
+    # checkout, pick up, cash: the questions read the cart the dial holds
+    assert hop_costs(rt, dialer, "1", "1", CASH) == [0, 0, 0]
+    assert "Total KES 50" in dialer.screen
+    (confirm,) = hop_costs(rt, dialer, "1")
+    assert dialer.ended and "placed" in dialer.screen
+    assert confirm <= 20, confirm  # one transaction: order, lines, stock, events, outbox
+    costs = hop_costs(rt, dialer, None)  # a redial: greeted with the emptied cart, from Redis
+    assert costs == [0] and "My cart\n" in dialer.screen
+
+
+def test_a_redial_after_redis_lost_everything_finds_the_cart(dialer: Dialer, rt: Runtime,
+                                                             demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "3")
+    rt.redis.flushdb()
+    assert "Your cart has 3 item(s)" in dialer.walk()
+
+
+def test_a_stock_change_by_sms_is_seen_by_the_next_hop(dialer: Dialer, rt: Runtime,
+                                                       demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1")
+    assert "Avocado - KES 25" in dialer.screen
+    with session_scope(rt.sessions) as db:
+        shop_stock.set_stock(db, product_named(db, "Avocado"), 0, actor="+254711000001")
+    assert "Avocado (sold out)" in dialer.walk("1", "1", "1")
+
+
+def test_a_sale_that_sells_out_is_seen_by_the_next_hop(client: Any, rt: Runtime, demo_catalog: None) -> None:
+    with session_scope(rt.sessions) as db:
+        shop_stock.set_stock(db, product_named(db, "Avocado"), 2, actor="+254711000001")
+    buyer, browser = Dialer(client), Dialer(client, phone="+254711000222")
+    assert "Avocado - KES 25" in browser.walk("1", "1", "1")
+    buyer.walk(*TO_AVOCADO, "2", "1", "1", CASH, "1")
+    assert buyer.ended and "placed" in buyer.screen
+    assert "Avocado (sold out)" in browser.walk("1", "1", "1")
