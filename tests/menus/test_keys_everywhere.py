@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import update
 
 from gateway.commerce.models import Product
+from gateway.dial_log import decode_state
 from gateway.runtime import Runtime
 from gateway.ussd import UssdRequest, state_key
 from menus.screens import REGISTRY
@@ -49,7 +48,7 @@ def current_screen(rt: Runtime, dialer: Dialer) -> str:
     key = state_key(UssdRequest(dialer.session_id, dialer.phone, "", ""))
     raw = rt.redis.get(key)
     assert raw is not None
-    return str(json.loads(raw)["screen"])
+    return str(decode_state(raw)["screen"])
 
 
 @pytest.fixture
