@@ -114,7 +114,7 @@ class _Loaded:
 
     state: bytes | None
     hits: int
-    epoch: int  # the catalog epoch (see gateway.catalog_versions)
+    epoch: str  # the catalog epoch (see gateway.catalog_versions)
     card: CustomerCard | None  # the caller, as the last dial left them
 
 

@@ -28,6 +28,8 @@ from gateway.commerce.models import Category, Product, Shop
 
 EVERYTHING = "*"
 DIRECTORY = "shops"
+GENERATION = "gen"
+Version = tuple[str, str, str]  # (its own counter, everything's, the generation of the versions)
 
 
 class ShopView(NamedTuple):
@@ -57,7 +59,7 @@ class Directory:
     open_shops: tuple[ShopView, ...]
     by_id: dict[int, ShopView]
     by_number: dict[int, ShopView]
-    version: tuple[int, int]
+    version: Version
     loaded_at: float
 
 
@@ -70,7 +72,7 @@ class ShopCatalog:
     category_names: dict[int, str]
     listed: dict[int, tuple[ProductView, ...]]  # on-sale products per category, by name
     products: dict[int, ProductView]  # every product of the shop, on sale or not
-    version: tuple[int, int]
+    version: Version
     loaded_at: float
 
 
@@ -84,14 +86,14 @@ _CATEGORY_SHOP = select(Category.shop_id).where(Category.id == bindparam("id"))
 _PRODUCT_SHOP = select(Product.shop_id).where(Product.id == bindparam("id"))
 
 
-def load_directory(db: Session, version: tuple[int, int]) -> Directory:
+def load_directory(db: Session, version: Version) -> Directory:
     shops = [ShopView(*row) for row in db.connection().execute(_SHOPS)]
     return Directory(open_shops=tuple(s for s in shops if s.active), by_id={s.id: s for s in shops},
                      by_number={s.number: s for s in shops if s.active}, version=version,
                      loaded_at=time.monotonic())
 
 
-def load_shop(db: Session, shop_id: int, version: tuple[int, int]) -> ShopCatalog:
+def load_shop(db: Session, shop_id: int, version: Version) -> ShopCatalog:
     conn = db.connection()
     names = {cid: name for cid, name in conn.execute(_CATEGORIES, {"shop_id": shop_id})}
     products = [ProductView(*row) for row in conn.execute(_PRODUCTS, {"shop_id": shop_id})]
@@ -111,18 +113,18 @@ class CatalogCache:
 
     max_shops: int = 64
     max_age: float = 60.0
-    epoch: int | None = None  # the catalog epoch the versions below were read at
-    versions: dict[str, int] = field(default_factory=dict)
+    epoch: str | None = None  # the catalog epoch the versions below were read at
+    versions: dict[str, str] = field(default_factory=dict)
     _shops: OrderedDict[int, ShopCatalog] = field(default_factory=OrderedDict)
     _directory: Directory | None = None
     _category_shop: dict[int, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def is_current(self, epoch: int) -> bool:
+    def is_current(self, epoch: str) -> bool:
         """Whether the versions held are those of ``epoch`` (else call ``refresh``)."""
         return epoch == self.epoch
 
-    def refresh(self, epoch: int, versions: dict[str, int]) -> None:
+    def refresh(self, epoch: str, versions: dict[str, str]) -> None:
         """Take the versions read at ``epoch``; drop every snapshot whose version moved."""
         with self._lock:
             self.epoch, self.versions = epoch, versions
@@ -167,8 +169,9 @@ class CatalogCache:
         found: int | None = db.connection().execute(_PRODUCT_SHOP, {"id": product_id}).scalar()
         return found
 
-    def _version(self, name: str) -> tuple[int, int]:
-        return self.versions.get(name, 0), self.versions.get(EVERYTHING, 0)
+    def _version(self, name: str) -> Version:
+        held = self.versions
+        return held.get(name, "0"), held.get(EVERYTHING, "0"), held.get(GENERATION, "")
 
     def _evict(self, shop_id: int) -> None:
         gone = self._shops.pop(shop_id, None)

@@ -87,6 +87,6 @@ def test_a_moved_version_retires_only_its_shop(rt: Runtime, demo_catalog: None) 
     with rt.sessions() as db:
         first, second = list(db.scalars(select(Shop.id)))[:2]
         held = cache.shop(db, first), cache.shop(db, second)
-        cache.refresh(1, {str(first): 1})
+        cache.refresh("e1", {str(first): "1"})
         assert cache.shop(db, first) is not held[0]
         assert cache.shop(db, second) is held[1]
