@@ -94,6 +94,9 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
         return HopAnswer(state.reply, state.ended)  # a retried request: same answer, nothing applied
     if state is not None and state.ended:
         return HopAnswer(state.reply, True)
+    # The card is written back only when this dial changed it (or has just read it from SQL): a
+    # dial never overwrites what another dial of the same phone wrote since.
+    known = loaded.card if state is None else CustomerCard(state.customer_id, state.lang, state.cart or [])
     try:
         state, reply, answer, pending = _advance(rt, req, state, loaded.card)
     except Exception:
@@ -101,7 +104,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
         return HopAnswer(SORRY, True)
     ms = (time.perf_counter() - started) * 1000
     try:
-        _save(rt, req, state, reply, answer, ms, pending, loaded.card)
+        _save(rt, req, state, reply, answer, ms, pending, known)
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
@@ -264,10 +267,10 @@ def _note_funnel(state: DialState, screen: str) -> None:
 
 
 def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
-          ms: float, pending: list[PendingJob], card: CustomerCard | None) -> None:
+          ms: float, pending: list[PendingJob], known: CustomerCard | None) -> None:
     """Enqueue the committed hop's jobs, save the state (with the hop in its transcript) and the
-    caller's card: one round trip, in that order. A dial that ends hands its transcript to the
-    worker in the same round trip.
+    caller's card if it is no longer what the dial ``known`` before: one round trip, in that
+    order. A dial that ends hands its transcript to the worker in the same round trip.
 
     If it fails, nothing of it lands: the dial ends politely and the outbox sweep enqueues the
     committed rows' jobs again.
@@ -281,7 +284,7 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
     outbox.dispatch(rt.queue, pending, pipeline=pipe)
     if state.cart is not None:
         now = CustomerCard(state.customer_id, state.lang, state.cart)
-        if now != card:
+        if now != known:
             pipe.set(card_key(req.phone), now.to_json(), ex=CARD_TTL)
     if state.ended:
         pipe.set(key, json.dumps({"customer_id": state.customer_id, "lang": state.lang, "text": req.text,
