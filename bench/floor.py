@@ -20,7 +20,7 @@ import time
 import redis
 from flask import Flask, Response, request
 
-from gateway.ussd import HOP_STREAM_MAXLEN
+from gateway.ussd.hop import HOP_STREAM_MAXLEN
 
 PREFIX = "bench:floor"  # keys of its own: the real gateway's per-phone hop counts stay untouched
 STREAM = f"{PREFIX}:hops"

@@ -110,7 +110,7 @@ def process_cpu(session_id: int, extra: dict[str, int]) -> dict[str, float]:
         if named:
             totals[named[0]] += used
         elif session == session_id:
-            totals["worker" if b"gateway.worker" in cmdline else "web"] += used
+            totals["worker" if b"gateway.jobs.worker" in cmdline else "web"] += used
     return totals
 
 

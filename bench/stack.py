@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config.settings import ROOT
-from gateway.redis_store import redis_server_binary
+from gateway.core.redis_store import redis_server_binary
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask, Response, request
 
 from config.settings import load_settings
-from gateway.errors import BadRequest, Forbidden
-from gateway.runtime import bind, build_runtime
+from gateway.core.errors import BadRequest, Forbidden
+from gateway.core.runtime import bind, build_runtime
 from gateway.webhooks.guard import check_key
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def _register_console(app: Flask, settings: dict[str, Any]) -> None:
     simulator = settings.get("ENV") != "production"
     init_admin(app, production=not simulator, simulator=simulator)
     if simulator:
-        from gateway import simulator as phone_simulator
+        from gateway.admin import simulator as phone_simulator
 
         app.register_blueprint(phone_simulator.bp)
 
@@ -86,8 +86,8 @@ def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from gateway.cli import catalog_cli
-    from gateway.shop_cli import shop_cli
+    from gateway.cli.catalog import catalog_cli
+    from gateway.cli.shop import shop_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(shop_cli)

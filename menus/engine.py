@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from gateway.errors import BodegaError
+from gateway.core.errors import BodegaError
 from menus.screens import BACK, HOME, REGISTRY, Back, Ctx, End, Goto, Home, Outcome, Retry, Screen
 from menus.text import fit_screen, septets
 

@@ -7,7 +7,7 @@ from alembic import context
 
 from config.settings import load_settings
 from gateway.commerce.models import Base
-from gateway.db import make_engine
+from gateway.core.db import make_engine
 
 config = context.config
 url = config.attributes.get("url") or load_settings()["DATABASE_URL"]

@@ -21,7 +21,7 @@ RQ_WORKERS="${RQ_WORKERS:-1}"
 STOP_GRACE_SECONDS="${STOP_GRACE_SECONDS:-15}"
 started_redis=""
 if [ -z "${REDIS_URL:-}" ]; then
-  REDIS_URL=$($BIN/python -c 'from gateway.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
+  REDIS_URL=$($BIN/python -c 'from gateway.core.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
   started_redis=yes
 fi
 export REDIS_URL
@@ -40,7 +40,7 @@ stop() {
   for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$started_redis" ]; then
-    $BIN/python -c 'from gateway.redis_store import stop_embedded; from config.settings import INSTANCE; stop_embedded(INSTANCE / "redis")'
+    $BIN/python -c 'from gateway.core.redis_store import stop_embedded; from config.settings import INSTANCE; stop_embedded(INSTANCE / "redis")'
   fi
   echo "Bodega stopped."
 }
@@ -65,7 +65,7 @@ case "$WEB_SERVER" in
 esac
 pids+=($!)
 for _ in $(seq "$RQ_WORKERS"); do
-  $BIN/python -m gateway.worker &
+  $BIN/python -m gateway.jobs.worker &
   pids+=($!)
 done
 cat <<MSG

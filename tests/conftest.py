@@ -27,10 +27,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config.settings import ROOT
-from gateway import redis_store
 from gateway.app import create_app
 from gateway.commerce.models import Base
-from gateway.runtime import Runtime
+from gateway.core import redis_store
+from gateway.core.runtime import Runtime
 from tests.fakes import FakeAT, FakeDaraja
 
 DEMO_CSV = ROOT / "config" / "demo_catalog.csv"

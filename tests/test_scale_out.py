@@ -20,7 +20,7 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from gateway.commerce.models import Order, OrderLine, Product
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 
 
 @pytest.fixture

@@ -20,10 +20,11 @@ def init_admin(app: Flask, production: bool, simulator: bool) -> None:
         views_catalog,
         views_money,
         views_orders,
+        views_shop_terms,
     )
     from gateway.admin.blueprint import bp
     from gateway.admin.commands import admin_cli
-    from gateway.limits import init_limits
+    from gateway.core.limits import init_limits
 
     # The blueprint's hooks first: the catalog upload raises the body limit before CSRF reads it.
     app.register_blueprint(bp)

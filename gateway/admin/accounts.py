@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import AdminUser, Shop
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 from menus.text import as_number
 
 ROLES = ("admin", "staff")

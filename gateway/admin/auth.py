@@ -20,7 +20,7 @@ from gateway.admin import accounts
 from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
 from gateway.commerce.models import AdminUser
-from gateway.limits import limiter
+from gateway.core.limits import limiter
 
 log = logging.getLogger(__name__)
 login_manager = LoginManager()

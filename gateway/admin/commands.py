@@ -9,10 +9,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from gateway.admin import accounts
-from gateway.app_context import runtime
 from gateway.commerce.models import Shop
-from gateway.db import session_scope
-from gateway.errors import BadRequest
+from gateway.core.app_context import runtime
+from gateway.core.db import session_scope
+from gateway.core.errors import BadRequest
 
 admin_cli = click.Group("admin", help="Manage admin console accounts.")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from gateway.commerce.money import format_money
-from gateway.phone import mask
+from gateway.core.phone import mask
 
 
 def when(value: datetime | None, seconds: bool = False) -> str:

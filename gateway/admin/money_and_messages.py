@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from gateway.admin.listings import Filters, Page, paginate
 from gateway.commerce.models import InboundSms, OutboundSms, Payment, PaymentCallback
 from gateway.commerce.payment_review import flag_reason
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 
 SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
 PIN_WORD = re.compile(r"\b\d{4,6}\b")

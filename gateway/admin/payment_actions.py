@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from gateway import notices
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
+from gateway.sms import notices
 
 
 def resolve_payment(db: Session, payment: Payment, resolution: str, actor: str, note: str) -> str:

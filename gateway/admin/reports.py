@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Order, Payment, UssdHop, UssdSession
-from gateway.ussd import FUNNEL
+from gateway.ussd.hop import FUNNEL
 
 LATENCY_WINDOW = 5000
 # Orders that count as revenue: paid, or accepted by the shop (cash is collected on delivery).

@@ -9,8 +9,8 @@ from __future__ import annotations
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
-from gateway import outbox
-from gateway.app_context import runtime
+from gateway.core.app_context import runtime
+from gateway.sms import outbox
 
 _KEY = "bodega_admin_db"
 

@@ -10,9 +10,9 @@ from gateway.admin import catalog_edits, listings
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
-from gateway.app_context import runtime
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Product, Shop
+from gateway.core.app_context import runtime
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a catalog file; the app's body limit elsewhere is 64 KiB
 

@@ -8,17 +8,17 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from gateway import outbox
 from gateway.admin import listings, payment_actions
 from gateway.admin import money_and_messages as mm
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
-from gateway.app_context import runtime
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
-from gateway.errors import BadRequest, IllegalTransition
-from gateway.messages import SEND_JOB
+from gateway.core.app_context import runtime
+from gateway.core.errors import BadRequest, IllegalTransition
+from gateway.sms import outbox
+from gateway.sms.messages import SEND_JOB
 
 
 @bp.get("/payments")

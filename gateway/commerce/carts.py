@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from gateway.commerce.catalog import CatalogReader
 from gateway.commerce.catalog_snapshot import ProductView
-from gateway.commerce.models import CartItem, Product, utcnow
+from gateway.commerce.models import CartItem, Product, Shop, utcnow
+from gateway.commerce.shop_terms import Basket, basket
 
 # Built once: building a statement costs several times more CPU than running it on a hop.
 _CUSTOMER = bindparam("customer_id", type_=Integer)
@@ -178,3 +179,14 @@ def cart_shop(cart: DialCart, catalog: CatalogReader, shop_hint: int | None = No
     """The shop whose items the cart holds (one shop at a time), or None when it is empty."""
     lines = priced_lines(cart, catalog, shop_hint)
     return lines[0].product.shop_id if lines else None
+def cart_total(db: Session, customer_id: int, fulfilment: str) -> tuple[Shop, Basket] | None:
+    """The cart's shop and what the order would cost there, picked up or delivered: the items, the
+    delivery fee as its own line, the total, and what is missing to reach the shop's minimum.
+    None for an empty cart. The one total every checkout screen shows (``place_order`` charges it)."""
+    lines = cart_lines(db, customer_id)
+    if not lines:
+        return None
+    shop = db.get(Shop, lines[0].product.shop_id)
+    assert shop is not None  # a product's shop: the foreign key keeps it
+    items = sum(line.qty * line.product.price_minor for line in lines)
+    return shop, basket(shop, items, fulfilment)

@@ -38,6 +38,10 @@ class ShopView(NamedTuple):
     name: str
     currency: str
     active: bool
+    town: str | None
+    hours: str | None  # what ``shop_terms.is_open`` reads
+    timezone: str | None
+    owner_phone: str
 
 
 class ProductView(NamedTuple):
@@ -54,9 +58,10 @@ class ProductView(NamedTuple):
 
 @dataclass(frozen=True)
 class Directory:
-    """Every shop by id, and the open ones in dialling order."""
+    """Every shop by id, and the active ones in dialling order (with the towns they are in)."""
 
     open_shops: tuple[ShopView, ...]
+    towns: tuple[str, ...]
     by_id: dict[int, ShopView]
     by_number: dict[int, ShopView]
     version: Version
@@ -76,7 +81,8 @@ class ShopCatalog:
     loaded_at: float
 
 
-_SHOPS = select(Shop.id, Shop.number, Shop.name, Shop.currency, Shop.active).order_by(Shop.number)
+_SHOPS = (select(Shop.id, Shop.number, Shop.name, Shop.currency, Shop.active, Shop.town, Shop.hours,
+                 Shop.timezone, Shop.owner_phone).order_by(Shop.number))
 _CATEGORIES = (select(Category.id, Category.name).where(Category.shop_id == bindparam("shop_id"))
                .order_by(Category.position, Category.name))
 _PRODUCTS = (select(Product.id, Product.shop_id, Product.category_id, Product.sku, Product.name,
@@ -88,7 +94,9 @@ _PRODUCT_SHOP = select(Product.shop_id).where(Product.id == bindparam("id"))
 
 def load_directory(db: Session, version: Version) -> Directory:
     shops = [ShopView(*row) for row in db.connection().execute(_SHOPS)]
-    return Directory(open_shops=tuple(s for s in shops if s.active), by_id={s.id: s for s in shops},
+    active = tuple(s for s in shops if s.active)
+    return Directory(open_shops=active, towns=tuple(sorted({s.town for s in active if s.town})),
+                     by_id={s.id: s for s in shops},
                      by_number={s.number: s for s in shops if s.active}, version=version,
                      loaded_at=time.monotonic())
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.carts import cart_pairs
 from gateway.commerce.models import Customer
-from gateway.phone import country_of
+from gateway.core.phone import country_of
 
 # A new customer's language follows the phone's country until they choose one.
 LANGUAGE_BY_COUNTRY = {
@@ -79,3 +79,13 @@ def customer_card(db: Session, phone: str, languages: list[str]) -> CustomerCard
     """The caller's card from SQL, creating the customer on their first dial."""
     customer = find_or_create_customer(db, phone, languages)
     return CustomerCard(customer.id, customer.language or "en", cart_pairs(db, customer.id))
+def set_town(db: Session, customer_id: int, town: str | None) -> None:
+    """Remember the town whose shops the customer browses (None: ask again)."""
+    customer = db.get(Customer, customer_id)
+    if customer is not None:
+        customer.town = town
+
+
+def customer_town(db: Session, customer_id: int) -> str | None:
+    customer = db.get(Customer, customer_id)
+    return customer.town if customer is not None else None

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import Order, OrderEvent, Product
-from gateway.errors import IllegalTransition
+from gateway.core.errors import IllegalTransition
 
 PLACED = "placed"  # cash on delivery: waiting for the shop
 AWAITING_PAYMENT = "awaiting_payment"

@@ -16,7 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce import order_states, settlement
 from gateway.commerce.models import AuditEntry, OrderEvent, Payment
-from gateway.errors import BadRequest, IllegalTransition
+from gateway.core.errors import BadRequest, IllegalTransition
 
 ACCEPTED = "accepted"
 REFUNDED = "refunded"

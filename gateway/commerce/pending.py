@@ -2,7 +2,7 @@
 
 Domain code calls ``after_commit(db, "gateway.jobs.send_sms", message_id)``; the boundary that
 commits (a hop, a webhook, a job, a CLI command) then hands ``take_pending(db)`` to
-``gateway.outbox.dispatch``. Kept free of RQ so the domain never imports it.
+``gateway.sms.outbox.dispatch``. Kept free of RQ so the domain never imports it.
 """
 
 from __future__ import annotations

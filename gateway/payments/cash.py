@@ -11,7 +11,7 @@ from typing import Any
 import redis
 
 from gateway.commerce.settlement import RESULT_PENDING, PaymentResult
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 from gateway.payments.base import PaymentAsk, PushAnswer
 
 NAME = "cash"

@@ -19,16 +19,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import notices
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
 from gateway.commerce.pending import after_commit
 from gateway.commerce.settlement import PaymentResult, Settled
-from gateway.errors import BadRequest, ProviderError
-from gateway.outbox import transaction
+from gateway.core.errors import BadRequest, ProviderError
+from gateway.core.runtime import Runtime
 from gateway.payments import registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
-from gateway.runtime import Runtime
+from gateway.sms import notices
+from gateway.sms.outbox import transaction
 
 log = logging.getLogger(__name__)
 

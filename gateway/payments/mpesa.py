@@ -30,7 +30,7 @@ import requests
 
 from gateway.commerce import wallets
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
-from gateway.errors import BadRequest, ProviderError
+from gateway.core.errors import BadRequest, ProviderError
 from gateway.payments.base import PaymentAsk, PushAnswer
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Payment
 from gateway.commerce.settlement import REQUESTED, RESULT_FAILED, RESULT_PAID, PaymentResult, Settled
-from gateway.errors import BadRequest, NotFound
+from gateway.core.errors import BadRequest, NotFound
 from gateway.payments.base import PaymentAsk, PushAnswer
 from gateway.payments.collection import settle_and_announce
 

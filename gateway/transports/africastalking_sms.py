@@ -26,8 +26,8 @@ import requests
 from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
 from gateway.transports.base import (
     ACCEPTED,
     DELIVERED,

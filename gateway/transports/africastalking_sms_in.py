@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
-from gateway.sms_inbox import InboundMessage
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
+from gateway.sms.inbox import InboundMessage
 
 MAX_TEXT = 1600  # ten concatenated parts; anything longer is cut, not refused
 REQUIRED = ("id", "from", "to")

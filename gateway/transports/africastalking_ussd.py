@@ -6,10 +6,10 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from gateway.errors import BadRequest
-from gateway.phone import to_e164
-from gateway.session_log import SessionEnd
-from gateway.ussd import HopAnswer, UssdRequest
+from gateway.core.errors import BadRequest
+from gateway.core.phone import to_e164
+from gateway.ussd.hop import HopAnswer, UssdRequest
+from gateway.ussd.session_log import SessionEnd
 
 SESSION_OUTCOMES = ("Success", "Incomplete", "Failed")  # the only statuses AT reports
 COST = re.compile(r"(?:[A-Z]{3} ?)?[0-9]{1,10}(?:\.[0-9]{1,10})?")  # "KES 0.10" or "0.10"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from gateway.phone import mask
+from gateway.core.phone import mask
 from gateway.transports.base import ACCEPTED, SmsReceipt
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from gateway.errors import Forbidden
+from gateway.core.errors import Forbidden
 
 
 def check_key(given: str | None, secret: str | None) -> None:

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from gateway.app_context import runtime
+from gateway.core.app_context import runtime
 
 bp = Blueprint("health", __name__)
 

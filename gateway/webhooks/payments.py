@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.app_context import runtime
+from gateway.core.app_context import runtime
 from gateway.payments import mpesa
 from gateway.payments.collection import receive_callback
 

@@ -1,6 +1,6 @@
 """Inbound SMS webhook from Africa's Talking. Glue only: parse, store, answer 200 at once.
 
-The message is answered later by a job (``gateway.sms_inbox.handle``); a repeat of an id already
+The message is answered later by a job (``gateway.sms.inbox.handle``); a repeat of an id already
 stored (AT retries until it gets a 200) answers 200 and changes nothing.
 """
 
@@ -11,8 +11,8 @@ import logging
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.app_context import runtime
-from gateway.sms_inbox import receive
+from gateway.core.app_context import runtime
+from gateway.sms.inbox import receive
 from gateway.transports.africastalking_sms_in import parse_inbound
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import logging
 from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.app_context import runtime
-from gateway.outbox import transaction
-from gateway.sms_delivery import record_delivery_report
+from gateway.core.app_context import runtime
+from gateway.sms.delivery import record_delivery_report
+from gateway.sms.outbox import transaction
 from gateway.transports.africastalking_sms import parse_delivery_report
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,11 @@ import logging
 import redis
 from flask import Blueprint, Response, request
 
-from gateway.app_context import runtime
-from gateway.db import session_scope
-from gateway.session_log import record_session_end
+from gateway.core.app_context import runtime
+from gateway.core.db import session_scope
 from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
-from gateway.ussd import end_dial, run_hop
+from gateway.ussd.hop import end_dial, run_hop
+from gateway.ussd.session_log import record_session_end
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd_hooks", __name__)

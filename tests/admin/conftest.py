@@ -12,10 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from gateway import dial_log, session_log
 from gateway.commerce.models import Customer, Order, OrderEvent, OrderLine, Product, Shop
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
+from gateway.ussd import dial_log, session_log
 from tests.conftest import Dialer
 
 PASSWORD = "correct horse battery staple"

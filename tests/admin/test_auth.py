@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.commerce.models import AdminUser
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import PASSWORD, create_user, csrf_of, form_token, sign_in
 
 

@@ -18,8 +18,8 @@ from werkzeug.serving import make_server
 
 from config.settings import ROOT
 from gateway.commerce.models import Order
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import PASSWORD, create_user, place_order
 from tests.conftest import run_jobs
 

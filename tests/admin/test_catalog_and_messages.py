@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from gateway.admin.views_money import pretty
 from gateway.commerce.models import AuditEntry, OutboundSms, Payment, PaymentCallback, Product, Shop
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import form_token, place_order
 
 HEADER = "shop,owner_phone,category,sku,name,price,stock,currency\n"

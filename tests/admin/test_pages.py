@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.commerce.models import Order, OrderEvent, OutboundSms, UssdSession
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, form_token, place_order, shop_number, sign_in
 
 
@@ -45,7 +45,7 @@ def test_dials_filter_by_shop(boss: FlaskClient, rt: Runtime, record_dials: Call
 
 
 def test_dials_paginate(boss: FlaskClient, rt: Runtime) -> None:
-    from gateway.session_log import write_hops
+    from gateway.ussd.session_log import write_hops
 
     with session_scope(rt.sessions) as db:
         write_hops(
@@ -157,7 +157,7 @@ def test_dashboard_counts_funnel_drop_off_and_latency(
     assert tiles[:2] == [("Dials", "2"), ("Orders", "1")]
     assert "shop.products" in html and "home" in html  # where the two dials died
     assert re.search(r"p95</dt><dd>\d+\.\d ms", html)
-    assert "KES" in html
+    assert "KSh" in html
 
 
 def test_staff_edit_only_their_shops_products(

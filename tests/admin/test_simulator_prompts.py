@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from gateway.commerce.models import Order, Payment
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.admin.conftest import form_token, place_order
 
 HAS_SANDBOX = importlib.util.find_spec("gateway.payments.sandbox") is not None

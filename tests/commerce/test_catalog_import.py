@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from gateway.commerce.models import Product, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 
 HEADER = "shop,owner_phone,category,sku,name,price,stock,currency\n"
 TIENDA = "Tienda Rosa,+51987654321,Bebidas"

@@ -13,7 +13,7 @@ from gateway.commerce import order_states
 from gateway.commerce.catalog_changes import CatalogChanges, install_publisher
 from gateway.commerce.catalog_snapshot import CatalogCache
 from gateway.commerce.models import Customer, Order, Product, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 
 
 def recording(rt: Runtime) -> tuple[sessionmaker, list[CatalogChanges]]:  # type: ignore[type-arg]

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from gateway.commerce import carts, order_states, orders
 from gateway.commerce.customers import find_or_create_customer
 from gateway.commerce.models import Category, Order, OrderEvent, OutboundSms, Product, Shop
-from gateway.errors import IllegalTransition
-from gateway.runtime import Runtime
+from gateway.core.errors import IllegalTransition
+from gateway.core.runtime import Runtime
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from gateway.commerce import orders, payment_review
 from gateway.commerce.models import AuditEntry, Payment
-from gateway.errors import BadRequest
-from gateway.runtime import Runtime
+from gateway.core.errors import BadRequest
+from gateway.core.runtime import Runtime
 from tests.commerce.test_orders import customer_with_cart, make_shop
 
 

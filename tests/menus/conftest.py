@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Order, Product
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from menus.screens import REGISTRY, Ctx, Goto, Outcome, Screen
 
 # Home -> Shop -> Mama Njeri Groceries -> Vegetables -> Avocado (KES 25, 60 in stock)

@@ -1,7 +1,7 @@
 """What a hop costs the database: nothing when it only navigates, little when it writes.
 
 A known caller browses from the process's catalog snapshots and their card in Redis; the cart
-costs one statement on the hop that changes it; a catalog write (a shop owner's STOCK, a sale that
+costs one statement on the hop that changes it; checkout prices the basket in a few statements; a catalog write (a shop owner's STOCK, a sale that
 sells an item out) is seen by the next hop, because it bumps the shop's version.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import event
 
 from gateway.commerce import shop_stock
-from gateway.db import session_scope
-from gateway.runtime import Runtime
+from gateway.core.db import session_scope
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 from tests.menus.conftest import CASH, TO_AVOCADO, product_named
 
@@ -53,16 +53,17 @@ def test_a_known_caller_browses_without_sql(dialer: Dialer, rt: Runtime, demo_ca
     assert "Avocado" in dialer.walk(*TO_AVOCADO)
 
 
-def test_the_cart_costs_one_statement_and_checkout_questions_none(dialer: Dialer, rt: Runtime,
+def test_the_cart_costs_one_statement_and_checkout_a_bounded_few(dialer: Dialer, rt: Runtime,
                                                                   demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO)
     dialer.dial()
     assert hop_costs(rt, dialer, "1", "1", "1", "1") == [0, 0, 0, 0]
     assert hop_costs(rt, dialer, "2") == [1]  # add 2 avocados: one upsert
     assert "Added 2 x Avocado." in dialer.screen
-    # checkout, pick up, cash: the questions read the cart the dial holds
-    assert hop_costs(rt, dialer, "1", "1", CASH) == [0, 0, 0]
-    assert "Total KES 50" in dialer.screen
+    # checkout, pick up, cash: the questions price the basket in SQL (the shop's delivery fee and
+    # minimum order apply), a few indexed statements each
+    assert all(cost <= 6 for cost in hop_costs(rt, dialer, "1", "1", CASH))
+    assert "Total KSh 50" in dialer.screen
     (confirm,) = hop_costs(rt, dialer, "1")
     assert dialer.ended and "placed" in dialer.screen
     assert confirm <= 20, confirm  # one transaction: order, lines, stock, events, outbox
@@ -80,7 +81,7 @@ def test_a_redial_after_redis_lost_everything_finds_the_cart(dialer: Dialer, rt:
 def test_a_stock_change_by_sms_is_seen_by_the_next_hop(dialer: Dialer, rt: Runtime,
                                                        demo_catalog: None) -> None:
     dialer.walk("1", "1", "1")
-    assert "Avocado - KES 25" in dialer.screen
+    assert "Avocado - KSh 25" in dialer.screen
     with session_scope(rt.sessions) as db:
         shop_stock.set_stock(db, product_named(db, "Avocado"), 0, actor="+254711000001")
     assert "Avocado (sold out)" in dialer.walk("1", "1", "1")
@@ -90,7 +91,7 @@ def test_a_sale_that_sells_out_is_seen_by_the_next_hop(client: Any, rt: Runtime,
     with session_scope(rt.sessions) as db:
         shop_stock.set_stock(db, product_named(db, "Avocado"), 2, actor="+254711000001")
     buyer, browser = Dialer(client), Dialer(client, phone="+254711000222")
-    assert "Avocado - KES 25" in browser.walk("1", "1", "1")
+    assert "Avocado - KSh 25" in browser.walk("1", "1", "1")
     buyer.walk(*TO_AVOCADO, "2", "1", "1", CASH, "1")
     assert buyer.ended and "placed" in buyer.screen
     assert "Avocado (sold out)" in browser.walk("1", "1", "1")

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway.commerce.models import Order, OutboundSms, Payment, PaymentCallback, Product
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import DEMO_CSV, Dialer
 from tests.fakes import FakeDaraja
 from tests.menus.conftest import MPESA, TO_AVOCADO

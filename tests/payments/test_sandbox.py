@@ -9,10 +9,10 @@ from rq import SimpleWorker
 
 from gateway.commerce import order_states, settlement
 from gateway.commerce.models import Order
+from gateway.core.runtime import Runtime
 from gateway.jobs import request_payment
-from gateway.outbox import transaction
 from gateway.payments.sandbox import answer_prompt, pending_prompts
-from gateway.runtime import Runtime
+from gateway.sms.outbox import transaction
 from tests.conftest import run_jobs
 from tests.payments.conftest import PHONE, Shop
 

@@ -17,9 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from gateway import dial_log, redis_store, session_log
 from gateway.commerce.models import Order
-from gateway.runtime import Runtime
+from gateway.core import redis_store
+from gateway.core.runtime import Runtime
+from gateway.ussd import dial_log, session_log
 from menus.text import is_gsm7, septets
 from tests.conftest import DEMO_CSV, empty_database
 

@@ -20,8 +20,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from gateway.commerce.models import CartItem, Order
-from gateway.runtime import Runtime
-from gateway.ussd import SORRY
+from gateway.core.runtime import Runtime
+from gateway.ussd.hop import SORRY
 from tests.conftest import DEMO_CSV, migrate
 from tests.reliability.conftest import check_reply, errors_in, post_hop
 

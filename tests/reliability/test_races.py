@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from gateway.commerce import order_states
 from gateway.commerce.models import Order, OrderEvent, Product
 from gateway.commerce.orders import cancel_by_customer
-from gateway.errors import IllegalTransition
-from gateway.runtime import Runtime
+from gateway.core.errors import IllegalTransition
+from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
 
 PHONE = "+254711000888"

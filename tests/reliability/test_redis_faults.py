@@ -3,7 +3,7 @@ SQL, and once Redis is back a new dial resumes with it.
 
 A private redis-server is started on 127.0.0.1 for each test (``private_redis``) so it can be
 killed or frozen without touching the suite's own Redis. The one-second bound is the contract of
-``gateway.redis_store.connect`` (0.5 s client timeouts) with AT's handset waiting: not a benchmark.
+``gateway.core.redis_store.connect`` (0.5 s client timeouts) with AT's handset waiting: not a benchmark.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from gateway.commerce.carts import cart_count
 from gateway.commerce.models import Customer
-from gateway.runtime import Runtime
-from gateway.ussd import BUSY
+from gateway.core.runtime import Runtime
+from gateway.ussd.hop import BUSY
 from tests.conftest import DEMO_CSV
 from tests.reliability.conftest import RedisServer, check_reply, post_hop
 

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from gateway import retention, worker
 from gateway.commerce.models import UssdHop, UssdSession, utcnow
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.jobs import retention, worker
 from tests.conftest import Dialer, run_jobs
 from tests.reliability.conftest import drain_session_log
 

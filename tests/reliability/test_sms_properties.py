@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from gateway import sms_inbox
 from gateway.commerce import order_states
 from gateway.commerce.models import InboundSms, Order, OutboundSms, Product
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.sms import inbox as sms_inbox
 from menus import sms_commands  # noqa: F401 - registers the keywords
 from menus.sms_desk import KEYWORDS
 from menus.text import is_gsm7

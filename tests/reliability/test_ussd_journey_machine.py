@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from gateway.commerce.carts import cart_count
 from gateway.commerce.models import Customer, Order, Product
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.reliability.conftest import check_reply, drain_session_log, errors_in, post_hop
 
 PHONE = "+254711000222"

@@ -1,7 +1,7 @@
 """An RQ worker killed with SIGKILL in the middle of sending an SMS: nothing is lost, and the
 outbox row's state decides whether the customer gets it again.
 
-A real worker process (``python -m gateway.worker``, as ``make run`` starts it) sends through
+A real worker process (``python -m gateway.jobs.worker``, as ``make run`` starts it) sends through
 the fake Africa's Talking, which holds its answer for a moment; the test kills the worker's
 whole process group while AT holds the call. AT has taken the message, so it goes out. The row
 stays ``sending``; the sweep later either adopts AT's delivery report (sent once) or, with no
@@ -23,8 +23,8 @@ import pytest
 from flask import Flask
 
 from gateway.commerce.models import utcnow
-from gateway.runtime import Runtime
-from gateway.sms_delivery import requeue_stuck
+from gateway.core.runtime import Runtime
+from gateway.sms.delivery import requeue_stuck
 from tests.conftest import run_jobs
 from tests.fakes import Answer, FakeAT
 from tests.fakes.fake_at import delivery_report
@@ -58,7 +58,7 @@ def worker(at_app: Flask, root: Path, tmp_path: Path) -> Iterator[Callable[[], s
 
     def start() -> subprocess.Popen[bytes]:
         log = (tmp_path / "worker.log").open("ab")
-        process = subprocess.Popen([sys.executable, "-m", "gateway.worker"], cwd=root, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "gateway.jobs.worker"], cwd=root, env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         started.append(process)
         return process

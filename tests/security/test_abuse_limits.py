@@ -6,7 +6,7 @@ import uuid
 
 from flask import Flask
 
-from gateway.ussd import TOO_FAST, TOO_LONG
+from gateway.ussd.hop import TOO_FAST, TOO_LONG
 from tests.reliability.conftest import check_reply, post_hop
 
 PHONE = "+254711000777"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.limits import limiter
+from gateway.core.limits import limiter
 from tests.admin.conftest import PASSWORD, create_user, csrf_of
 
 

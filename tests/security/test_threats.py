@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from gateway.commerce.models import Customer, Order
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import DEMO_CSV, Dialer
 
 SECRET = "a-long-random-webhook-key-0123456789"

@@ -15,7 +15,6 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from gateway import outbox
 from gateway.commerce.carts import add_to_cart
 from gateway.commerce.models import (
     Category,
@@ -27,7 +26,8 @@ from gateway.commerce.models import (
     ShopContact,
 )
 from gateway.commerce.orders import place_order
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.sms import outbox
 from tests.conftest import run_jobs
 
 OWNER = "+254722000101"

@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from gateway.commerce.models import InboundSms, OutboundSms, Shop
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import run_jobs
 from tests.sms.conftest import OWNER, SHORTCODE, Texter, at_inbound
 
@@ -45,7 +45,7 @@ def test_same_id_twice_changes_nothing_and_replies_once(texter: Texter, rt: Runt
 
 
 def test_a_job_run_twice_answers_once(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
-    from gateway import sms_inbox
+    from gateway.sms import inbox as sms_inbox
 
     client.post("/hooks/africastalking/sms", data=at_inbound(OWNER, "ORDERS", "ATXid_twice"))
     with rt.sessions() as db:
@@ -88,8 +88,7 @@ def test_stranger_gets_one_help_text_a_day(texter: Texter, shop: Shop) -> None:
     for text in ("hello", "OK K7P2Q", "who is this?"):
         assert texter.send(text, phone=STRANGER) == 200
     texts = texter.texts_to(STRANGER)
-    assert texts == ["Bodega: this number takes commands from registered shops only. "
-                     "To shop or see your orders, dial our USSD code."]
+    assert texts == ["Bodega: to shop, dial our USSD code. To see your orders, text STATUS."]
 
 
 def test_stranger_help_names_the_dial_code_in_their_language(make_app) -> None:  # type: ignore[no-untyped-def]
@@ -97,8 +96,7 @@ def test_stranger_help_names_the_dial_code_in_their_language(make_app) -> None: 
     texter = Texter(app.test_client(), app.extensions["bodega"])
     texter.send("hola", phone="+525512345678")  # a Mexican number: Spanish
     assert texter.texts_to("+525512345678") == [
-        "Bodega: este numero solo recibe comandos de tiendas registradas. "
-        "Para comprar o ver tus pedidos, marca *384*123#."]
+        "Bodega: para comprar, marca *384*123#. Para ver tus pedidos, envia ESTADO."]
 
 
 def test_nul_characters_are_dropped_not_fatal(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
@@ -142,7 +140,7 @@ def test_reply_limit_per_hour_stops_a_loop(make_app, shop: Shop) -> None:  # typ
 def test_lost_job_is_enqueued_again_by_the_sweep(client: FlaskClient, rt: Runtime, shop: Shop) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from gateway.sms_inbox import stuck_messages
+    from gateway.sms.inbox import stuck_messages
 
     client.post("/hooks/africastalking/sms", data=at_inbound(OWNER, "ORDERS"))
     rt.queue.empty()  # the process died between commit and enqueue

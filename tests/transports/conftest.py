@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.commerce.models import DeliveryReport, OutboundSms
-from gateway.messages import queue_sms
-from gateway.outbox import transaction
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.sms.messages import queue_sms
+from gateway.sms.outbox import transaction
 
 PHONE = "+254711000111"
 

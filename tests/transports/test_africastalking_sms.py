@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import run_jobs, run_scheduled_jobs, scheduled_jobs
 from tests.fakes import Answer, FakeAT
 from tests.transports.conftest import PHONE, message, queue_message

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 from tests.conftest import run_jobs
 from tests.fakes import Answer, FakeAT, delivery_report
 from tests.transports.conftest import message, queue_message, reports

@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from gateway import sms_delivery
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
-from gateway.outbox import enqueue, transaction
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.sms import delivery as sms_delivery
+from gateway.sms.outbox import enqueue, transaction
 from gateway.transports.base import DeliveryUpdate
 from tests.conftest import run_jobs
 from tests.fakes import FakeAT

@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import INSTANCE
-from gateway import catalog_versions, redis_store
 from gateway.commerce.catalog_changes import install_publisher
 from gateway.commerce.catalog_snapshot import CatalogCache
-from gateway.db import make_engine, make_sessionmaker
-from gateway.i18n import Translator, load_translator
+from gateway.core import catalog_versions, redis_store
+from gateway.core.db import make_engine, make_sessionmaker
+from gateway.core.i18n import Translator, load_translator
 
 QUEUE_NAME = "bodega"
 
@@ -70,5 +70,5 @@ def bind(runtime: Runtime) -> None:
 
 def current() -> Runtime:
     if _current is None:
-        raise RuntimeError("no Runtime bound: start jobs through gateway.worker or create_app()")
+        raise RuntimeError("no Runtime bound: start jobs through gateway.jobs.worker or create_app()")
     return _current

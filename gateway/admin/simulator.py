@@ -19,19 +19,19 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import outbox
-from gateway.app_context import runtime
 from gateway.commerce.models import OutboundSms, Payment
 from gateway.commerce.money import format_money
-from gateway.db import session_scope
-from gateway.errors import BadRequest, BodegaError
+from gateway.core.app_context import runtime
+from gateway.core.db import session_scope
+from gateway.core.errors import BadRequest, BodegaError
+from gateway.core.phone import to_e164
 from gateway.payments import sandbox
-from gateway.phone import to_e164
-from gateway.session_log import SessionEnd, record_session_end
-from gateway.ussd import HopAnswer, UssdRequest, run_hop
+from gateway.sms import outbox
+from gateway.ussd.hop import HopAnswer, UssdRequest, run_hop
+from gateway.ussd.session_log import SessionEnd, record_session_end
 from menus.text import as_number
 
-bp = Blueprint("simulator", __name__, template_folder="admin/templates")
+bp = Blueprint("simulator", __name__, template_folder="templates")
 
 DEFAULT_PHONE = "+254711000111"
 DEFAULT_CODE = "*384*123#"

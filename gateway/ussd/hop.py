@@ -26,15 +26,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
-from gateway import catalog_versions, dial_log, outbox
 from gateway.commerce import carts
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
 from gateway.commerce.customers import CustomerCard, customer_card, default_language
 from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
-from gateway.db import LazySession
-from gateway.runtime import Runtime
+from gateway.core import catalog_versions
+from gateway.core.db import LazySession
+from gateway.core.runtime import Runtime
+from gateway.sms import outbox
+from gateway.ussd import dial_log
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 

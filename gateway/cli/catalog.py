@@ -10,10 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from config.settings import ROOT
-from gateway.app_context import runtime
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Shop
-from gateway.db import session_scope
+from gateway.core.app_context import runtime
+from gateway.core.db import session_scope
 
 DEMO_CATALOG = ROOT / "config" / "demo_catalog.csv"
 

@@ -11,10 +11,10 @@ from rq.job import JobStatus
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from gateway import dial_log, session_log
 from gateway.commerce.models import UssdHop, UssdSession
-from gateway.dial_log import DIALS, LIVE
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
+from gateway.ussd import dial_log, session_log
+from gateway.ussd.dial_log import DIALS, LIVE
 from tests.conftest import Dialer, run_jobs
 
 FLUSH = "gateway.jobs.flush_session_log"

@@ -2,7 +2,7 @@
 that enqueues periodic jobs. Several workers may run: each periodic job is claimed with a Redis
 lock per period, so it runs once per period whichever worker claims it.
 
-Run it with ``python -m gateway.worker``.
+Run it with ``python -m gateway.jobs.worker``.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from rq import SimpleWorker
 
 from config.settings import load_settings
-from gateway import dial_log, session_log
-from gateway.runtime import Runtime, bind, build_runtime
+from gateway.core.runtime import Runtime, bind, build_runtime
+from gateway.ussd import dial_log, session_log
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import UssdHop, UssdSession
-from gateway.dial_log import DIALS, hop_rows
-from gateway.ussd import FUNNEL, HOP_STREAM
+from gateway.ussd.dial_log import DIALS, hop_rows
+from gateway.ussd.hop import FUNNEL, HOP_STREAM
 
 FLUSH_LOCK = "ussd:v1:hops:flush-lock"
 PIN_SHAPED = re.compile(r"^\d{4,6}$")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from gateway.redis_store import connect, redis_server_binary
+from gateway.core.redis_store import connect, redis_server_binary
 
 
 def free_port() -> int:

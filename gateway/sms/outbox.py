@@ -17,7 +17,7 @@ from rq import Queue, Retry
 from sqlalchemy.orm import Session
 
 from gateway.commerce.pending import PendingJob, forget_pending, take_pending
-from gateway.runtime import Runtime
+from gateway.core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

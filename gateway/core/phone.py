@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from gateway.errors import BadRequest
+from gateway.core.errors import BadRequest
 
 
 @lru_cache(maxsize=65_536)  # every hop of a dial carries the same number; parsing costs ~0.1 ms

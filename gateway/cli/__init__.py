@@ -1,0 +1,1 @@
+"""Flask CLI commands: ``flask catalog ...``, ``flask admin ...`` and ``flask shop ...``."""
