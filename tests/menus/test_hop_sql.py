@@ -1,8 +1,9 @@
 """What a hop costs the database: nothing when it only navigates, little when it writes.
 
 A known caller browses from the process's catalog snapshots and their card in Redis; the cart
-costs one statement on the hop that changes it; checkout prices the basket in a few statements; a catalog write (a shop owner's STOCK, a sale that
-sells an item out) is seen by the next hop, because it bumps the shop's version.
+costs one statement on the hop that changes it; checkout prices the basket in a few statements;
+a catalog write (a shop owner's STOCK, a sale that sells an item out) is seen by the next hop,
+because it bumps the shop's version.
 """
 
 from __future__ import annotations
