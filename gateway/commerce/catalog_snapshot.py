@@ -44,6 +44,11 @@ class ShopView(NamedTuple):
     owner_phone: str
 
 
+class CategoryView(NamedTuple):
+    id: int
+    name: str
+
+
 class ProductView(NamedTuple):
     id: int
     shop_id: int
@@ -73,7 +78,7 @@ class ShopCatalog:
     """One shop's categories (those with something for sale) and products."""
 
     shop_id: int
-    categories: tuple[tuple[int, str], ...]
+    categories: tuple[CategoryView, ...]
     category_names: dict[int, str]
     listed: dict[int, tuple[ProductView, ...]]  # on-sale products per category, by name
     products: dict[int, ProductView]  # every product of the shop, on sale or not
@@ -110,7 +115,8 @@ def load_shop(db: Session, shop_id: int, version: Version) -> ShopCatalog:
         if product.active:
             listed.setdefault(product.category_id, []).append(product)
     return ShopCatalog(
-        shop_id=shop_id, categories=tuple((cid, name) for cid, name in names.items() if cid in listed),
+        shop_id=shop_id,
+        categories=tuple(CategoryView(cid, name) for cid, name in names.items() if cid in listed),
         category_names=names, listed={cid: tuple(rows) for cid, rows in listed.items()},
         products={p.id: p for p in products}, version=version, loaded_at=time.monotonic())
 

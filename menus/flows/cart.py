@@ -9,6 +9,7 @@ from typing import Any
 
 from gateway.commerce import carts
 from gateway.commerce.money import format_money
+from menus.flows.checkout import start_checkout
 from menus.screens import (
     ITEM_WIDTH,
     Back,
@@ -51,7 +52,7 @@ def most_for(ctx: Ctx, stock: int) -> int:
 @register
 class CartView(ListScreen):
     name = "cart.view"
-    goes_to = frozenset({"cart.view", "cart.line", "cart.empty", "checkout.fulfilment"})
+    goes_to = frozenset({"cart.view", "cart.line", "cart.empty", "checkout.confirm"})
     funnel = "cart"
     empty_message = "Your cart is empty."
 
@@ -79,7 +80,7 @@ class CartView(ListScreen):
         if not ctx.data.get("keys"):
             return None
         if answer == CHECKOUT:
-            return Goto("checkout.fulfilment")
+            return start_checkout(ctx)
         if answer == EMPTY:
             return Goto("cart.empty")
         return None

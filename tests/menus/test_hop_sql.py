@@ -48,9 +48,11 @@ def hop_costs(rt: Runtime, dialer: Dialer, *answers: str | None) -> list[int]:
 
 def test_a_known_caller_browses_without_sql(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO)  # the caller is new and the shop not loaded yet: that costs SQL once
-    # home, shops, a shop, a category, more, back, back, home, my cart (empty)
+    # a shop, a category, a product, a refused answer, back, back, home, another shop
     costs = hop_costs(rt, dialer, None, "1", "1", "1", "98", "0", "0", "00", "2")
-    assert costs == [0] * 9, costs
+    assert costs[1:7] == [0] * 6, costs
+    assert costs[8] <= 3, costs  # another shop, used for the first time in this process: loaded once
+    assert costs[0] <= 2 and costs[7] <= 2, costs  # home looks up the last order ("Order again")
     assert "Avocado" in dialer.walk(*TO_AVOCADO)
 
 
@@ -58,18 +60,17 @@ def test_the_cart_costs_one_statement_and_checkout_a_bounded_few(dialer: Dialer,
                                                                   demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO)
     dialer.dial()
-    assert hop_costs(rt, dialer, "1", "1", "1", "1") == [0, 0, 0, 0]
+    assert hop_costs(rt, dialer, *TO_AVOCADO) == [0, 0, 0]
     assert hop_costs(rt, dialer, "2") == [1]  # add 2 avocados: one upsert
     assert "Added 2 x Avocado." in dialer.screen
-    # checkout, pick up, cash: the questions price the basket in SQL (the shop's delivery fee and
-    # minimum order apply), a few indexed statements each
-    assert all(cost <= 6 for cost in hop_costs(rt, dialer, "1", "1", CASH))
-    assert "Total KSh 50" in dialer.screen
+    # checkout: the summary prices the basket in SQL (the shop's delivery fee and minimum order)
+    (summary,) = hop_costs(rt, dialer, "1")
+    assert summary <= 12 and "Total KSh 50" in dialer.screen, (summary, dialer.screen)
     (confirm,) = hop_costs(rt, dialer, "1")
-    assert dialer.ended and "placed" in dialer.screen
-    assert confirm <= 20, confirm  # one transaction: order, lines, stock, events, outbox
-    costs = hop_costs(rt, dialer, None)  # a redial: greeted with the emptied cart, from Redis
-    assert costs == [0] and "My cart\n" in dialer.screen
+    assert dialer.ended and "Order" in dialer.screen
+    assert confirm <= 25, confirm  # one transaction: order, lines, stock, events, outbox
+    (redial,) = hop_costs(rt, dialer, None)  # the card (cart emptied) from Redis; home's "Order again"
+    assert redial <= 3, redial
 
 
 def test_a_redial_after_redis_lost_everything_finds_the_cart(dialer: Dialer, rt: Runtime,
@@ -94,5 +95,5 @@ def test_a_sale_that_sells_out_is_seen_by_the_next_hop(client: Any, rt: Runtime,
     buyer, browser = Dialer(client), Dialer(client, phone="+254711000222")
     assert "Avocado - KSh 25" in browser.walk("1", "1", "1")
     buyer.walk(*TO_AVOCADO, "2", "1", "1", CASH, "1")
-    assert buyer.ended and "placed" in buyer.screen
+    assert buyer.ended and "Order" in buyer.screen
     assert "Avocado (sold out)" in browser.walk("1", "1", "1")

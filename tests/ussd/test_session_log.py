@@ -40,7 +40,7 @@ def flush(rt: Runtime) -> int:
 
 def test_a_dial_reaches_sql_once_when_aggregator_says_it_ended(dialer: Dialer, client: FlaskClient,
                                                                rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "1", "2")
+    dialer.walk("1", "1", "1", "2", "1")
     assert rt.redis.xlen(DIALS) == 0  # the hops travel with the live dial, not one by one
     assert flush(rt) == 0
     with rt.sessions() as db:
@@ -54,23 +54,23 @@ def test_a_dial_reaches_sql_once_when_aggregator_says_it_ended(dialer: Dialer, c
         hops = db.scalars(select(UssdHop).where(UssdHop.session_id == dialer.session_id)
                           .order_by(UssdHop.seq)).all()
         assert [(h.seq, h.screen, h.input) for h in hops] == [
-            (1, "home", None), (2, "shop.list", "1"), (3, "shop.categories", "1"),
-            (4, "shop.products", "1"), (5, "shop.quantity", "1"), (6, "shop.added", "2")]
+            (1, "home", None), (2, "shop.categories", "1"), (3, "shop.products", "1"),
+            (4, "shop.quantity", "1"), (5, "shop.added", "2"), (6, "checkout.confirm", "1")]
         assert hops[-1].reply == dialer.screen
         assert all(h.phone == "+254711000111" and h.ms >= 0 for h in hops)
         record = db.scalar(select(UssdSession).where(UssdSession.session_id == dialer.session_id))
         assert record is not None
         assert (record.hops, record.last_screen, record.furthest_step, record.status) == (
-            6, "shop.added", "cart", "Incomplete")
+            6, "checkout.confirm", "checkout", "Incomplete")
         assert record.shop_id is not None
 
 
 def test_a_dial_that_ends_on_an_end_screen_is_handed_over_by_its_last_hop(
         dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "1", "2", "1", "1", "2", "1")
+    dialer.walk("1", "1", "1", "2", "1", "1")
     assert dialer.ended
     assert rt.redis.xlen(DIALS) == 1 and rt.redis.zcard(LIVE) == 0
-    assert flush(rt) == 10
+    assert flush(rt) == 7
 
 
 def test_a_dial_that_vanishes_is_swept_to_sql(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
@@ -87,7 +87,7 @@ def test_a_dial_that_vanishes_is_swept_to_sql(dialer: Dialer, rt: Runtime, demo_
 
 def test_a_transcript_survives_a_worker_killed_before_it_wrote_it(
         dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "1", "2", "1", "1", "2", "1")
+    dialer.walk("1", "1", "1", "2", "1", "1")
 
     def killed_at_commit() -> Session:
         db = rt.sessions()
@@ -98,9 +98,9 @@ def test_a_transcript_survives_a_worker_killed_before_it_wrote_it(
         session_log.drain(rt.redis, killed_at_commit)
     rt.redis.delete(session_log.FLUSH_LOCK)  # a killed worker's lock expires on its own
     assert rt.redis.xlen(DIALS) == 1
-    assert flush(rt) == 10
+    assert flush(rt) == 7
     with rt.sessions() as db:
-        assert db.scalar(select(func.count()).select_from(UssdHop)) == 10
+        assert db.scalar(select(func.count()).select_from(UssdHop)) == 7
 
 
 def _die() -> None:
@@ -109,7 +109,7 @@ def _die() -> None:
 
 def test_a_live_dial_keeps_under_two_kilobytes_in_redis(dialer: Dialer, rt: Runtime,
                                                         demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "1", "2", "1", "2", "Opposite Kibera market gate", "2")
+    dialer.walk("1", "1", "1", "2", "1", "0", "1", "0", "1")
     assert not dialer.ended and "1. Confirm" in dialer.screen  # ten hops, the summary showing
     used = rt.redis.memory_usage(f"ussd:v1:at:{dialer.session_id}")
     assert used is not None and used <= 2048, used
