@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
+from config.log_levels import one_line
 from gateway.commerce import carts
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
@@ -34,6 +35,7 @@ from gateway.commerce.models import UssdSession
 from gateway.commerce.pending import PendingJob, forget_pending
 from gateway.core import catalog_versions
 from gateway.core.db import LazySession
+from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from gateway.sms import outbox
 from gateway.ussd import dial_log
@@ -110,7 +112,16 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
+    _log_hop(req, answer, reply, ms)
     return HopAnswer(reply.text, reply.end)
+
+
+def _log_hop(req: UssdRequest, answer: str | None, reply: Reply, ms: float) -> None:
+    """One line a person can follow: who (masked), what they typed, where it led, how long."""
+    if log.isEnabledFor(logging.INFO):
+        typed = f"typed {answer!r}" if answer is not None else "dialled"
+        log.info("USSD %s %s -> %s%s (%.0f ms): %s", mask(req.phone), typed, reply.screen,
+                 " END" if reply.end else "", ms, one_line(reply.text, 90))
 
 
 @dataclass(frozen=True)
