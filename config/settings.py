@@ -40,6 +40,10 @@ class Base:
     # USSD
     USSD_MAX_CHARS = 182
     USSD_SESSION_TTL = 300
+    # A dial with no hop for this long has vanished: its transcript goes to SQL without an END.
+    USSD_DIAL_IDLE_SECONDS = 200
+    CATALOG_CACHE_SHOPS = 64  # shops whose catalog a web process keeps in memory (least recently used go)
+    CATALOG_MAX_AGE_SECONDS = 60  # a snapshot is read again after this long, whatever its version
     USSD_SERVICE_CODE: str | None = None
     USSD_MAX_QTY = 10
     USSD_HOPS_PER_MINUTE = 60

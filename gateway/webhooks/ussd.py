@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
+import redis
 from flask import Blueprint, Response, request
 
 from gateway.core.app_context import runtime
 from gateway.core.db import session_scope
 from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
-from gateway.ussd.hop import run_hop
+from gateway.ussd.hop import end_dial, run_hop
 from gateway.ussd.session_log import record_session_end
 
+log = logging.getLogger(__name__)
 bp = Blueprint("ussd_hooks", __name__)
 
 
@@ -24,6 +28,10 @@ def africastalking_ussd() -> Response:
 def africastalking_ussd_events() -> Response:
     rt = runtime()
     end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
+    try:
+        end_dial(rt, end.session_id)
+    except redis.RedisError:  # the sweep hands the transcript over later
+        log.exception("could not close the dial's transcript in Redis")
     with session_scope(rt.sessions) as db:
         record_session_end(db, end)
     return Response("OK", 200, mimetype="text/plain")
