@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
+from config.log_levels import configure_logging
 from config.settings import load_settings
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
@@ -19,7 +20,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     settings = load_settings(config_name, **overrides)
     app = Flask(__name__)
     app.config.update(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     if not settings.get("WEBHOOK_SECRET"):
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
     rt = build_runtime(settings)
@@ -60,6 +61,7 @@ def _register_console(app: Flask, settings: dict[str, Any]) -> None:
     init_admin(app, production=not simulator, simulator=simulator)
     if simulator:
         from gateway.admin import simulator as phone_simulator
+        from gateway.admin import simulator_sms  # noqa: F401 - the shop-owner tab and the polled panels
 
         app.register_blueprint(phone_simulator.bp)
 
@@ -87,7 +89,9 @@ def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
 
 def _register_cli(app: Flask) -> None:
     from gateway.cli.catalog import catalog_cli
+    from gateway.cli.doctor import doctor
     from gateway.cli.shop import shop_cli
 
     app.cli.add_command(catalog_cli)
     app.cli.add_command(shop_cli)
+    app.cli.add_command(doctor)

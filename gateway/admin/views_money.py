@@ -12,6 +12,7 @@ from gateway.admin import listings, payment_actions
 from gateway.admin import money_and_messages as mm
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
+from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
@@ -25,7 +26,7 @@ from gateway.sms.messages import SEND_JOB
 @admin_only
 def payments() -> ResponseReturnValue:
     db = request_db()
-    f = listings.parse_filters(request.args)
+    f = listings.parse_filters(request.args, console_zone())
     return render_template("admin/payments.html", page=mm.payments(db, f), f=f,
                            unmatched=mm.unmatched_callbacks(db))
 
@@ -79,7 +80,7 @@ def pretty(raw: str) -> str:
 @admin_only
 def sms() -> ResponseReturnValue:
     db = request_db()
-    f = listings.parse_filters(request.args)
+    f = listings.parse_filters(request.args, console_zone())
     return render_template("admin/sms.html", page=mm.outbound(db, f), inbound=mm.inbound(db, f), f=f,
                            statuses=mm.SMS_STATUSES, hide_pins=mm.hide_pins,
                            hide_numbers=mm.hide_numbers)

@@ -332,3 +332,4 @@ class AdminUser(Base):
     role: Mapped[str] = mapped_column(String(10), default="admin")  # admin | staff
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(Stamp)  # set: the account cannot sign in
