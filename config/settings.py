@@ -59,6 +59,19 @@ class Base:
     AT_SHORTCODE: str | None = None
     AT_TIMEOUT_SECONDS = 10  # read timeout of one send (connect: 3 s)
     SMS_MAX_ATTEMPTS = 8  # then the message is marked failed with the last reason
+    # Carrier per destination, e.g. "+254=africastalking,+233=infobip,+51=twilio,*=console";
+    # unset: the one configured provider (AT, else Twilio, else Infobip, else the console)
+    SMS_ROUTES: str | None = None
+    SMS_TIMEOUT_SECONDS = 10  # read timeout of one Twilio or Infobip send (connect: 3 s)
+    # SMS (Twilio); status callbacks and inbound texts must carry X-Twilio-Signature
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_FROM: str | None = None  # a Twilio number (+1...) or an alphanumeric sender
+    TWILIO_API_URL = "https://api.twilio.com"
+    # SMS (Infobip); the base URL is the account's own (https://xxxxx.api.infobip.com)
+    INFOBIP_BASE_URL: str | None = None
+    INFOBIP_API_KEY: str | None = None
+    INFOBIP_FROM: str | None = None
     # Payments (M-Pesa Daraja); MPESA_CONSUMER_KEY unset means the sandbox provider
     MPESA_BASE_URL = "https://sandbox.safaricom.co.ke"
     MPESA_CONSUMER_KEY: str | None = None
@@ -69,9 +82,30 @@ class Base:
     MPESA_PARTY_B: str | None = None  # till number for CustomerBuyGoodsOnline; default the shortcode
     MPESA_VERIFY = True
     MPESA_TIMEOUT_SECONDS = 15
+    # MTN MoMo Collection; MOMO_SUBSCRIPTION_KEY unset means the sandbox wallet collects "momo"
+    MOMO_BASE_URL = "https://sandbox.momodeveloper.mtn.com"
+    MOMO_SUBSCRIPTION_KEY: str | None = None
+    MOMO_API_USER: str | None = None
+    MOMO_API_KEY: str | None = None
+    MOMO_TARGET_ENVIRONMENT = "sandbox"  # mtnuganda, mtnghana ... in production (sandbox: EUR only)
+    MOMO_TIMEOUT_SECONDS = 15
+    # Airtel Money; AIRTEL_CLIENT_ID unset means the sandbox wallet collects "airtel"
+    AIRTEL_BASE_URL = "https://openapiuat.airtel.africa"
+    AIRTEL_CLIENT_ID: str | None = None
+    AIRTEL_CLIENT_SECRET: str | None = None
+    AIRTEL_COUNTRY = "UG"  # the merchant account's country (X-Country)
+    AIRTEL_TIMEOUT_SECONDS = 15
+    # PagoEfectivo (Peru); PAGOEFECTIVO_ACCESS_KEY unset means the sandbox wallet collects it
+    PAGOEFECTIVO_BASE_URL = "https://pre1a.services.pagoefectivo.pe"
+    PAGOEFECTIVO_SERVICE_ID: str | None = None
+    PAGOEFECTIVO_ACCESS_KEY: str | None = None
+    PAGOEFECTIVO_SECRET_KEY: str | None = None
+    PAGOEFECTIVO_TIMEOUT_SECONDS = 15
+    PAGOEFECTIVO_PAY_WITHIN_MINUTES = 24 * 60  # a CIP is paid at an agent: the order waits a day
     PAYMENT_STALE_SECONDS = 180  # no callback this long after the prompt: ask Daraja (STK query)
     PAYMENT_PUSH_DELAY_SECONDS = 3
-    PAYMENT_METHODS = ("mpesa", "cash")  # offered at checkout, in this order
+    # Offered at checkout in this order, each only to customers it can charge (gateway/commerce/wallets.py)
+    PAYMENT_METHODS = ("mpesa", "momo", "airtel", "pagoefectivo", "cash")
     SANDBOX_PAYMENT_SECONDS = 5
     PUBLIC_URL = "http://127.0.0.1:8000"
     ORDER_EXPIRY_MINUTES = 30
@@ -166,10 +200,13 @@ def _missing_sms_provider(values: dict[str, Any]) -> list[str]:
     """Production texts people: Africa's Talking credentials, or ``SMS_PROVIDER=console`` on
     purpose (a staging box), never the console outbox by accident (messages marked sent that
     never leave)."""
-    if values.get("SMS_PROVIDER") == "console":
-        return []
+    if values.get("SMS_PROVIDER") == "console" or values.get("SMS_ROUTES"):
+        return []  # routes to a carrier without its settings fail each message, with the reason
+    if values.get("TWILIO_ACCOUNT_SID") or values.get("INFOBIP_API_KEY"):
+        return []  # their other settings are checked when the transport is built
     if not values.get("AT_USERNAME"):
-        return ["AT_USERNAME and AT_API_KEY (an SMS provider; or SMS_PROVIDER=console on purpose)"]
+        return ["AT_USERNAME and AT_API_KEY (an SMS provider; or Twilio's or Infobip's settings, "
+                "or SMS_ROUTES; or SMS_PROVIDER=console on purpose)"]
     return [] if values.get("AT_API_KEY") else ["AT_API_KEY"]
 
 

@@ -11,6 +11,7 @@ from config.log_levels import configure_logging
 from config.settings import load_settings
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
+from gateway.transports.sms_routes import parse_routes
 from gateway.webhooks.guard import check_key
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     configure_logging()
     if not settings.get("WEBHOOK_SECRET"):
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
+    parse_routes(settings.get("SMS_ROUTES"))  # a malformed route stops the start, not a message
     rt = build_runtime(settings)
     bind(rt)
     app.extensions["bodega"] = rt
@@ -44,13 +46,15 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gateway.webhooks import health, payments, sms, sms_delivery, ussd
+    from gateway.webhooks import health, payments, sms, sms_delivery, sms_networks, ussd, ussd_networks
 
     app.register_blueprint(ussd.bp)
+    app.register_blueprint(ussd_networks.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(sms_delivery.bp)
+    app.register_blueprint(sms_networks.bp)
 
 
 def _register_console(app: Flask, settings: dict[str, Any]) -> None:

@@ -38,6 +38,10 @@ def _payment_or_404(payment_id: int) -> Payment:
     return found
 
 
+CALLBACK_KINDS = {"callback": "callback", "request": "answer to our request",
+                  "status": "answer to our status question"}
+
+
 @bp.get("/payments/<int:payment_id>")
 @admin_only
 def payment(payment_id: int) -> ResponseReturnValue:
@@ -45,7 +49,7 @@ def payment(payment_id: int) -> ResponseReturnValue:
     found = _payment_or_404(payment_id)
     callbacks = [(cb, pretty(cb.raw)) for cb in mm.callbacks_of(db, found)]
     return render_template("admin/payment.html", payment=found, flag=payment_review.flag_reason(found),
-                           callbacks=callbacks, resolutions=payment_review.RESOLUTIONS,
+                           callbacks=callbacks, kinds=CALLBACK_KINDS, resolutions=payment_review.RESOLUTIONS,
                            decisions=payment_review.resolutions_of(db, found),
                            decision_labels=payment_review.ACTIONS)
 

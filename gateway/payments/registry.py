@@ -23,6 +23,9 @@ from gateway.payments.base import PaymentProvider, PaymentResult
 
 PROVIDER_MODULES = (
     "gateway.payments.mpesa",
+    "gateway.payments.momo",
+    "gateway.payments.airtel",
+    "gateway.payments.pagoefectivo",
     "gateway.payments.sandbox",
     "gateway.payments.cash",
 )
@@ -50,6 +53,11 @@ def provider_name_for(settings: dict[str, Any], method: str) -> str:
     if settings.get("ENV") == "production" and candidates:
         return str(candidates[0].NAME)
     return SANDBOX
+
+
+def confirms_callbacks(name: str) -> bool:
+    """Whether provider ``name`` signs nothing, so each of its callbacks is checked by a query."""
+    return bool(getattr(_modules()[name], "CONFIRMS_CALLBACKS", False))
 
 
 def callback_parser(name: str) -> Callable[[bytes], PaymentResult]:

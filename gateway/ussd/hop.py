@@ -27,6 +27,7 @@ from gateway.commerce.pending import PendingJob, forget_pending
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from gateway.sms import outbox
+from gateway.transports.ussd_path import follow_path, note_heard, within_budget
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 
@@ -54,6 +55,11 @@ class UssdRequest:
     text: str  # everything typed so far, joined by '*'
     network: str = ""
     provider: str = "at"
+    # Aggregators that send only the last screen's input (see gateway.transports.ussd_path):
+    latest: str | None = None  # that input; None when ``text`` already holds the whole path (AT)
+    new_dial: bool = False  # the provider says this request opens the dial
+    hop_seq: int | None = None  # the provider's own hop counter, when it sends one
+    max_chars: int | None = None  # the provider's screen budget, when below USSD_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     if hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
         return HopAnswer(TOO_FAST, True)
     state = DialState.from_dict(json.loads(raw)) if raw else None
+    req, rt = follow_path(req, state, time.time()), within_budget(rt, req)
     if len(req.text) > MAX_TYPED:
         lang = state.lang if state else default_language(req.phone, rt.translator.languages)
         return HopAnswer(rt.translator(lang, TOO_LONG), True)
@@ -89,6 +96,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     except Exception:
         log.exception("USSD hop failed; ending the dial politely")
         return HopAnswer(SORRY, True)
+    note_heard(state, req, time.time())
     ms = (time.perf_counter() - started) * 1000
     try:
         _save(rt, req, state, reply, answer, ms, pending)
