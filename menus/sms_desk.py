@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from gateway.commerce import shop_desk
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import ShopContact
 
@@ -146,8 +147,13 @@ REFERENCE_LENGTH = 5  # gateway.commerce.orders.REFERENCE_LENGTH: menus do not i
 
 
 def looks_like_reference(word: str) -> bool:
-    """Whether a lone word could be an order reference (``K7P2Q``, ``ABCDE``): 5 letters or digits."""
-    return len(word) == REFERENCE_LENGTH and word.isalnum() and word.isascii()
+    """Whether a lone word could be an order reference (``K7P2Q``, ``ABCDE``): 5 letters or digits
+    that, look-alikes forgiven, are all in the reference alphabet; ``MAMBO`` or ``HELLO`` (an ``O``
+    no reference holds) is a word, answered as one, not "No order HELLO"."""
+    if len(word) != REFERENCE_LENGTH or not word.isalnum() or not word.isascii():
+        return False
+    alphabet = shop_desk.reference_alphabet()
+    return all(ch in alphabet for ch in shop_desk.canonical_reference(word, alphabet))
 
 
 def language_of(word: str, known: str | None) -> str:

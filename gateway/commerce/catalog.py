@@ -184,10 +184,11 @@ def _like_escape(text: str) -> str:
 
 
 def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
-                    limit: int) -> list[Row[Any]]:
+                    limit: int, town: str | None = None) -> list[Row[Any]]:
     """Visible products whose name matches what the customer typed, in any case and without accents:
     names that start with it first, then names with a later word that starts with it, each by name.
-    Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's.
+    Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's (only
+    ``town``'s and those with no town when ``town`` is given, as the first screen lists them).
 
     Both go through ``products.search_name`` (``search_key`` of the name): its btree answers the
     first (one range, in order); pg_trgm's GIN index the second on PostgreSQL, while SQLite reads
@@ -198,25 +199,27 @@ def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
         return []
     starts = _starts(db, key)
     later_word = and_(Product.search_name.like("% " + _like_escape(key) + "%", escape="\\"), not_(starts))
-    first = _matching(db, starts, shop_id).offset(offset).limit(limit)
+    first = _matching(db, starts, shop_id, town).offset(offset).limit(limit)
     rows = list(db.connection().execute(first).all())
     if len(rows) == limit:
         return rows
-    skip = max(0, offset - _count(db, starts, shop_id)) if not rows else 0
-    then = _matching(db, later_word, shop_id).offset(skip).limit(limit - len(rows))
+    skip = max(0, offset - _count(db, starts, shop_id, town)) if not rows else 0
+    then = _matching(db, later_word, shop_id, town).offset(skip).limit(limit - len(rows))
     return rows + list(db.connection().execute(then).all())
 
 
-def _matching(db: Session, condition: Any, shop_id: int | None) -> Any:
+def _matching(db: Session, condition: Any, shop_id: int | None, town: str | None = None) -> Any:
     query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock)
              .join(Shop, Shop.id == Product.shop_id)
              .where(Product.active.is_(True), Shop.active.is_(True), condition)
              .order_by(_folded(db), Product.id))  # the btree's own order: no sort of every match
+    if town and shop_id is None:
+        query = query.where(or_(Shop.town == town, Shop.town.is_(None)))
     return query.where(Product.shop_id == shop_id) if shop_id is not None else query
 
 
-def _count(db: Session, condition: Any, shop_id: int | None) -> int:
-    found = _matching(db, condition, shop_id).order_by(None).subquery()
+def _count(db: Session, condition: Any, shop_id: int | None, town: str | None = None) -> int:
+    found = _matching(db, condition, shop_id, town).order_by(None).subquery()
     return int(db.connection().execute(select(func.count()).select_from(found)).scalar() or 0)
 
 
