@@ -11,6 +11,7 @@ from config.log_levels import configure_logging
 from config.settings import load_settings
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
+from gateway.payments.registry import methods_to_offer
 from gateway.transports.sms_routes import parse_routes
 from gateway.webhooks.guard import check_key
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     settings = load_settings(config_name, **overrides)
+    settings["PAYMENT_METHODS"] = methods_to_offer(settings)
     app = Flask(__name__)
     app.config.update(settings)
     configure_logging()
