@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import ShopContact
+from gateway.core.i18n import load_translator
 
 # Stripped from both ends of every word; '#' stays (it marks a shop number) and so do inner
 # characters (``S1-001``, ``12.50``, ``1,200``).
 EDGE_PUNCTUATION = ".,;:!?\"'()[]<>*-_/=~+"
-LANGUAGES = ("en", "es", "sw")
 
 
 class Refusal(Exception):
@@ -145,7 +145,7 @@ def split(text: str) -> tuple[Command | None, Words]:
 def language_of(word: str, known: str | None) -> str:
     """The reply language for a keyword: its own if it has one, else the sender's, else English."""
     found = KEYWORDS.get(word)
-    langs = found[1] if found else LANGUAGES
+    langs = found[1] if found else tuple(load_translator().languages)
     if len(langs) == 1:
         return langs[0]
     if known in langs:
@@ -157,7 +157,7 @@ def answer(desk: ShopDesk, text: str) -> tuple[str, str | None]:
     """Run the command in ``text`` for ``desk``'s sender; returns the reply and, when the keyword
     belongs to one language only, that language (to remember for later messages)."""
     known = next((c.language for c in desk.contacts if c.language), None) or default_language(
-        desk.phone, list(LANGUAGES))
+        desk.phone, load_translator().languages)
     found, words = split(text)
     desk.lang = language_of(words.keyword, known) if found else known
     learnt = desk.lang if found and len(KEYWORDS[words.keyword][1]) == 1 else None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import AdminUser, Shop
 from gateway.core.errors import BadRequest
-from menus.text import as_number
+from gateway.core.text import as_number
 
 ROLES = ("admin", "staff")
 _hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile

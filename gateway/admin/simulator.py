@@ -25,11 +25,11 @@ from gateway.core.app_context import runtime
 from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest, BodegaError
 from gateway.core.phone import to_e164
+from gateway.core.text import as_number
 from gateway.payments import sandbox
 from gateway.sms import outbox
 from gateway.ussd.hop import HopAnswer, UssdRequest, run_hop
 from gateway.ussd.session_log import SessionEnd, record_session_end
-from menus.text import as_number
 
 bp = Blueprint("simulator", __name__, template_folder="templates")
 

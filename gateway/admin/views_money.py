@@ -15,10 +15,10 @@ from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
+from gateway.commerce.sms_queue import SEND_JOB
 from gateway.core.app_context import runtime
 from gateway.core.errors import BadRequest, IllegalTransition
 from gateway.sms import outbox
-from gateway.sms.messages import SEND_JOB
 
 
 @bp.get("/payments")

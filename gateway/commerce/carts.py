@@ -6,6 +6,8 @@ into several orders would be hard to follow on a 182-character screen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Integer, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -20,6 +22,20 @@ _SHOP = (select(Product.shop_id).join(CartItem, CartItem.product_id == Product.i
          .where(CartItem.customer_id == _CUSTOMER).limit(1))
 _LINE = select(CartItem).where(CartItem.customer_id == _CUSTOMER,
                                CartItem.product_id == bindparam("product_id"))
+
+
+DEFAULT_MAX_QTY = 10  # USSD_MAX_QTY's default: the most of one product one cart may hold
+
+
+def cart_total_minor(lines: Sequence[CartItem]) -> int:
+    """What ``lines`` cost at today's prices, in minor units (a cart holds one shop, one currency)."""
+    return sum(line.qty * line.product.price_minor for line in lines)
+
+
+def quantity_cap(stock: int, max_qty: int = DEFAULT_MAX_QTY, in_cart: int = 0) -> int:
+    """How many more of a product a customer may put in the cart: the line as a whole stays
+    within the stock and ``max_qty`` (``USSD_MAX_QTY``); never below 0."""
+    return max(0, min(stock, max_qty) - in_cart)
 
 
 def cart_lines(db: Session, customer_id: int) -> list[CartItem]:

@@ -3,7 +3,7 @@
 Each function owns its transactions (``outbox.transaction``) and never holds one open across a
 provider call: it reads what it needs, commits, calls the provider with its timeout, then records
 the answer in a new transaction that re-checks the row. ``gateway.commerce.settlement`` decides
-what an answer means; this module adds the customer's SMS (``settle_and_announce``).
+what an answer means and ``gateway.commerce.payment_moves.settle_payment`` whom it tells.
 
 Callbacks are stored raw by the webhook and settled here in a job (``settle_callback``): with
 ``MPESA_VERIFY`` settling asks Daraja first, an outbound call the webhook must not wait on, and a
@@ -17,17 +17,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
+from gateway.commerce.payment_moves import fail_payment_request, settle_payment
 from gateway.commerce.pending import after_commit
-from gateway.commerce.settlement import PaymentResult, Settled
+from gateway.commerce.settlement import PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
 from gateway.core.runtime import Runtime
 from gateway.payments import registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
-from gateway.sms import notices
 from gateway.sms.outbox import transaction
 
 log = logging.getLogger(__name__)
@@ -37,22 +36,6 @@ REQUEST_JOB = settlement.REQUEST_JOB
 SETTLE_CALLBACK_JOB = "gateway.jobs.settle_payment_callback"
 MAX_REQUEST_ATTEMPTS = 3
 NO_ANSWER = "no answer from the payment provider"
-
-
-def settle_and_announce(db: Session, payment: Payment, result: PaymentResult) -> Settled:
-    """``settlement.settle`` plus the customer's SMS it calls for. The caller commits."""
-    settled = settlement.settle(db, payment, result)
-    _announce(db, payment, settled)
-    return settled
-
-
-def _announce(db: Session, payment: Payment, settled: Settled) -> None:
-    if settled.notice == "paid":
-        notices.order_paid(db, payment.order, payment)
-    elif settled.notice == "failed":
-        notices.payment_failed(db, payment.order, payment)
-    elif settled.notice == "refund":
-        notices.payment_to_refund(db, payment.order, payment)
 
 
 def _ask(payment: Payment) -> PaymentAsk:
@@ -75,7 +58,7 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
         if payment is None:
             return "nothing to do"
         if not answer.accepted:
-            _announce(db, payment, settlement.fail_request(db, payment, answer.code, answer.detail))
+            fail_payment_request(db, payment, answer.code, answer.detail)
             return "refused"
         settlement.record_accepted(db, payment, answer.checkout_id or "", answer.merchant_id)
         if answer.check_after is not None:
@@ -99,7 +82,7 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
             provider = registry.provider(rt.extras, rt.settings, rt.redis, name)
         except (KeyError, RuntimeError) as exc:
             log.error("payment %s: provider %s unavailable: %s", payment_id, name, exc)
-            _announce(db, payment, settlement.fail_request(db, payment, "unavailable", str(exc)))
+            fail_payment_request(db, payment, "unavailable", str(exc))
             return "failed"
         if settlement.claim_request(db, payment_id, name) is None:
             return "nothing to do"
@@ -116,7 +99,7 @@ def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
             settlement.release_request(db, payment, str(exc))
         else:
             log.warning("payment %s: giving up after %s attempts: %s", payment_id, payment.attempts, exc)
-            _announce(db, payment, settlement.fail_request(db, payment, exc.code or "unreachable", str(exc)))
+            fail_payment_request(db, payment, exc.code or "unreachable", str(exc))
             return "failed"
     raise exc
 
@@ -141,7 +124,7 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
             return "nothing to do"
         if result.status == settlement.RESULT_PENDING:
             payment.updated_at = utcnow()  # ask again one stale period from now, not every sweep
-        return settle_and_announce(db, payment, result).outcome
+        return settle_payment(db, payment, result).outcome
 
 
 def receive_callback(rt: Runtime, provider_name: str, body: bytes,
@@ -193,7 +176,7 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
         payment = db.get(Payment, ask.payment_id)
         if record is None or payment is None or record.outcome is not None:
             return "nothing to do"
-        settled = settle_and_announce(db, payment, result)
+        settled = settle_payment(db, payment, result)
         record.outcome = outcome_note or settled.outcome
         return record.outcome
 
@@ -221,7 +204,7 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
         for payment in settlement.stale_payments(db, settlement.REQUESTING, now - timedelta(minutes=5)):
             # We cannot tell whether the prompt went out and have no id to ask about: let the
             # customer retry; a payment made anyway arrives as an "unknown" callback for the admin.
-            _announce(db, payment, settlement.fail_request(db, payment, "no_answer", NO_ANSWER))
+            fail_payment_request(db, payment, "no_answer", NO_ANSWER)
         to_settle = list(db.scalars(select(PaymentCallback.id).where(
             PaymentCallback.outcome.is_(None), PaymentCallback.payment_id.is_not(None),
             PaymentCallback.received_at <= now - timedelta(minutes=1)).limit(200)))

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Payment
+from gateway.commerce.payment_moves import settle_payment
 from gateway.commerce.settlement import REQUESTED, RESULT_FAILED, RESULT_PAID, PaymentResult, Settled
 from gateway.core.errors import BadRequest, NotFound
 from gateway.payments.base import PaymentAsk, PushAnswer
-from gateway.payments.collection import settle_and_announce
 
 NAME = "sandbox"
 METHOD = "sandbox"
@@ -91,4 +91,4 @@ def answer_prompt(db: Session, payment_id: int, accept: bool) -> Settled:
                                receipt=receipt_for(payment.id, checkout), phone=payment.phone)
     else:
         result = PaymentResult(checkout, RESULT_FAILED, "1032", DECLINED, phone=payment.phone)
-    return settle_and_announce(db, payment, result)
+    return settle_payment(db, payment, result)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from gateway.commerce.shop_notices import shop_daily_summary
 from gateway.commerce.shop_summary import day_summary, shops_for_summary
 from gateway.core.runtime import Runtime
 from gateway.sms import outbox
-from gateway.sms.shop_notices import shop_daily_summary
 
 
 def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:

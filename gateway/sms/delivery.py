@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
 from gateway.commerce.pending import after_commit
+from gateway.commerce.sms_queue import SEND_JOB
 from gateway.core.errors import ProviderError
 from gateway.core.runtime import Runtime
-from gateway.sms.messages import SEND_JOB
 from gateway.sms.outbox import transaction
 from gateway.transports.base import ACCEPTED, DELIVERED, PERMANENT, UNDELIVERED, DeliveryUpdate, SmsReceipt
 from gateway.transports.sms_provider import sms_transport

@@ -25,11 +25,11 @@ from gateway.commerce import shop_desk
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import InboundSms, OutboundSms
 from gateway.commerce.pending import after_commit
-from gateway.core.i18n import translate
+from gateway.commerce.sms_queue import queue_sms
+from gateway.core.i18n import load_translator, translate
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from gateway.sms import outbox
-from gateway.sms.messages import queue_sms
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
 
@@ -108,7 +108,7 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
 
 def _help_stranger(db: Session, settings: dict[str, Any], sender: str, now: datetime) -> None:
     """One short text a day to a number that runs no shop (often a customer replying to us)."""
-    lang = default_language(sender, list(settings.get("LANGUAGES") or ("en",)))
+    lang = default_language(sender, load_translator().languages)
     code = settings.get("USSD_SERVICE_CODE")
     body = (translate(lang, "Bodega: this number takes commands from registered shops only. "
                             "To shop or see your orders, dial {code}.", code=code) if code else

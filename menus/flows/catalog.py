@@ -6,6 +6,7 @@ from typing import Any
 
 from gateway.commerce import carts, catalog
 from gateway.commerce.money import format_money
+from menus.flows.cart import most_for
 from menus.screens import (
     ITEM_WIDTH,
     Ctx,
@@ -112,7 +113,7 @@ class Quantity(Screen):
 
     def most(self, ctx: Ctx, stock: int, in_cart: int) -> int:
         """How many more the customer may add: the line as a whole stays within stock and the cap."""
-        return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))) - in_cart)
+        return most_for(ctx, stock, in_cart)
 
     def render(self, ctx: Ctx) -> str:
         product = catalog.get_product(ctx.db, ctx.data["product"])

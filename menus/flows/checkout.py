@@ -39,7 +39,7 @@ def payment_methods(ctx: Ctx) -> list[str]:
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
     lines = carts.cart_lines(ctx.db, ctx.customer_id)
     currency = lines[0].product.currency if lines else ""
-    total = sum(li.qty * li.product.price_minor for li in lines)
+    total = carts.cart_total_minor(lines)
     return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
 
 
@@ -135,7 +135,7 @@ class Confirm(Screen):
             return _empty(ctx)
         ctx.data["shown"] = orders.cart_as_shown(lines)
         currency = lines[0].product.currency
-        total = format_money(sum(li.qty * li.product.price_minor for li in lines), currency)
+        total = format_money(carts.cart_total_minor(lines), currency)
         shop = catalog.get_shop(ctx.db, lines[0].product.shop_id)
         items = sum(li.qty for li in lines)
         summary = [

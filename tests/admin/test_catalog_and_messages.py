@@ -112,7 +112,7 @@ def test_edit_price_stock_and_hide_a_product(boss: FlaskClient, rt: Runtime) -> 
             False,
         )
         actions = list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
-        assert actions == ["product.edit", "product.hide"]
+        assert actions == ["price.set", "stock.set", "product.hide"]  # as when a shop texts them
 
 
 def test_close_a_shop(boss: FlaskClient, rt: Runtime) -> None:

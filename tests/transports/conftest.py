@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from gateway.commerce.models import DeliveryReport, OutboundSms
 from gateway.core.runtime import Runtime
-from gateway.sms.messages import queue_sms
+from gateway.commerce.sms_queue import queue_sms
 from gateway.sms.outbox import transaction
 
 PHONE = "+254711000111"

@@ -18,9 +18,9 @@ from gateway.commerce.models import Order, OutboundSms, Shop, ShopContact
 from gateway.commerce.money import format_money
 from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
+from gateway.commerce.sms_queue import queue_sms
 from gateway.core.i18n import load_translator, translate
-from gateway.sms.messages import queue_sms
-from menus.text import clip, septets, to_gsm7
+from gateway.core.text import clip, septets, to_gsm7
 
 SMS_LIMIT = 160
 
@@ -110,11 +110,7 @@ def order_ready(db: Session, order: Order) -> None:
 def order_cancelled_by_customer(db: Session, order: Order) -> None:
     """Tell every shop number that was sent ``order`` not to prepare it, and the customer that it is
     cancelled (and refunded, when it was paid). A shop that never heard of it is not texted."""
-    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
-                                                             OutboundSms.purpose == "shop_new_order")))
-    for contact in order.shop.contacts:
-        if contact.phone not in told:
-            continue
+    for contact in _told_of(db, order):
         lang = _contact_lang(contact)
         body = translate(lang, "Order {ref} was cancelled by the customer. Do not prepare it.",
                          ref=order.reference)
@@ -127,6 +123,31 @@ def order_cancelled_by_customer(db: Session, order: Order) -> None:
     body = _fit(lang, "Bodega: your order {ref} at {shop} is cancelled.{refund}", "shop",
                 ref=order.reference, shop=order.shop.name, refund=refund)
     queue_sms(db, order.customer.phone, body, "order_cancelled", order.id, f"order_cancelled:{order.id}")
+
+
+def _told_of(db: Session, order: Order) -> list[ShopContact]:
+    """The shop's contacts that were sent ``order`` (a shop never told of it hears nothing more)."""
+    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
+                                                             OutboundSms.purpose == "shop_new_order")))
+    return [contact for contact in order.shop.contacts if contact.phone in told]
+
+
+CONSOLE_MOVES = {
+    "confirmed": "Order {ref} was confirmed in the Bodega console. The customer is told.",
+    "rejected": "Order {ref} was rejected in the Bodega console. Do not prepare it.",
+}
+
+
+def console_moved_order(db: Session, order: Order) -> None:
+    """Tell the shop's numbers that were sent ``order`` that the console confirmed or rejected it
+    (once per number and status), so the shop does not answer it again or prepare it for nothing."""
+    msgid = CONSOLE_MOVES.get(order.status)
+    if msgid is None:
+        return
+    for contact in _told_of(db, order):
+        body = translate(_contact_lang(contact), msgid, ref=order.reference)
+        queue_sms(db, contact.phone, body, "shop_order_moved", order.id,
+                  f"shop_order_{order.status}:{order.id}:{contact.phone}")
 
 
 def shop_daily_summary(db: Session, shop: Shop, day: date, summary: DaySummary) -> int:
