@@ -6,10 +6,16 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import load_settings
+from gateway.admin import init_admin
+from gateway.admin import simulator as phone_simulator
+from gateway.cli.catalog import catalog_cli
+from gateway.cli.shop import shop_cli
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
+from gateway.webhooks import health, payments, sms, sms_delivery, ussd
 from gateway.webhooks.guard import check_key
 
 log = logging.getLogger(__name__)
@@ -37,14 +43,10 @@ def _trust_proxies(app: Flask, hops: int) -> None:
     """Behind ``hops`` reverse proxies, take the client's address from X-Forwarded-For (else
     every client looks like the proxy, and one address's sign-in limit locks out everyone)."""
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gateway.webhooks import health, payments, sms, sms_delivery, ussd
-
     app.register_blueprint(ussd.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
@@ -54,13 +56,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_console(app: Flask, settings: dict[str, Any]) -> None:
     """The admin console, and the phone simulator everywhere but production."""
-    from gateway.admin import init_admin
-
     simulator = settings.get("ENV") != "production"
     init_admin(app, production=not simulator, simulator=simulator)
     if simulator:
-        from gateway.admin import simulator as phone_simulator
-
         app.register_blueprint(phone_simulator.bp)
 
 
@@ -86,8 +84,5 @@ def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from gateway.cli.catalog import catalog_cli
-    from gateway.cli.shop import shop_cli
-
     app.cli.add_command(catalog_cli)
     app.cli.add_command(shop_cli)

@@ -6,10 +6,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from gateway.core.db import session_scope
 from gateway.core.runtime import current
 from gateway.jobs import retention
 from gateway.payments import collection
 from gateway.sms import delivery as sms_delivery
+from gateway.sms import inbox as sms_inbox
+from gateway.sms import outbox
+from gateway.sms.daily_summary import send_due_summaries
 from gateway.ussd import session_log
 
 log = logging.getLogger(__name__)
@@ -31,17 +35,11 @@ def purge_session_logs() -> int:
 
 def handle_inbound_sms(inbound_id: int) -> str:
     """Answer one stored inbound SMS (a shop command, or the help text for a stranger)."""
-    from gateway.sms import inbox as sms_inbox
-
     return sms_inbox.handle(current(), inbound_id)
 
 
 def requeue_inbound_sms() -> int:
     """Enqueue again inbound SMS whose handling job was lost (a crash between commit and enqueue)."""
-    from gateway.core.db import session_scope
-    from gateway.sms import inbox as sms_inbox
-    from gateway.sms import outbox
-
     rt = current()
     with session_scope(rt.sessions) as db:
         ids = sms_inbox.stuck_messages(db, datetime.now(UTC))
@@ -51,8 +49,6 @@ def requeue_inbound_sms() -> int:
 
 def send_daily_summaries() -> int:
     """Queue the evening summary SMS for each shop (once per shop and day)."""
-    from gateway.sms.daily_summary import send_due_summaries
-
     return send_due_summaries(current())
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from gateway.commerce import notices
 from gateway.commerce.models import Order, OutboundSms, Payment, UssdSession
 from gateway.core.i18n import translate
-from gateway.commerce import notices
 from gateway.sms.outbox import transaction
 from menus.text import is_gsm7, sms_segments
 from tests.payments.conftest import Shop

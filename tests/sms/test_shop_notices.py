@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import update
 
 from config.settings import ROOT
+from gateway.commerce import notices
 from gateway.commerce import order_states as st
 from gateway.commerce.models import Order, Product, Shop
 from gateway.commerce.shop_summary import day_summary
 from gateway.core.i18n import load_translator
 from gateway.core.runtime import Runtime
-from gateway.commerce import notices
 from gateway.sms.daily_summary import send_due_summaries
 from menus.text import septets, to_gsm7
 from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
@@ -134,7 +134,8 @@ def _shop_msgids() -> set[str]:
                 if index is not None and len(node.args) > index:
                     found |= _strings(node.args[index])
             elif isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id in ("msgid", "USAGE", "CONSOLE_MOVES") for t in node.targets):
+                    isinstance(t, ast.Name) and t.id in ("msgid", "USAGE", "CONSOLE_MOVES")
+                    for t in node.targets):
                 found |= _strings(node.value)
     return found
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.commerce.models import DeliveryReport, OutboundSms
-from gateway.core.runtime import Runtime
 from gateway.commerce.sms_queue import queue_sms
+from gateway.core.runtime import Runtime
 from gateway.sms.outbox import transaction
 
 PHONE = "+254711000111"
