@@ -11,8 +11,8 @@ from sqlalchemy import select
 from gateway.admin import accounts
 from gateway.commerce.models import Shop
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest
+from gateway.core.transactions import unit_of_work
 
 admin_cli = click.Group("admin", help="Manage admin console accounts.")
 
@@ -30,7 +30,7 @@ def create_user(name: str, password_stdin: bool, role: str, shop_number: int | N
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else ""
     rt = runtime()
     try:
-        with session_scope(rt.sessions) as db:
+        with unit_of_work(rt) as db:
             shop_id = None
             if shop_number is not None:
                 shop_id = db.scalar(select(Shop.id).where(Shop.number == shop_number))

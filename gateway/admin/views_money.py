@@ -16,9 +16,9 @@ from gateway.admin.tx import commit, request_db
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
 from gateway.commerce.sms_queue import SEND_JOB
+from gateway.core import transactions
 from gateway.core.app_context import runtime
 from gateway.core.errors import BadRequest, IllegalTransition
-from gateway.sms import outbox
 
 
 @bp.get("/payments")
@@ -96,7 +96,7 @@ def requeue_sms(message_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.sms"))
     db.commit()
     try:
-        outbox.enqueue(runtime().queue, SEND_JOB, message_id)
+        transactions.enqueue(runtime().queue, SEND_JOB, message_id)
         flash(f"Message {message_id} is queued again.", "info")
     except Exception:  # noqa: BLE001 - the row is queued; the periodic sweep sends it
         flash(f"Message {message_id} is queued; the queue did not answer, the sweep will send it.", "error")

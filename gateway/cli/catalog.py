@@ -13,7 +13,7 @@ from config.settings import ROOT
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Shop
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
+from gateway.core.transactions import unit_of_work
 
 DEMO_CATALOG = ROOT / "config" / "demo_catalog.csv"
 
@@ -27,7 +27,7 @@ def import_catalog(path: Path) -> None:
     """Import FILE.csv; a file with any bad row is refused whole (exit status 1)."""
     rt = runtime()
     text = path.read_text(encoding="utf-8")
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         report = parse_catalog(db, text, rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
         if not report.errors:
             apply_catalog(db, report)
@@ -45,7 +45,7 @@ def import_catalog(path: Path) -> None:
 def seed_demo() -> None:
     """Import the demo catalog once; later runs leave the shops (and their stock) as they are."""
     rt = runtime()
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         if db.scalar(select(func.count()).select_from(Shop)):
             click.echo("demo catalog: shops already exist, nothing to seed")
             return

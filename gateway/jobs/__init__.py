@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from gateway.core.db import session_scope
+from gateway.core import transactions
 from gateway.core.runtime import current
+from gateway.core.transactions import unit_of_work
 from gateway.jobs import retention
 from gateway.payments import collection
 from gateway.sms import delivery as sms_delivery
 from gateway.sms import inbox as sms_inbox
-from gateway.sms import outbox
 from gateway.sms.daily_summary import send_due_summaries
 from gateway.ussd import session_log
 
@@ -41,9 +41,9 @@ def handle_inbound_sms(inbound_id: int) -> str:
 def requeue_inbound_sms() -> int:
     """Enqueue again inbound SMS whose handling job was lost (a crash between commit and enqueue)."""
     rt = current()
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         ids = sms_inbox.stuck_messages(db, datetime.now(UTC))
-    outbox.dispatch(rt.queue, [(sms_inbox.HANDLE_JOB, (inbound_id,), 0.0) for inbound_id in ids])
+    transactions.dispatch(rt.queue, [(sms_inbox.HANDLE_JOB, (inbound_id,), 0.0) for inbound_id in ids])
     return len(ids)
 
 

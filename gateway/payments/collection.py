@@ -1,6 +1,6 @@
 """Collecting a payment: what the payment jobs and the callback webhook do, around providers.
 
-Each function owns its transactions (``outbox.transaction``) and never holds one open across a
+Each function owns its transactions (``unit_of_work``) and never holds one open across a
 provider call: it reads what it needs, commits, calls the provider with its timeout, then records
 the answer in a new transaction that re-checks the row. ``gateway.commerce.settlement`` decides
 what an answer means and ``gateway.commerce.payment_moves.settle_payment`` whom it tells.
@@ -21,13 +21,13 @@ from sqlalchemy import select
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
 from gateway.commerce.payment_moves import fail_payment_request, settle_payment
-from gateway.commerce.pending import after_commit
 from gateway.commerce.settlement import PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
+from gateway.core.pending import after_commit
 from gateway.core.runtime import Runtime
+from gateway.core.transactions import unit_of_work
 from gateway.payments import registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
-from gateway.sms.outbox import transaction
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
         answer = provider.request(ask)
     except ProviderError as exc:
         return _retry_or_give_up(rt, payment_id, exc)
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
@@ -68,7 +68,7 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
 
 def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, PaymentAsk] | str:
     """Claim a queued payment for its provider (committed before any call), or say why not."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.QUEUED:
             return "nothing to do"
@@ -91,7 +91,7 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
 
 def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
     """Put the payment back for RQ's retry (re-raising ``exc``), or fail it after the last attempt."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
@@ -106,7 +106,7 @@ def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
 
 def check_payment(rt: Runtime, payment_id: int) -> str:
     """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.REQUESTED:
             return "nothing to do"
@@ -118,7 +118,7 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
             raise
         log.warning("payment %s: cannot be checked: %s", payment_id, exc)
         return "unknown"
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
@@ -135,7 +135,7 @@ def receive_callback(rt: Runtime, provider_name: str, body: bytes,
     body, after storing it: nothing that arrives is ever lost.
     """
     problem: BadRequest | None = None
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         record = PaymentCallback(provider=provider_name, raw=body.decode("utf-8", "replace"))
         db.add(record)
         try:
@@ -159,7 +159,7 @@ def receive_callback(rt: Runtime, provider_name: str, body: bytes,
 def settle_callback(rt: Runtime, callback_id: int) -> str:
     """Settle the payment a stored callback speaks of (verifying a success first when the
     provider's ``<NAME>_VERIFY`` setting is on). Idempotent on the callback row."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         if record is None or record.outcome is not None or record.payment_id is None:
             return "nothing to do"
@@ -171,7 +171,7 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
     outcome_note = ""
     if result.status == settlement.RESULT_PAID and rt.settings.get(f"{name.upper()}_VERIFY"):
         result, outcome_note = _verified(rt, name, ask, result)
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         payment = db.get(Payment, ask.payment_id)
         if record is None or payment is None or record.outcome is not None:
@@ -196,7 +196,7 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
     """The sweep: query payments whose callback never came, resend requests whose job was lost,
     fail requests whose job died mid-call, settle callbacks whose job was lost. Returns the count."""
     now = now or utcnow()
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         to_check = [p.id for p in settlement.stale_payments(db, settlement.REQUESTED,
                                                              now - timedelta(seconds=stale_seconds))]
         to_request = [p.id for p in settlement.stale_payments(db, settlement.QUEUED,
@@ -217,5 +217,5 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
 def expire_unpaid_orders(rt: Runtime, now: datetime | None = None) -> int:
     """Expire orders left unpaid past their deadline; their stock goes back. Returns how many."""
     minutes = int(rt.settings.get("ORDER_EXPIRY_MINUTES", 30))
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         return len(settlement.expire_unpaid_orders(db, now or utcnow(), minutes))

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from gateway.commerce.shop_notices import shop_daily_summary
 from gateway.commerce.shop_summary import day_summary, shops_for_summary
+from gateway.core import transactions
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
 
 
 def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:
@@ -32,7 +32,7 @@ def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:
     start = datetime.combine(local.date(), time(0), zone).astimezone(UTC)
     end = start + timedelta(days=1)
     texts = 0
-    with outbox.transaction(rt) as db:
+    with transactions.unit_of_work(rt) as db:
         for shop in shops_for_summary(db):
             texts += shop_daily_summary(db, shop, local.date(), day_summary(db, shop, start, end))
     return texts

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from gateway.commerce import shop_desk
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import InboundSms, OutboundSms
-from gateway.commerce.pending import after_commit
 from gateway.commerce.sms_queue import queue_sms
+from gateway.core import transactions
 from gateway.core.i18n import load_translator, translate
+from gateway.core.pending import after_commit
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
 
@@ -54,7 +54,7 @@ class InboundMessage:
 def receive(rt: Runtime, msg: InboundMessage) -> bool:
     """Store ``msg`` and ask for its handling job; False (and nothing done) if already stored."""
     try:
-        with outbox.transaction(rt) as db:
+        with transactions.unit_of_work(rt) as db:
             if db.scalar(select(InboundSms.id).where(InboundSms.provider_id == msg.provider_id)):
                 return False
             row = InboundSms(provider_id=msg.provider_id, from_phone=msg.sender, to=msg.to,
@@ -70,7 +70,7 @@ def receive(rt: Runtime, msg: InboundMessage) -> bool:
 def handle(rt: Runtime, inbound_id: int, now: datetime | None = None) -> str:
     """Answer one stored SMS (the job's body); returns its final status, or ``skipped`` if done."""
     now = now or datetime.now(UTC)
-    with outbox.transaction(rt) as db:
+    with transactions.unit_of_work(rt) as db:
         claimed = db.execute(update(InboundSms).where(InboundSms.id == inbound_id,
                                                       InboundSms.status == "received")
                              .values(status="processing"))

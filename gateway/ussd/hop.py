@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 import menus.flows  # noqa: F401 - registers every screen
 from gateway.commerce.customers import default_language, find_or_create_customer
 from gateway.commerce.models import UssdSession
-from gateway.commerce.pending import PendingJob, forget_pending
+from gateway.core import transactions
+from gateway.core.pending import PendingJob, forget_pending
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 
@@ -112,8 +112,7 @@ def _advance(rt: Runtime, req: UssdRequest,
     db = rt.sessions()
     try:
         state, reply, answer = _navigate(rt, db, req, state)
-        db.commit()
-        pending = outbox.take_pending(db)
+        pending = transactions.commit_and_take(db)
     except Exception:
         db.rollback()
         forget_pending(db)
@@ -208,7 +207,7 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply,
     state.ended = state.ended or reply.end
     key = state_key(req)
     pipe = rt.redis.pipeline(transaction=False)
-    outbox.dispatch(rt.queue, pending, pipeline=pipe)
+    transactions.dispatch(rt.queue, pending, pipeline=pipe)
     if state.ended:
         pipe.set(key, json.dumps({"customer_id": state.customer_id, "lang": state.lang, "text": req.text,
                                   "reply": reply.text, "ended": True}), ex=ENDED_TTL)

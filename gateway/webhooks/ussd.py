@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
+from gateway.core.transactions import unit_of_work
 from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
 from gateway.ussd.hop import run_hop
 from gateway.ussd.session_log import record_session_end
@@ -24,6 +24,6 @@ def africastalking_ussd() -> Response:
 def africastalking_ussd_events() -> Response:
     rt = runtime()
     end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         record_session_end(db, end)
     return Response("OK", 200, mimetype="text/plain")

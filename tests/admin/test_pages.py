@@ -212,9 +212,10 @@ def test_the_shop_hears_what_the_console_decided(boss: FlaskClient, rt: Runtime)
     """A shop number that was sent the order is told when the console confirms or rejects it, in
     that number's language; the customer hears the same news as when the shop answers by SMS."""
     from gateway.commerce import shop_notices
+    from gateway.core.transactions import unit_of_work
 
     confirmed, rejected = place_order(rt, 0, "+254711000441"), place_order(rt, 0, "+254711000442")
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         for order_id in (confirmed, rejected):
             order = db.get(Order, order_id)
             assert order is not None

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
 from gateway.core.runtime import Runtime
+from gateway.core.transactions import enqueue, unit_of_work
 from gateway.sms import delivery as sms_delivery
-from gateway.sms.outbox import enqueue, transaction
 from gateway.transports.base import DeliveryUpdate
 from tests.conftest import run_jobs
 from tests.fakes import FakeAT
@@ -50,7 +50,7 @@ def test_the_same_job_twice_texts_once(at_rt: Runtime, fake_at: FakeAT) -> None:
 
 def _die_mid_send(rt: Runtime, message_id: int, minutes_ago: int) -> None:
     """A worker claimed the message (committed ``sending``) and died during the HTTP call."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         db.execute(update(OutboundSms).where(OutboundSms.id == message_id).values(
             status="sending", attempts=1, last_attempt_at=utcnow() - timedelta(minutes=minutes_ago)))
 
@@ -67,7 +67,7 @@ def test_a_message_in_doubt_adopts_a_delivery_report_instead_of_texting_again(
         at_rt: Runtime, fake_at: FakeAT) -> None:
     message_id = queue_message(at_rt, enqueue=False)
     _die_mid_send(at_rt, message_id, minutes_ago=11)
-    with transaction(at_rt) as db:  # AT did send it: its report names an id we never stored
+    with unit_of_work(at_rt) as db:  # AT did send it: its report names an id we never stored
         sms_delivery.record_delivery_report(db, DeliveryUpdate("ATXid_lost", "Success", "delivered",
                                                                phone=PHONE))
         db.execute(update(DeliveryReport).values(received_at=utcnow() - timedelta(minutes=10)))
