@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, request
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.app_context import runtime
 from gateway.core.transactions import unit_of_work
@@ -10,6 +14,7 @@ from gateway.transports.africastalking_ussd import parse_hop, parse_session_end,
 from gateway.ussd.hop import run_hop
 from gateway.ussd.session_log import record_session_end
 
+log = logging.getLogger(__name__)
 bp = Blueprint("ussd_hooks", __name__)
 
 
@@ -24,6 +29,10 @@ def africastalking_ussd() -> Response:
 def africastalking_ussd_events() -> Response:
     rt = runtime()
     end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
-    with unit_of_work(rt) as db:
-        record_session_end(db, end)
+    try:
+        with unit_of_work(rt) as db:
+            record_session_end(db, end)
+    except (SQLAlchemyError, RedisError):  # not recorded: a 503 makes AT send the event again
+        log.exception("session end %s could not be recorded", end.session_id)
+        return Response("Busy: not recorded, please retry\n", 503, mimetype="text/plain")
     return Response("OK", 200, mimetype="text/plain")
