@@ -33,7 +33,6 @@ class Ctx:
     settings: dict[str, Any]
     translate: Callable[[str, str], str]
     reserved: int = 0  # septets already taken on this screen (e.g. by a retry message)
-    jobs: list[tuple[str, tuple[Any, ...], float]] = field(default_factory=list)
 
     def t(self, msgid: str, **values: Any) -> str:
         """Translate ``msgid`` into the dial's language and fill in ``values``."""

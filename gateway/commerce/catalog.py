@@ -82,6 +82,3 @@ def get_product(db: Session, product_id: int) -> Product | None:
     product: Product | None = db.scalar(_PRODUCT, {"id": product_id})
     return product
 
-
-def product_by_sku(db: Session, shop_id: int, sku: str) -> Product | None:
-    return db.scalar(select(Product).where(Product.shop_id == shop_id, Product.sku == sku))

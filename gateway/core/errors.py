@@ -42,6 +42,3 @@ class ProviderError(BodegaError):
         self.retryable = retryable
         self.code = code
 
-
-class StateUnavailable(BodegaError):
-    """Redis could not be reached for the session state."""

@@ -62,9 +62,6 @@ class SandboxWallet:
         return PaymentResult(checkout, RESULT_PAID, "0", APPROVED, amount_minor=ask.amount_minor,
                              receipt=receipt_for(ask.payment_id, checkout), phone=ask.phone)
 
-    def parse_callback(self, body: bytes) -> PaymentResult:
-        return parse_callback(body)
-
 
 def parse_callback(body: bytes) -> PaymentResult:
     raise BadRequest("the sandbox wallet sends no callbacks")
