@@ -60,7 +60,7 @@ def resolve_payment(payment_id: int) -> ResponseReturnValue:
                                                me().actor, note)
     except (BadRequest, IllegalTransition) as exc:
         db.rollback()
-        flash(exc.user_message, "error")
+        flash(exc.english, "error")
     else:
         commit(db)
         flash(done, "info")

@@ -41,7 +41,7 @@ class ShortOfStock(OutOfStock):
     left (0 when it is sold out or no longer sold), so the screen can say so."""
 
     def __init__(self, detail: str, product: Product, wanted: int, left: int) -> None:
-        super().__init__(detail, user_message=f"Sorry, {product.name} does not have {wanted} left.")
+        super().__init__(detail, "Sorry, {name} does not have {wanted} left.", name=product.name, wanted=wanted)
         self.product_name = product.name
         self.wanted = wanted
         self.left = left
@@ -217,7 +217,7 @@ def cancel_by_customer(db: Session, order: Order, phone: str) -> OrderEvent:
     if not can_cancel(order):
         raise IllegalTransition(
             f"order {order.reference}: customer cannot cancel from {order.status}",
-            user_message=f"{order.reference} can no longer be cancelled.")
+            user_message="{ref} can no longer be cancelled.", ref=order.reference)
     event = order_states.transition(db, order, order_states.CANCELLED, actor=phone, channel="ussd",
                                     note="cancelled by the customer")
     notices.order_cancelled_by_customer(db, order)

@@ -163,7 +163,7 @@ class Confirm(Screen):
                                        ctx.data.get("landmark"), method, self._pay_within(ctx, method),
                                        shown=ctx.data.get("shown"))
         except orders.CartChanged as exc:
-            return Retry(ctx.t(exc.user_message))
+            return Retry(exc.render(ctx.t))
         except orders.ShortOfStock as exc:
             return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,
                                                  "left": exc.left})
