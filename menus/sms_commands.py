@@ -25,6 +25,7 @@ from gateway.commerce import order_moves, shop_desk
 from gateway.commerce import order_states as st
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
+from gateway.commerce.order_slip import order_slip
 from gateway.commerce.references import canonical_reference
 from gateway.core.errors import IllegalTransition
 from menus import sms_stock_commands  # noqa: F401 - registers STOCK, PRICE, OFF, ON
@@ -114,6 +115,8 @@ def done(desk: ShopDesk, words: Words) -> str:
 
 @command("orders", "ORDERS", en=("ORDERS", "LIST"), es=("PEDIDOS",), sw=("ODA", "MAAGIZO"))
 def orders(desk: ShopDesk, words: Words) -> str:
+    if words.args and not words.args[0].startswith("#"):  # ORDERS K7P2Q: that one order, whole
+        return order_detail(desk, words)
     found = shop_desk.open_orders(desk.db, desk.shop_ids)
     if not found:
         return desk.t("No open orders.")
@@ -131,6 +134,13 @@ def orders(desk: ShopDesk, words: Words) -> str:
     hidden = len(items) - len(shown)
     more = " " + desk.t("+{count} more", count=hidden) if hidden else ""
     return f"{head} {', '.join(shown)}{more}. {tail}"
+
+
+@command("order", "{ref}")
+def order_detail(desk: ShopDesk, words: Words) -> str:
+    """``K7P2Q`` (or ``ORDERS K7P2Q``): every item, the total, the payment, where it goes and the
+    customer's full number, in as many segments as it takes. Only the order's own shop gets it."""
+    return order_slip(desk.db, desk.t, _order(desk, words, words.keyword))
 
 
 @command("help", "HELP", en=("HELP", "MENU"), es=("AYUDA",), sw=("MSAADA",))

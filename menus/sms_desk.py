@@ -142,6 +142,14 @@ def split(text: str) -> tuple[Command | None, Words]:
     return None, Words(first, [fold(r) for r in raw[1:]], raw[1:])
 
 
+REFERENCE_LENGTH = 5  # gateway.commerce.orders.REFERENCE_LENGTH: menus do not import order creation
+
+
+def looks_like_reference(word: str) -> bool:
+    """Whether a lone word could be an order reference (``K7P2Q``, ``ABCDE``): 5 letters or digits."""
+    return len(word) == REFERENCE_LENGTH and word.isalnum() and word.isascii()
+
+
 def language_of(word: str, known: str | None) -> str:
     """The reply language for a keyword: its own if it has one, else the sender's, else English."""
     found = KEYWORDS.get(word)
@@ -161,6 +169,8 @@ def answer(desk: ShopDesk, text: str) -> tuple[str, str | None]:
     found, words = split(text)
     desk.lang = language_of(words.keyword, known) if found else known
     learnt = desk.lang if found and len(KEYWORDS[words.keyword][1]) == 1 else None
+    if found is None and looks_like_reference(words.keyword) and not words.args:
+        found, words = COMMANDS["order"], Words("", [words.keyword], [words.keyword])
     if found is None:
         found = COMMANDS["help"] if not words.keyword else COMMANDS["unknown"]
     try:

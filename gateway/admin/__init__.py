@@ -17,6 +17,7 @@ from gateway.admin import (  # noqa: F401 - importing registers the pages on the
     views_catalog,
     views_money,
     views_orders,
+    views_shop_terms,
 )
 from gateway.admin.blueprint import bp
 from gateway.admin.commands import admin_cli

@@ -14,11 +14,12 @@ from gateway.admin.auth import me
 from gateway.admin.blueprint import bp
 from gateway.admin.tx import commit, request_db
 from gateway.commerce import order_states
-from gateway.commerce.order_states import CONFIRMED, DELIVERED, LABELS, READY, REJECTED
+from gateway.commerce.order_states import CANCELLED, CONFIRMED, DELIVERED, LABELS, READY, REJECTED
 from gateway.core.errors import IllegalTransition
 
 # The console's buttons, in the order a shop uses them: (target status, button label).
-ACTIONS = ((CONFIRMED, "Confirm"), (READY, "Ready"), (DELIVERED, "Done"), (REJECTED, "Reject"))
+ACTIONS = ((CONFIRMED, "Confirm"), (READY, "Ready"), (DELIVERED, "Done"), (REJECTED, "Reject"),
+           (CANCELLED, "Cancel"))
 
 
 @bp.app_context_processor
@@ -42,13 +43,28 @@ def orders() -> ResponseReturnValue:
 @bp.get("/orders/<int:order_id>")
 @login_required
 def order(order_id: int) -> ResponseReturnValue:
+    return _order_page(order_id, show_number=False)
+
+
+@bp.post("/orders/<int:order_id>/number")
+@login_required
+def show_number(order_id: int) -> ResponseReturnValue:
+    """The customer's full number, for the order's shop staff and admins: each look is audited."""
+    return _order_page(order_id, show_number=True)
+
+
+def _order_page(order_id: int, show_number: bool) -> ResponseReturnValue:
     db = request_db()
-    found = listings.order_detail(db, order_id, me().shop_scope)
+    viewer = me()
+    found = listings.order_detail(db, order_id, viewer.shop_scope)
     if found is None:
         abort(404)  # another shop's order looks exactly like a missing one
+    if show_number:
+        order_actions.reveal_customer_number(db, found, viewer.actor)
+        commit(db)
     actions = [(target, label) for target, label in ACTIONS if order_states.can_move(found.status, target)]
     return render_template("admin/order.html", order=found, actions=actions, labels=LABELS,
-                           timeline=listings.order_timeline(db, found.id),
+                           timeline=listings.order_timeline(db, found.id), show_number=show_number,
                            payments=listings.order_payments(db, found.id))
 
 

@@ -5,6 +5,8 @@
     flask --app wsgi shop remove-number 1 +254733000202
     printf '4821\\n' | flask --app wsgi shop set-pin 1 --pin-stdin      (or --clear)
     flask --app wsgi shop summary 1 off
+    flask --app wsgi shop set 1 --town Kasarani --delivery --delivery-fee 50 --min-order 200 \
+        --hours "Mon-Sat 08:00-19:00" --timezone Africa/Nairobi
 
 The command owns the transaction; every change is audited with actor ``cli``.
 """
@@ -12,6 +14,7 @@ The command owns the transaction; every change is audited with actor ``cli``.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -20,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce import shop_desk, shop_pins
 from gateway.commerce.models import AuditEntry, Shop
+from gateway.commerce.shop_settings import TermsChange, describe_terms, update_terms
+from gateway.commerce.shop_terms import BadTerms
 from gateway.core.app_context import runtime
 from gateway.core.errors import BadRequest
 from gateway.core.phone import to_e164
@@ -129,3 +134,25 @@ def summary(number: int, state: str) -> None:
     except BadRequest as exc:
         _refuse(exc)
     click.echo(f"shop {number}: daily summary {state}")
+
+
+@shop_cli.command("set")
+@click.argument("number", type=int)
+@click.option("--town", help="The town the shop is in (customers pick a town first).")
+@click.option("--delivery/--no-delivery", "delivers", default=None, help="Whether the shop delivers.")
+@click.option("--delivery-fee", help="Delivery fee in the shop's currency, e.g. 50.")
+@click.option("--min-order", help="Smallest order (items, fee excluded), e.g. 200; 0 for none.")
+@click.option("--hours", help='Opening hours, e.g. "Mon-Sat 08:00-19:00; Sun 10:00-14:00"; "" for always.')
+@click.option("--timezone", help="IANA time zone of the hours, e.g. Africa/Nairobi.")
+@with_appcontext
+def set_terms(number: int, **typed: Any) -> None:
+    """Set shop NUMBER's town, delivery terms and opening hours. Nothing changes if any part is bad."""
+    change = TermsChange(**typed)
+    try:
+        with unit_of_work(runtime()) as db:
+            shop = _shop(db, number)
+            changed = update_terms(db, shop, change, ACTOR, "admin")
+            summary = describe_terms(shop)
+    except (BadRequest, BadTerms) as exc:
+        _refuse(exc)
+    click.echo(f"shop {number}: " + ("updated" if changed else "nothing changed") + f"; {summary}")

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from sqlalchemy import Integer, bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from gateway.commerce.models import CartItem, Product
+from gateway.commerce.models import CartItem, Product, Shop
+from gateway.commerce.shop_terms import Basket, basket
 
 # Built once: building a statement costs several times more CPU than running it on a hop.
 _CUSTOMER = bindparam("customer_id", type_=Integer)
@@ -91,3 +92,16 @@ def set_quantity(db: Session, customer_id: int, product_id: int, qty: int) -> No
 
 def empty_cart(db: Session, customer_id: int) -> None:
     db.execute(delete(CartItem).where(CartItem.customer_id == customer_id))
+
+
+def cart_total(db: Session, customer_id: int, fulfilment: str) -> tuple[Shop, Basket] | None:
+    """The cart's shop and what the order would cost there, picked up or delivered: the items, the
+    delivery fee as its own line, the total, and what is missing to reach the shop's minimum.
+    None for an empty cart. The one total every checkout screen shows (``place_order`` charges it)."""
+    lines = cart_lines(db, customer_id)
+    if not lines:
+        return None
+    shop = db.get(Shop, lines[0].product.shop_id)
+    assert shop is not None  # a product's shop: the foreign key keeps it
+    items = cart_total_minor(lines)
+    return shop, basket(shop, items, fulfilment)

@@ -14,14 +14,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, exists, select
+from sqlalchemy import Integer, Row, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop
 
 _OFFSET, _LIMIT = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
-_SHOPS = (select(Shop.id, Shop.name).where(Shop.active.is_(True)).order_by(Shop.number)
-          .offset(_OFFSET).limit(_LIMIT))
+_SHOPS = (select(Shop.id, Shop.name, Shop.hours, Shop.timezone, Shop.owner_phone)
+          .where(Shop.active.is_(True)).order_by(Shop.number).offset(_OFFSET).limit(_LIMIT))
+# A town's list also holds the shops that name no town (they serve everywhere).
+_TOWN_SHOPS = _SHOPS.where(or_(Shop.town == bindparam("town"), Shop.town.is_(None)))
+_TOWNS = (select(Shop.town).where(Shop.active.is_(True), Shop.town.is_not(None)).distinct()
+          .order_by(Shop.town))
 _CATEGORIES = (select(Category.id, Category.name)
                .where(Category.shop_id == bindparam("shop_id"),
                       exists().where(Product.category_id == Category.id, Product.active.is_(True)))
@@ -41,9 +45,18 @@ def _rows(db: Session, statement: Any, **params: Any) -> Sequence[Row[Any]]:
     return db.connection().execute(statement, params).all()
 
 
-def list_shops(db: Session, offset: int, limit: int) -> Sequence[Row[Any]]:
-    """Open shops in dialling order: rows of ``(id, name)``."""
+def list_shops(db: Session, offset: int, limit: int, town: str | None = None) -> Sequence[Row[Any]]:
+    """Active shops in dialling order: rows of ``(id, name, hours, timezone, owner_phone)`` (what
+    ``shop_terms.is_open`` needs to mark a shop closed in the list); only ``town``'s (and those with
+    no town) when it is given."""
+    if town:
+        return _rows(db, _TOWN_SHOPS, offset=offset, limit=limit, town=town)
     return _rows(db, _SHOPS, offset=offset, limit=limit)
+
+
+def list_towns(db: Session) -> list[str]:
+    """The towns active shops are in, by name (a short list: one row per town, not per shop)."""
+    return [str(town) for town in db.connection().execute(_TOWNS).scalars()]
 
 
 def list_categories(db: Session, shop_id: int, offset: int, limit: int) -> Sequence[Row[Any]]:

@@ -1,8 +1,9 @@
 """Catalog import from CSV: all rows valid or nothing imported; upsert by (shop, sku).
 
-Header: ``shop,owner_phone,category,sku,name,price,stock[,currency]``. Price is a decimal in the
-shop's currency; a row's currency, when given, must be that currency (a new shop takes its first
-row's). Used by the CLI and by the admin console's upload, with the same validation.
+Header: ``shop,owner_phone,category,sku,name,price,stock[,currency][,town]``. Price is a decimal in
+the shop's currency; a row's currency, when given, must be that currency (a new shop takes its first
+row's). A row's ``town``, when given, sets the shop's town (customers pick a town first). Used by
+the CLI and by the admin console's upload, with the same validation.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop, ShopContact
 from gateway.commerce.money import is_known_currency, to_minor
+from gateway.commerce.shop_settings import TOWN_MAX
 from gateway.core.errors import BadRequest
 from gateway.core.phone import to_e164
 
@@ -33,6 +35,7 @@ class CatalogRow:
     price_minor: int
     stock: int
     currency: str
+    town: str = ""
 
 
 @dataclass
@@ -92,10 +95,13 @@ def _parse_row(number: int, raw: dict[str, str | None], currencies: dict[str, st
             problems.append(f"owner_phone {values['owner_phone']!r} is not a phone number")
     if len(values.get("sku", "")) > 40 or len(values.get("name", "")) > 120:
         problems.append("sku or name is too long (40 / 120 characters at most)")
+    town = " ".join(values.get("town", "").split())
+    if len(town) > TOWN_MAX:
+        problems.append(f"town is too long ({TOWN_MAX} characters at most)")
     if problems:
         return None, problems
     return CatalogRow(number, values["shop"][:80], phone, values["category"][:80], values["sku"],
-                      values["name"], price, stock, currency), []
+                      values["name"], price, stock, currency, town), []
 
 
 def _row_currency(typed: str, shop: str, currencies: dict[str, str],
@@ -122,6 +128,8 @@ def apply_catalog(db: Session, report: ImportReport) -> ImportReport:
     for row in report.rows:
         shop = shops.get(row.shop) or _shop(db, row, report)
         shops[row.shop] = shop
+        if row.town:
+            shop.town = row.town
         category = categories.get((shop.id, row.category)) or _category(db, shop, row.category)
         categories[(shop.id, row.category)] = category
         product = db.scalar(select(Product).where(Product.shop_id == shop.id, Product.sku == row.sku))

@@ -45,3 +45,15 @@ def set_language(db: Session, customer_id: int, lang: str) -> None:
     customer = db.get(Customer, customer_id)
     if customer is not None:
         customer.language = lang
+
+
+def set_town(db: Session, customer_id: int, town: str | None) -> None:
+    """Remember the town whose shops the customer browses (None: ask again)."""
+    customer = db.get(Customer, customer_id)
+    if customer is not None:
+        customer.town = town
+
+
+def customer_town(db: Session, customer_id: int) -> str | None:
+    customer = db.get(Customer, customer_id)
+    return customer.town if customer is not None else None

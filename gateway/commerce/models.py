@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -39,6 +40,14 @@ class Shop(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     summary_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Terms (gateway/commerce/shop_terms.py): where it is, whether and for how much it delivers,
+    # the smallest order it takes, and when it is open ("Mon-Sat 08:00-19:00"; None: always).
+    town: Mapped[str | None] = mapped_column(String(60), index=True)
+    delivers: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    delivery_fee_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    min_order_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    hours: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(40))  # IANA name; None: the owner's country's
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
     contacts: Mapped[list[ShopContact]] = relationship(back_populates="shop", cascade="all, delete-orphan")
 
@@ -90,6 +99,7 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     language: Mapped[str | None] = mapped_column(String(5))
+    town: Mapped[str | None] = mapped_column(String(60))  # picked first when shops are in several towns
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
 
 
@@ -117,7 +127,8 @@ class Order(Base):
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
     status: Mapped[str] = mapped_column(String(20), index=True)
     payment_method: Mapped[str] = mapped_column(String(20))  # cash | mpesa | sandbox ...
-    total_minor: Mapped[int] = mapped_column(BigInteger)
+    total_minor: Mapped[int] = mapped_column(BigInteger)  # the items plus the delivery fee
+    delivery_fee_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
     fulfilment: Mapped[str] = mapped_column(String(10))  # pickup | delivery
     landmark: Mapped[str | None] = mapped_column(String(80))

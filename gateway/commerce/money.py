@@ -110,12 +110,31 @@ def _explain(amount: str, currency: str, problem: PriceProblem) -> str:
     return f"not a price: {shown!r}; send digits with one decimal point or comma, e.g. {example} or 1,950.00"
 
 
+# How people write each currency, in GSM-7 only (one non-GSM-7 character would turn a whole SMS or
+# screen into UCS-2). A currency not listed shows its ISO code: ``XOF 1,950``.
+SYMBOLS = {"KES": "KSh", "PEN": "S/", "TZS": "TSh", "UGX": "USh", "USD": "$", "GBP": "\u00a3",
+           "EUR": "\u20ac"}
+
+
+def currency_sign(currency: str) -> str:
+    """``KES`` -> ``KSh``, ``PEN`` -> ``S/``; the ISO code itself where no GSM-7 symbol is in use."""
+    return SYMBOLS.get(currency.upper(), currency.upper())
+
+
 def format_money(minor: int, currency: str) -> str:
-    """``1250, "KES"`` -> ``KES 12.50``; whole amounts drop the decimals (``KES 360``)."""
+    """``195000, "KES"`` -> ``KSh 1,950``; ``2390, "PEN"`` -> ``S/ 23.90``; whole amounts drop the
+    decimals (``KSh 360``). The one formatter for screens, SMS and the console."""
     digits = precision(currency)
     whole, cents = divmod(abs(minor), 10 ** digits) if digits else (abs(minor), 0)
     sign = "-" if minor < 0 else ""
     text = f"{whole:,}"
     if cents:
         text += f".{cents:0{digits}d}"
-    return f"{currency} {sign}{text}"
+    return f"{currency_sign(currency)} {sign}{text}"
+
+
+def plain_amount(minor: int, currency: str) -> str:
+    """``5000, "KES"`` -> ``50``; ``2390, "PEN"`` -> ``23.90``: what a form shows to be typed back."""
+    digits = precision(currency)
+    whole, cents = divmod(minor, 10 ** digits) if digits else (minor, 0)
+    return f"{whole}.{cents:0{digits}d}" if cents else str(whole)

@@ -13,12 +13,14 @@ from gateway.commerce.models import Order, Payment, UssdSession
 from gateway.commerce.money import format_money
 from gateway.commerce.order_states import AWAITING_SHOP, LABELS
 from gateway.commerce.shop_notices import (  # noqa: F401 - the shop's texts, reachable as notices.<name>
+    customer_order_cancelled,
     order_cancelled_by_customer,
     order_confirmed_by_shop,
     order_ready,
     order_rejected_by_shop,
     shop_daily_summary,
     shop_new_order,
+    shop_told_of_console_move,
 )
 from gateway.commerce.sms_queue import queue_sms
 from gateway.core.i18n import translate

@@ -1,5 +1,5 @@
-"""The moves a shop makes on an order, whoever makes them: by SMS from the shop's number, or a
-button in the console.
+"""The moves a shop (or an admin) makes on an order, whoever makes them: by SMS from the shop's
+number, or a button in the console.
 
 Each move is one function that applies the state transition (``order_states.transition``: stock
 back when the order ends unfulfilled, a refund flagged when it was paid), the money rule, and the
@@ -31,7 +31,7 @@ def confirm_order(db: Session, order: Order, actor: str, channel: str = SMS,
     event = st.transition(db, order, st.CONFIRMED, actor, channel, note=note)
     notices.order_confirmed_by_shop(db, order)
     if channel == CONSOLE:
-        shop_notices.console_moved_order(db, order)
+        shop_notices.shop_told_of_console_move(db, order, st.CONFIRMED, note)
     return event
 
 
@@ -47,7 +47,7 @@ def reject_order(db: Session, order: Order, actor: str, channel: str = SMS,
         order.note = reason[:NOTE_MAX]
     notices.order_rejected_by_shop(db, order, reason)
     if channel == CONSOLE:
-        shop_notices.console_moved_order(db, order)
+        shop_notices.shop_told_of_console_move(db, order, st.REJECTED, reason)
     return event
 
 
@@ -65,7 +65,18 @@ def mark_done(db: Session, order: Order, actor: str, channel: str = SMS,
     return st.transition(db, order, st.DELIVERED, actor, channel, note=note)
 
 
+def cancel_order(db: Session, order: Order, actor: str, channel: str = CONSOLE,
+                 reason: str | None = None) -> OrderEvent:
+    """An admin cancels ``order`` (a customer cancels with ``orders.cancel_by_customer``): stock
+    goes back, money received is flagged for refund, and the customer and the shop numbers that
+    were sent the order are told not to expect or prepare it."""
+    event = st.transition(db, order, st.CANCELLED, actor, channel, note=reason)
+    notices.customer_order_cancelled(db, order)
+    shop_notices.shop_told_of_console_move(db, order, st.CANCELLED, reason)
+    return event
+
+
 ShopMove = Callable[[Session, Order, str, str, "str | None"], OrderEvent]
 # The shop's moves by the status they lead to (the console's buttons post the target status).
 BY_TARGET: dict[str, ShopMove] = {st.CONFIRMED: confirm_order, st.REJECTED: reject_order,
-                                  st.READY: mark_ready, st.DELIVERED: mark_done}
+                                  st.READY: mark_ready, st.DELIVERED: mark_done, st.CANCELLED: cancel_order}

@@ -13,17 +13,27 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from gateway.commerce import notices, order_states
+from gateway.commerce import notices, order_states, shop_terms
 from gateway.commerce.carts import cart_lines, cart_total_minor, empty_cart
-from gateway.commerce.models import CartItem, Order, OrderEvent, OrderLine, Payment, Product, utcnow
+from gateway.commerce.models import (
+    CartItem,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Product,
+    Shop,
+    utcnow,
+)
 from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from gateway.commerce.shop_terms import Basket
 from gateway.core.errors import BodegaError, IllegalTransition, OutOfStock
 
 REFERENCE_ATTEMPTS = 8
@@ -41,7 +51,8 @@ class ShortOfStock(OutOfStock):
     left (0 when it is sold out or no longer sold), so the screen can say so."""
 
     def __init__(self, detail: str, product: Product, wanted: int, left: int) -> None:
-        super().__init__(detail, "Sorry, {name} does not have {wanted} left.", name=product.name, wanted=wanted)
+        super().__init__(detail, "Sorry, {name} does not have {wanted} left.", name=product.name,
+                         wanted=wanted)
         self.product_name = product.name
         self.wanted = wanted
         self.left = left
@@ -56,6 +67,44 @@ class CartChanged(BodegaError):
 def cart_as_shown(lines: Sequence[CartItem]) -> list[list[int]]:
     """What a summary shows of a cart, to compare at Confirm: product, quantity and price per line."""
     return sorted([line.product_id, line.qty, line.product.price_minor] for line in lines)
+
+
+class ShopClosed(BodegaError):
+    """The shop is outside its opening hours: it takes no order. ``opens`` says when it opens."""
+
+    user_message = "Sorry, this shop is closed now."
+
+    def __init__(self, detail: str, shop_name: str, opens: str | None) -> None:
+        super().__init__(detail)
+        self.shop_name, self.opens = shop_name, opens
+
+
+class NoDelivery(BodegaError):
+    user_message = "This shop does not deliver. Please pick up at the shop."
+
+
+class BelowMinimum(BodegaError):
+    """The items do not reach the shop's minimum order; ``missing_minor`` is what is missing."""
+
+    user_message = "Your order is below the shop's minimum."
+
+    def __init__(self, detail: str, missing_minor: int, currency: str) -> None:
+        super().__init__(detail)
+        self.missing_minor, self.currency = missing_minor, currency
+
+
+def check_terms(shop: Shop, items_minor: int, fulfilment: str, now: datetime) -> Basket:
+    """The order's basket (items, fee, total) under ``shop``'s terms at ``now``; raises
+    ``ShopClosed``, ``NoDelivery`` or ``BelowMinimum`` (in that order) when it cannot be placed."""
+    if not shop_terms.is_open(shop, now):
+        raise ShopClosed(f"shop {shop.id} is closed", shop.name, shop_terms.opens_next(shop, now))
+    if fulfilment == DELIVERY and not shop.delivers:
+        raise NoDelivery(f"shop {shop.id} does not deliver")
+    found = shop_terms.basket(shop, items_minor, fulfilment)
+    if found.missing_minor:
+        raise BelowMinimum(f"shop {shop.id}: {found.missing_minor} short of the minimum",
+                           found.missing_minor, shop.currency)
+    return found
 
 
 class MixedCart(BodegaError):
@@ -93,8 +142,10 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
 
     Returns the order already placed in this USSD session if there is one (a replayed Confirm).
     Raises ``EmptyCart``, ``MixedCart``, ``CartChanged`` when the cart is no longer what ``shown``
-    (``cart_as_shown`` of the summary) says, or ``OutOfStock`` naming the product that ran short
-    (then nothing was written and the cart is untouched). Cash orders start ``placed``; any other method
+    (``cart_as_shown`` of the summary) says, ``ShopClosed``, ``NoDelivery`` or ``BelowMinimum``
+    under the shop's terms (``check_terms``; the total includes the delivery fee), or
+    ``OutOfStock`` naming the product that ran short (then nothing was written and the cart is
+    untouched). Cash orders start ``placed``; any other method
     starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
     ``gateway.commerce.notices.order_placed`` so the people concerned are told, after commit, by SMS.
     """
@@ -111,10 +162,14 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
         raise
     if shown is not None and cart_as_shown(draft.lines) != shown:
         raise CartChanged(f"customer {customer_id}: cart changed since the summary")
+    shop = db.get(Shop, draft.shop_id)
+    assert shop is not None  # a product's shop: the foreign key keeps it
+    priced = check_terms(shop, draft.total_minor, fulfilment, utcnow())
     status = order_states.PLACED if payment_method == CASH else order_states.AWAITING_PAYMENT
     fields: dict[str, Any] = dict(
         customer_id=customer_id, shop_id=draft.shop_id, status=status, payment_method=payment_method,
-        total_minor=draft.total_minor, currency=draft.currency, fulfilment=fulfilment,
+        total_minor=priced.total_minor, delivery_fee_minor=priced.fee_minor, currency=draft.currency,
+        fulfilment=fulfilment,
         landmark=landmark if fulfilment == DELIVERY else None, ussd_session_id=session_id,
         expires_at=utcnow() + pay_within if pay_within and status != order_states.PLACED else None)
     order, ours = _insert(db, fields, draft)

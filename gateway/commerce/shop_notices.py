@@ -10,12 +10,14 @@ one GSM-7 segment: the variable parts (items, landmark, reason) are clipped, nev
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Order, OutboundSms, Shop, ShopContact
 from gateway.commerce.money import format_money
+from gateway.commerce.order_slip import fit_items
 from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
 from gateway.commerce.sms_queue import queue_sms
@@ -52,15 +54,17 @@ def shop_new_order(db: Session, order: Order) -> None:
     """Text every number of the order's shop that a new order waits for its answer.
 
     Call it when the order reaches the shop: at placement for cash orders, once paid for M-Pesa
-    ones (``notices.order_placed`` does the first). Calling it again sends nothing more.
+    ones (``notices.order_placed`` does the first). Calling it again sends nothing more. Items that
+    do not fit one SMS are counted, with the command that shows them all (``+3 more: text K7P2Q``).
     """
-    items = ", ".join(f"{line.qty}x {line.name}" for line in order.lines)
+    msgid = "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}"
     for contact in order.shop.contacts:
         lang = _contact_lang(contact)
-        body = _fit(lang, "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}",
-                    "items", ref=order.reference, items=items,
-                    total=format_money(order.total_minor, order.currency),
-                    payment=_payment_state(db, lang, order), where=_where(lang, order))
+        values = dict(ref=order.reference, total=format_money(order.total_minor, order.currency),
+                      payment=_payment_state(db, lang, order), where=_where(lang, order))
+        fixed = septets(to_gsm7(translate(lang, msgid, items="", **values)))
+        items = fit_items(partial(translate, lang), order, SMS_LIMIT - fixed)
+        body = translate(lang, msgid, items=items, **values)
         queue_sms(db, contact.phone, body, "shop_new_order", order.id,
                   f"shop_new_order:{order.id}:{contact.phone}")
 
@@ -107,15 +111,27 @@ def order_ready(db: Session, order: Order) -> None:
     queue_sms(db, order.customer.phone, body, "order_ready", order.id, f"order_ready:{order.id}")
 
 
+def _told_contacts(db: Session, order: Order) -> list[ShopContact]:
+    """The shop's numbers that were sent ``order`` (a shop that never heard of it is not texted)."""
+    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
+                                                             OutboundSms.purpose == "shop_new_order")))
+    return [contact for contact in order.shop.contacts if contact.phone in told]
+
+
 def order_cancelled_by_customer(db: Session, order: Order) -> None:
     """Tell every shop number that was sent ``order`` not to prepare it, and the customer that it is
     cancelled (and refunded, when it was paid). A shop that never heard of it is not texted."""
-    for contact in _told_of(db, order):
+    for contact in _told_contacts(db, order):
         lang = _contact_lang(contact)
         body = translate(lang, "Order {ref} was cancelled by the customer. Do not prepare it.",
                          ref=order.reference)
         queue_sms(db, contact.phone, body, "shop_order_cancelled", order.id,
                   f"shop_order_cancelled:{order.id}:{contact.phone}")
+    customer_order_cancelled(db, order)
+
+
+def customer_order_cancelled(db: Session, order: Order) -> None:
+    """Tell the customer ``order`` is cancelled (and refunded, when it was paid)."""
     lang = _customer_lang(order)
     refund = (" " + translate(lang, "Your payment of {total} will be refunded.",
                               total=format_money(order.total_minor, order.currency))
@@ -125,29 +141,22 @@ def order_cancelled_by_customer(db: Session, order: Order) -> None:
     queue_sms(db, order.customer.phone, body, "order_cancelled", order.id, f"order_cancelled:{order.id}")
 
 
-def _told_of(db: Session, order: Order) -> list[ShopContact]:
-    """The shop's contacts that were sent ``order`` (a shop never told of it hears nothing more)."""
-    told = set(db.scalars(select(OutboundSms.to_phone).where(OutboundSms.order_id == order.id,
-                                                             OutboundSms.purpose == "shop_new_order")))
-    return [contact for contact in order.shop.contacts if contact.phone in told]
-
-
-CONSOLE_MOVES = {
-    "confirmed": "Order {ref} was confirmed in the Bodega console. The customer is told.",
-    "rejected": "Order {ref} was rejected in the Bodega console. Do not prepare it.",
-}
-
-
-def console_moved_order(db: Session, order: Order) -> None:
-    """Tell the shop's numbers that were sent ``order`` that the console confirmed or rejected it
-    (once per number and status), so the shop does not answer it again or prepare it for nothing."""
-    msgid = CONSOLE_MOVES.get(order.status)
-    if msgid is None:
-        return
-    for contact in _told_of(db, order):
-        body = translate(_contact_lang(contact), msgid, ref=order.reference)
-        queue_sms(db, contact.phone, body, "shop_order_moved", order.id,
-                  f"shop_order_{order.status}:{order.id}:{contact.phone}")
+def shop_told_of_console_move(db: Session, order: Order, target: str, reason: str | None) -> None:
+    """Tell the shop's numbers that were sent ``order`` what an admin did with it from the console
+    (``confirmed``, ``rejected`` with the reason, ``cancelled``), so nobody packs a dead order."""
+    for contact in _told_contacts(db, order):
+        lang = _contact_lang(contact)
+        if target == "confirmed":
+            body = translate(lang, "Order {ref} was confirmed from the console. Send READY {ref} when "
+                             "it is ready.", ref=order.reference)
+        elif target == "rejected":
+            body = _fit(lang, "Order {ref} was rejected from the console: {reason}. Do not prepare it.",
+                        "reason", ref=order.reference, reason=reason or translate(lang, "no reason given"))
+        else:
+            body = translate(lang, "Order {ref} was cancelled from the console. Do not prepare it.",
+                             ref=order.reference)
+        queue_sms(db, contact.phone, body, "shop_console_move", order.id,
+                  f"shop_console_move:{order.id}:{target}:{contact.phone}")
 
 
 def shop_daily_summary(db: Session, shop: Shop, day: date, summary: DaySummary) -> int:

@@ -6,7 +6,8 @@ conditional UPDATE (so a job run twice answers once), identifies the sender agai
 numbers, runs the shop command and queues the reply, all in one transaction.
 
 Never a loop: nothing is sent to short codes, alphanumeric senders or our own numbers; a stranger
-gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies.
+gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies. A
+number that runs no shop is answered as a customer (``gateway.customer_texts``: STATUS, a reference).
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.commerce import shop_desk
-from gateway.commerce.customers import default_language
 from gateway.commerce.models import InboundSms, OutboundSms
 from gateway.commerce.sms_queue import queue_sms
 from gateway.core import transactions
-from gateway.core.i18n import load_translator, translate
+from gateway.core.i18n import load_translator
 from gateway.core.pending import after_commit
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
+from gateway.sms.customer_texts import answer_customer
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
 
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 HANDLE_JOB = "gateway.jobs.handle_inbound_sms"
 REPLY = "shop_reply"
 STRANGER = "stranger_help"
+CUSTOMER_REPLY = "customer_reply"
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,11 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
         log.info("inbound SMS %s from %r: not a phone we answer", row.id, sender)
         return "ignored"
     contacts = shop_desk.contacts_of(db, sender)
-    if not contacts:
-        _help_stranger(db, settings, sender, now)
-        return "ignored"
     if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
         log.warning("inbound SMS %s: reply limit reached for %s", row.id, mask(sender))
         return "ignored"
+    if not contacts:
+        return _answer_customer(db, settings, row, now)
     desk = ShopDesk(db=db, phone=sender, contacts=contacts, translate=translator, now=now,
                     settings=settings)
     reply, learnt = answer(desk, row.text)
@@ -106,15 +107,17 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
     return "processed"
 
 
-def _help_stranger(db: Session, settings: dict[str, Any], sender: str, now: datetime) -> None:
-    """One short text a day to a number that runs no shop (often a customer replying to us)."""
-    lang = default_language(sender, load_translator().languages)
-    code = settings.get("USSD_SERVICE_CODE")
-    body = (translate(lang, "Bodega: this number takes commands from registered shops only. "
-                            "To shop or see your orders, dial {code}.", code=code) if code else
-            translate(lang, "Bodega: this number takes commands from registered shops only. "
-                            "To shop or see your orders, dial our USSD code."))
-    queue_sms(db, sender, body, STRANGER, dedupe_key=f"{STRANGER}:{sender}:{now.date().isoformat()}")
+def _answer_customer(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> str:
+    """A number that runs no shop: its orders when it asks (STATUS, a reference), else one short
+    help text a day naming the USSD code (often a customer replying to one of our texts)."""
+    reply = answer_customer(db, row.from_phone, row.text, load_translator().languages,
+                            settings.get("USSD_SERVICE_CODE"))
+    if reply.is_help:
+        queue_sms(db, row.from_phone, reply.body, STRANGER,
+                  dedupe_key=f"{STRANGER}:{row.from_phone}:{now.date().isoformat()}")
+        return "ignored"
+    queue_sms(db, row.from_phone, reply.body, CUSTOMER_REPLY, dedupe_key=f"{CUSTOMER_REPLY}:{row.id}")
+    return "processed"
 
 
 def can_answer(sender: str, own: set[Any]) -> bool:
@@ -125,7 +128,7 @@ def can_answer(sender: str, own: set[Any]) -> bool:
 
 def _replies_last_hour(db: Session, phone: str, now: datetime) -> int:
     query = select(func.count(OutboundSms.id)).where(
-        OutboundSms.to_phone == phone, OutboundSms.purpose == REPLY,
+        OutboundSms.to_phone == phone, OutboundSms.purpose.in_((REPLY, CUSTOMER_REPLY)),
         OutboundSms.created_at >= now - timedelta(hours=1))
     return int(db.scalar(query) or 0)
 

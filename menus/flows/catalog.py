@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from gateway.commerce import carts, catalog
+from gateway.commerce import carts, catalog, shop_terms
+from gateway.commerce.models import utcnow
 from gateway.commerce.money import format_money
 from menus.flows.cart import most_for
 from menus.screens import (
@@ -32,13 +34,25 @@ class ShopList(ListScreen):
     empty_message = "No shops are open right now."
 
     def title(self, ctx: Ctx) -> str:
-        return ctx.t("Choose a shop")
+        town = ctx.data.get("town")
+        return ctx.t("Shops in {town}", town=clip(str(town), 20)) if town else ctx.t("Choose a shop")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        return [(s.id, s.name) for s in catalog.list_shops(ctx.db, offset, limit)]
+        now = utcnow()
+        rows = catalog.list_shops(ctx.db, offset, limit, ctx.data.get("town"))
+        return [(s.id, shop_label(ctx, s, now)) for s in rows]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return Goto("shop.categories", {"shop": key})
+
+
+def shop_label(ctx: Ctx, shop: Any, now: datetime) -> str:
+    """``Mama Njeri``, or ``Mama Njeri (closed, opens 08:00)`` outside its hours (the mark stays whole)."""
+    if shop_terms.is_open(shop, now):
+        return str(shop.name)
+    opens = shop_terms.opens_next(shop, now)
+    mark = f" ({ctx.t('closed, opens {time}', time=opens) if opens else ctx.t('closed')})"
+    return clip(shop.name, ITEM_WIDTH - septets(mark)) + mark
 
 
 @register

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from gateway.commerce import carts, catalog, orders, wallets
-from gateway.commerce.models import Order
+from gateway.commerce import carts, orders, wallets
+from gateway.commerce.models import Order, Shop, utcnow
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
@@ -24,6 +24,9 @@ NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the sh
 LANDMARK_MIN = 3
 LANDMARK_MAX = 40
 SHOP_ROOM = 30
+# Below this many characters (a strict aggregator, or a retry line above) the summary has no room
+# for a seventh line: the delivery fee then rides on the delivery line instead of its own.
+ROOM_FOR_FEE_LINE = 150
 
 
 def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
@@ -37,10 +40,29 @@ def payment_methods(ctx: Ctx) -> list[str]:
     """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
     set), leaving out a wallet that cannot charge their number this cart's total in its currency."""
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
-    lines = carts.cart_lines(ctx.db, ctx.customer_id)
-    currency = lines[0].product.currency if lines else ""
-    total = carts.cart_total_minor(lines)
+    priced = carts.cart_total(ctx.db, ctx.customer_id, str(ctx.data.get("fulfilment", orders.PICKUP)))
+    currency, total = (priced[0].currency, priced[1].total_minor) if priced else ("", 0)
     return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
+
+
+def cannot_order(ctx: Ctx, shop: Shop, items_minor: int) -> str | None:
+    """Why ``shop`` cannot take this cart now (closed, or below its minimum), or None."""
+    try:
+        orders.check_terms(shop, items_minor, orders.PICKUP, utcnow())
+    except orders.ShopClosed as exc:
+        return closed_text(ctx, shop.name, exc.opens)
+    except orders.BelowMinimum as exc:
+        return ctx.t("{shop} takes orders from {least}: add {missing} more.",
+                     shop=clip(shop.name, SHOP_ROOM), least=format_money(shop.min_order_minor, shop.currency),
+                     missing=format_money(exc.missing_minor, exc.currency))
+    return None
+
+
+def closed_text(ctx: Ctx, shop: str, opens: str | None) -> str:
+    """``Sorry, X is closed, opens 08:00.``"""
+    if opens:
+        return ctx.t("Sorry, {shop} is closed, opens {time}.", shop=clip(shop, SHOP_ROOM), time=opens)
+    return ctx.t("Sorry, {shop} is closed now.", shop=clip(shop, SHOP_ROOM))
 
 
 def clean_landmark(typed: str) -> str | None:
@@ -63,23 +85,35 @@ class Fulfilment(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-        shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
-        if shop is None:
+        priced = carts.cart_total(ctx.db, ctx.customer_id, orders.PICKUP)
+        if priced is None:
             return _empty(ctx)
-        pickup = ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM))
-        options = menu_text(ctx.t("How do you want your order?"), [pickup, ctx.t("Delivery")])
-        return f"{options}\n0 {ctx.t('Back')}"
+        shop, basket = priced
+        refused = cannot_order(ctx, shop, basket.items_minor)
+        if refused:
+            return f"{refused}\n0 {ctx.t('Back')}"
+        options = [ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM))]
+        if shop.delivers and shop.delivery_fee_minor:
+            fee = format_money(shop.delivery_fee_minor, shop.currency)
+            options.append(ctx.t("Delivery (+{fee})", fee=fee))
+        elif shop.delivers:
+            options.append(ctx.t("Delivery"))
+        return f"{menu_text(ctx.t('How do you want your order?'), options)}\n0 {ctx.t('Back')}"
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        if carts.cart_count(ctx.db, ctx.customer_id) == 0:
+        priced = carts.cart_total(ctx.db, ctx.customer_id, orders.PICKUP)
+        if priced is None:
             return Retry(ctx.t("Your cart is empty."))
-        picked = choice(answer, 2)
+        shop, basket = priced
+        refused = cannot_order(ctx, shop, basket.items_minor)
+        if refused:
+            return Retry(ctx.t("Press 0 to go back."))
+        picked = choice(answer, 2 if shop.delivers else 1)
         if picked == 1:
             return Goto("checkout.payment", {"fulfilment": orders.PICKUP})
         if picked == 2:
             return Goto("checkout.landmark", {"fulfilment": orders.DELIVERY})
-        return Retry(ctx.t("Choose 1 or 2."))
+        return Retry(ctx.t("Choose 1 or 2.") if shop.delivers else ctx.t("Press 1 to continue."))
 
 
 @register
@@ -134,14 +168,17 @@ class Confirm(Screen):
         if not lines:
             return _empty(ctx)
         ctx.data["shown"] = orders.cart_as_shown(lines)
-        currency = lines[0].product.currency
-        total = format_money(carts.cart_total_minor(lines), currency)
-        shop = catalog.get_shop(ctx.db, lines[0].product.shop_id)
+        priced = carts.cart_total(ctx.db, ctx.customer_id, self._how(ctx))
+        assert priced is not None  # the cart has lines
+        shop, basket = priced
         items = sum(li.qty for li in lines)
+        fee = format_money(basket.fee_minor, shop.currency) if basket.fee_minor else ""
+        own_line = bool(fee) and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
         summary = [
-            ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name if shop else "", SHOP_ROOM)),
-            ctx.t("Total {total}", total=total),
-            self._fulfilment(ctx),
+            ctx.t("{n} item(s) from {shop}", n=items, shop=clip(shop.name, SHOP_ROOM)),
+            *([ctx.t("Delivery fee {fee}", fee=fee)] if own_line else []),
+            ctx.t("Total {total}", total=format_money(basket.total_minor, shop.currency)),
+            self._fulfilment(ctx, "" if own_line else fee),
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
         return "\n".join([*summary, f"1. {ctx.t('Confirm')}", f"0 {ctx.t('Back')}"])
@@ -149,7 +186,10 @@ class Confirm(Screen):
     def _how(self, ctx: Ctx) -> str:
         return str(ctx.data.get("fulfilment", orders.PICKUP))
 
-    def _fulfilment(self, ctx: Ctx) -> str:
+    def _fulfilment(self, ctx: Ctx, fee: str) -> str:
+        """``Delivery: <landmark>``; on a tight screen the fee rides on it: ``Delivery (+KSh 50): ...``."""
+        if self._how(ctx) == orders.DELIVERY and fee:
+            return ctx.t("Delivery (+{fee}): {landmark}", fee=fee, landmark=ctx.data.get("landmark", ""))
         if self._how(ctx) == orders.DELIVERY:
             return ctx.t("Delivery: {landmark}", landmark=ctx.data.get("landmark", ""))
         return ctx.t("Pick up at the shop")
@@ -169,6 +209,11 @@ class Confirm(Screen):
                                                  "left": exc.left})
         except orders.EmptyCart:
             return End(ctx.t("Your cart is empty. Nothing was ordered."))
+        except orders.ShopClosed as exc:
+            return End(closed_text(ctx, exc.shop_name, exc.opens) + " "
+                       + ctx.t("Nothing was ordered; your cart is kept."))
+        except (orders.NoDelivery, orders.BelowMinimum) as exc:
+            return Retry(ctx.t(exc.user_message))
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
             start_payment(ctx.db, order, method, ctx.phone,
                           delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))

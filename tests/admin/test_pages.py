@@ -157,7 +157,7 @@ def test_dashboard_counts_funnel_drop_off_and_latency(
     assert tiles[:2] == [("Dials", "2"), ("Orders", "1")]
     assert "shop.products" in html and "home" in html  # where the two dials died
     assert re.search(r"p95</dt><dd>\d+\.\d ms", html)
-    assert "KES" in html
+    assert "KSh" in html
 
 
 def test_staff_edit_only_their_shops_products(
@@ -229,5 +229,5 @@ def test_the_shop_hears_what_the_console_decided(boss: FlaskClient, rt: Runtime)
         told = {(m.order_id, m.purpose, m.to_phone): m.body for m in db.scalars(select(OutboundSms))}
     assert told[(confirmed, "order_confirmed", "+254711000441")]
     assert told[(rejected, "order_rejected", "+254711000442")]
-    assert "imethibitishwa" in told[(confirmed, "shop_order_moved", owner)]
-    assert "Usiiandae" in told[(rejected, "shop_order_moved", owner)]
+    assert "imethibitishwa" in told[(confirmed, "shop_console_move", owner)]
+    assert "Usiiandae" in told[(rejected, "shop_console_move", owner)]

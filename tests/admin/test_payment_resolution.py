@@ -12,7 +12,7 @@ from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, form_token, place_order, shop_number, sign_in
 
 CUSTOMER = "+254711000441"
-SHORT_PAID = "paid KES 1 but KES 50 was asked (The service request is processed successfully.)"
+SHORT_PAID = "paid KSh 1 but KSh 50 was asked (The service request is processed successfully.)"
 
 
 def flagged_payment(rt: Runtime, order_status: str = "awaiting_payment") -> tuple[int, int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.commerce.money import BadPrice, PriceProblem, is_known_currency, to_minor
+from gateway.commerce.money import BadPrice, PriceProblem, format_money, is_known_currency, to_minor
+from menus.text import is_gsm7
 
 
 @pytest.mark.parametrize(("typed", "currency", "minor"), [
@@ -60,3 +61,13 @@ def test_the_refusal_says_what_to_send_instead() -> None:
 def test_only_real_currency_codes_are_known() -> None:
     assert is_known_currency("KES") and is_known_currency("pen")
     assert not is_known_currency("XYZ")
+
+
+@pytest.mark.parametrize(("minor", "currency", "shown"), [
+    (195000, "KES", "KSh 1,950"), (5000, "KES", "KSh 50"), (2390, "PEN", "S/ 23.90"),
+    (500000, "TZS", "TSh 5,000"), (3000, "UGX", "USh 3,000"), (1950, "XOF", "XOF 1,950"),
+    (125050, "KES", "KSh 1,250.50"), (-5000, "KES", "KSh -50"),
+])
+def test_prices_read_as_people_write_them_in_gsm7(minor: int, currency: str, shown: str) -> None:
+    assert format_money(minor, currency) == shown
+    assert is_gsm7(shown)

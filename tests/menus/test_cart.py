@@ -16,32 +16,32 @@ VIEW_CART = "3"
 
 
 def fill_cart(dialer: Dialer) -> str:
-    """2 avocados (KES 25) then 1 cabbage (KES 60), ending on the cart."""
+    """2 avocados (KSh 25) then 1 cabbage (KSh 60), ending on the cart."""
     dialer.walk(*TO_AVOCADO, "2", KEEP_SHOPPING, "2", "1")
     return dialer.dial(VIEW_CART)
 
 
 def test_cart_lists_lines_with_totals(dialer: Dialer, demo_catalog: None) -> None:
     cart = fill_cart(dialer)
-    assert cart.splitlines() == ["CON My cart: KES 110", "1. Avocado x2 KES 50", "2. Cabbage x1 KES 60",
+    assert cart.splitlines() == ["CON My cart: KSh 110", "1. Avocado x2 KSh 50", "2. Cabbage x1 KSh 60",
                                  "99 Checkout", "88 Empty cart", "0 Back"]
 
 
 def test_change_quantity_and_remove_a_line(dialer: Dialer, demo_catalog: None) -> None:
     fill_cart(dialer)
     line = dialer.dial("2")
-    assert line.splitlines()[:3] == ["CON Cabbage", "1 x KES 60", "New quantity (1-10):"]
+    assert line.splitlines()[:3] == ["CON Cabbage", "1 x KSh 60", "New quantity (1-10):"]
     assert dialer.dial("11").startswith("CON Enter a number from 1 to 10.\nCabbage")
-    assert "2. Cabbage x3 KES 180" in dialer.dial("3")
+    assert "2. Cabbage x3 KSh 180" in dialer.dial("3")
     dialer.dial("1")
     cart = dialer.dial("99")  # remove avocados
-    assert cart.splitlines()[:2] == ["CON My cart: KES 180", "1. Cabbage x3 KES 180"]
+    assert cart.splitlines()[:2] == ["CON My cart: KSh 180", "1. Cabbage x3 KSh 180"]
 
 
 def test_empty_the_cart_after_confirming(dialer: Dialer, demo_catalog: None) -> None:
     fill_cart(dialer)
     assert "Empty your cart?" in dialer.dial("88")
-    assert "My cart: KES 110" in dialer.dial("0")  # changed my mind
+    assert "My cart: KSh 110" in dialer.dial("0")  # changed my mind
     dialer.dial("88")
     emptied = dialer.dial("1")
     assert emptied.splitlines() == ["CON My cart", "Your cart is empty.", "0 Back"]
@@ -67,7 +67,7 @@ def test_redial_with_a_cart_offers_to_continue(dialer: Dialer, demo_catalog: Non
     home = dialer.dial()  # a new dial, a new session
     assert home.splitlines()[:3] == ["CON Welcome back! Your cart has 2 item(s).", "1. Shop",
                                      "2. My cart (2)"]
-    assert "1. Avocado x2 KES 50" in dialer.dial(CART)
+    assert "1. Avocado x2 KSh 50" in dialer.dial(CART)
     assert "How do you want your order?" in dialer.dial("99")
 
 
@@ -88,13 +88,13 @@ def test_removing_the_only_line_of_a_later_page_shows_the_first(make_app: Callab
     assert len(pages[-1].splitlines()) == 5  # title, one line, 99, 88, 0
     dialer.dial("1")
     after = dialer.dial("99")  # remove that line: its page is gone
-    assert after.startswith("CON My cart: KES") and "\n1. Avocado x1" in after, after
+    assert after.startswith("CON My cart: KSh") and "\n1. Avocado x1" in after, after
 
 
 def test_adding_the_same_item_again_counts_what_the_cart_holds(dialer: Dialer, demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO, "6")
     again = dialer.walk(*TO_AVOCADO)  # a new dial: the cart is kept
-    assert again == "CON Avocado - KES 25\n6 in your cart. How many more? (1-4)"
+    assert again == "CON Avocado - KSh 25\n6 in your cart. How many more? (1-4)"
     assert dialer.dial("5").startswith("CON Enter a number from 1 to 4.")
     assert dialer.dial("4").startswith("CON Added 4 x Avocado.")
     full = dialer.walk(*TO_AVOCADO)

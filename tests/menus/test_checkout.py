@@ -24,11 +24,11 @@ def test_cash_pickup_order_is_placed_and_stock_reserved(dialer: Dialer, rt: Runt
     assert "How will you pay?" in dialer.dial("1")  # pick up
     summary = dialer.dial(CASH)
     assert "2 item(s) from Mama Njeri Groceries" in summary
-    assert "Total KES 50" in summary
+    assert "Total KSh 50" in summary
     assert "Pick up at the shop" in summary
     assert "Payment: Pay at pickup" in summary
     final = dialer.dial("1")
-    match = re.fullmatch(rf"END Order ({REFERENCE}) placed\. Total KES 50, pay at pickup\..*", final, re.S)
+    match = re.fullmatch(rf"END Order ({REFERENCE}) placed\. Total KSh 50, pay at pickup\..*", final, re.S)
     assert match, final
     with records(rt) as db:
         (order,) = all_orders(db)
@@ -57,7 +57,7 @@ def test_mpesa_delivery_order_asks_for_the_prompt(dialer: Dialer, rt: Runtime, d
     assert "Delivery: Opposite Kibera market gate" in summary
     assert "Payment: M-Pesa" in summary
     final = dialer.dial("1")
-    assert re.fullmatch(rf"END Order {REFERENCE}: approve KES 75 on the M-Pesa prompt\.", final), final
+    assert re.fullmatch(rf"END Order {REFERENCE}: approve KSh 75 on the M-Pesa prompt\.", final), final
     with records(rt) as db:
         (order,) = all_orders(db)
         assert (order.status, order.fulfilment, order.landmark) == (
@@ -100,14 +100,14 @@ def test_stock_short_at_confirm_shows_what_is_left_and_opens_the_cart(dialer: Di
         assert all_orders(db) == []
         assert product_named(db, "Avocado").stock == 2
     cart = dialer.dial("1")
-    assert cart.startswith("CON My cart: KES 75\n1. Avocado x3 KES 75"), cart
+    assert cart.startswith("CON My cart: KSh 75\n1. Avocado x3 KSh 75"), cart
     assert "New quantity (1-2)" in dialer.dial("1")
-    assert "1. Avocado x2 KES 50" in dialer.dial("2")
+    assert "1. Avocado x2 KSh 50" in dialer.dial("2")
     summary = dialer.dial("0")  # back to the summary, the checkout answers kept
-    assert "2 item(s) from Mama Njeri Groceries\nTotal KES 50\nPick up at the shop" in summary, summary
+    assert "2 item(s) from Mama Njeri Groceries\nTotal KSh 50\nPick up at the shop" in summary, summary
     assert "Payment: Pay at pickup" in summary
     final = dialer.dial("1")
-    placed = rf"END Order {REFERENCE} placed\. Total KES 50, pay at pickup\..*"
+    placed = rf"END Order {REFERENCE} placed\. Total KSh 50, pay at pickup\..*"
     assert re.fullmatch(placed, final, re.S), final
     with records(rt) as db:
         (order,) = all_orders(db)
@@ -167,7 +167,7 @@ def test_state_lost_at_confirm_replays_nothing_that_writes(dialer: Dialer, rt: R
     for key in rt.redis.scan_iter("ussd:v1:at:*"):
         rt.redis.delete(key)
     reply = dialer.dial("1")  # Confirm, arriving with no state for the dial
-    assert reply == "CON Avocado - KES 25\n2 in your cart. How many more? (1-8)"  # last that writes
+    assert reply == "CON Avocado - KSh 25\n2 in your cart. How many more? (1-8)"  # last that writes
     with records(rt) as db:
         assert all_orders(db) == []  # the replay stopped before any screen that writes
         assert product_named(db, "Avocado").stock == 60
@@ -205,11 +205,11 @@ def test_confirm_after_another_dial_changed_the_cart_shows_the_new_total(client:
                                                                           demo_catalog: None) -> None:
     first, second = Dialer(client), Dialer(client)
     summary = first.walk(*TO_AVOCADO, "1", "1", "1", CASH)
-    assert "Total KES 25" in summary
+    assert "Total KSh 25" in summary
     second.walk(*TO_AVOCADO, "3")  # the same phone, in another dial, adds three more
     changed = first.dial("1")
     assert changed.startswith("CON Your cart changed. Check the new total and confirm again.")
-    assert "Total KES 100" in changed
+    assert "Total KSh 100" in changed
     with records(rt) as db:
         assert all_orders(db) == []
-    assert "Total KES 100" in first.dial("1")  # confirmed what was shown this time
+    assert "Total KSh 100" in first.dial("1")  # confirmed what was shown this time

@@ -80,6 +80,9 @@ def build_world(db: Session) -> World:
     order_states.transition(db, order, order_states.PAYMENT_FAILED, "system", "payment")
     for product in products[:5]:
         carts.add_to_cart(db, customer.id, product.id, 10)
+    shop.delivery_fee_minor, shop.town = 15000, "Kasarani"  # a fee line, a town option on home
+    for other_shop in db.scalars(select(Shop).where(Shop.id != shop.id)):
+        other_shop.town = "Lima"
     db.commit()
     return World(customer.id, shop.id, category.id, products[0].id, other.id, order.id)
 
@@ -88,7 +91,8 @@ def screen_data(world: World) -> dict[str, dict[str, Any]]:
     """What each screen is shown with. A new screen must be added here (the test checks)."""
     checkout = {"fulfilment": orders.DELIVERY, "landmark": LANDMARK}
     return {
-        "home": {}, "shop.list": {}, "shop.direct": {}, "help": {}, "account.language": {},
+        "home": {}, "shop.list": {"town": "Kasarani"}, "shop.town": {}, "shop.direct": {}, "help": {},
+        "account.language": {},
         "shop.categories": {"shop": world.shop}, "shop.products": {"category": world.category},
         "shop.quantity": {"product": world.product}, "shop.added": {"product": world.product, "qty": 10},
         "cart.view": {}, "cart.line": {"product": world.product}, "cart.empty": {},
@@ -172,7 +176,7 @@ def test_longest_names_fit_in_every_language(app: Flask, rt: Runtime, tmp_path: 
                 raw, shown = show(name, lang, limit, reserved)
                 check_fits(shown, raw, limit - reserved)
         products = show("shop.products", lang, limit, 0)[1].splitlines()[1:-2]
-        assert products and all(line.endswith(" - KES 1,234,567.89") for line in products), products
+        assert products and all(line.endswith(" - KSh 1,234,567.89") for line in products), products
 
 
 def test_orders_detail_names_lines_that_do_not_fit(app: Flask, rt: Runtime, tmp_path: Path,

@@ -28,10 +28,10 @@ def test_list_and_details_show_newest_first(dialer: Dialer, demo_catalog: None) 
     first = place(dialer, "2", CASH)
     second = place(dialer, "1", MPESA)
     listing = dialer.walk(ORDERS)
-    assert listing.splitlines()[1:4] == [f"1. {second} awaiting payment KES 25",
-                                         f"2. {first} placed KES 50", "0 Back"]
+    assert listing.splitlines()[1:4] == [f"1. {second} awaiting payment KSh 25",
+                                         f"2. {first} placed KSh 50", "0 Back"]
     detail = dialer.dial("2")
-    assert detail.splitlines() == [f"CON Order {first}: placed", "2x Avocado", "Total KES 50",
+    assert detail.splitlines() == [f"CON Order {first}: placed", "2x Avocado", "Total KSh 50",
                                    "Pick up at the shop", "1. Cancel order", "0 Back"]
     assert "Choose 1 to 1." in dialer.dial("4")
     assert "My orders" in dialer.dial("0")
@@ -46,7 +46,7 @@ def test_cancel_puts_stock_back(dialer: Dialer, rt: Runtime, demo_catalog: None)
     with records(rt) as db:
         assert product_named(db, "Avocado").stock == 56
     confirm = dialer.walk(ORDERS, "1", "1")
-    assert f"Cancel order {ref} (KES 100)?" in confirm
+    assert f"Cancel order {ref} (KSh 100)?" in confirm
     final = dialer.dial("1")
     assert final == f"END Order {ref} is cancelled."
     with records(rt) as db:
@@ -113,9 +113,9 @@ def test_pay_now_after_a_failed_payment(dialer: Dialer, rt: Runtime, demo_catalo
     detail = dialer.walk(ORDERS, "1")
     assert f"Order {ref}: payment failed" in detail
     assert "2. Pay now" in detail
-    assert f"Pay KES 50 for order {ref} with M-Pesa?" in dialer.dial("2")
+    assert f"Pay KSh 50 for order {ref} with M-Pesa?" in dialer.dial("2")
     final = dialer.dial("1")
-    assert final == f"END Order {ref}: approve KES 50 on the M-Pesa prompt."
+    assert final == f"END Order {ref}: approve KSh 50 on the M-Pesa prompt."
     with records(rt) as db:
         (order,) = all_orders(db)
         assert order.status == "awaiting_payment"

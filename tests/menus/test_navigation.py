@@ -28,7 +28,7 @@ def test_direct_dial_as_the_first_text(dialer: Dialer, demo_catalog: None) -> No
 
 def test_direct_dial_with_the_path_to_a_product(dialer: Dialer, demo_catalog: None) -> None:
     quantity = dialer.dial(text="1*1*1")  # shop 1, Vegetables, first product
-    assert quantity.startswith("CON Avocado - KES 25\nHow many? (1-10)")
+    assert quantity.startswith("CON Avocado - KSh 25\nHow many? (1-10)")
 
 
 def test_direct_dial_stops_at_the_first_refused_key(dialer: Dialer, demo_catalog: None) -> None:

@@ -49,7 +49,7 @@ def test_every_payment_notice_is_one_gsm7_segment_in_every_language(open_shop: C
     for body in bodies:
         assert is_gsm7(body), body
         assert sms_segments(body) == 1, (len(body), body)
-    assert "NLJ7RT61SV" in bodies[0] and "KES 123,456,789" in bodies[0]
+    assert "NLJ7RT61SV" in bodies[0] and "KSh 123,456,789" in bodies[0]
     assert "*384*12345#" in bodies[1]  # the code dialled, without the shortcut digits
     if lang != "en":  # really translated, not the English fallback
         assert bodies[0] != translate("en", "Bodega: payment of {total} received for order {ref} at {shop}. "

@@ -119,7 +119,7 @@ def test_money_arriving_after_expiry_is_kept_and_flagged_for_refund(mpesa_shop: 
     assert mpesa_shop.payments(reference)[0].status == "paid"
     assert [c.outcome for c in mpesa_shop.callbacks()] == ["refund_due"]
     (sms,) = mpesa_shop.sms("payment_refund")
-    assert sms.body == (f"Bodega: we received KES 50 for order {reference}, which is expired. "
+    assert sms.body == (f"Bodega: we received KSh 50 for order {reference}, which is expired. "
                         "It will be refunded to you.")
 
 

@@ -40,7 +40,7 @@ def test_success_pays_the_order_and_texts_the_receipt(mpesa_shop: Shop, fake_dar
     assert (payment.status, payment.receipt) == ("paid", "NLJ7RT61SV")
     assert mpesa_shop.order(reference).status == "paid"
     (sms,) = mpesa_shop.sms("payment_received")
-    assert "NLJ7RT61SV" in sms.body and reference in sms.body and "KES 50" in sms.body
+    assert "NLJ7RT61SV" in sms.body and reference in sms.body and "KSh 50" in sms.body
     assert sms.status == "sent"  # through the console transport
     (to_shop,) = mpesa_shop.sms("shop_new_order")  # the order reaches the shop once paid
     assert to_shop.to_phone == "+254722000101" and reference in to_shop.body
@@ -83,7 +83,7 @@ def test_a_cancelled_prompt_fails_the_order_and_says_how_to_retry(mpesa_shop: Sh
         "failed", "1032", "Request cancelled by user")
     assert mpesa_shop.order(reference).status == "payment_failed"
     (sms,) = mpesa_shop.sms("payment_failed")
-    assert sms.body.startswith(f"Bodega: the payment for order {reference} (KES 50) did not go through.")
+    assert sms.body.startswith(f"Bodega: the payment for order {reference} (KSh 50) did not go through.")
     assert "My orders, then Pay now" in sms.body
 
 
@@ -124,7 +124,7 @@ def test_a_wrong_amount_is_flagged_not_paid(mpesa_shop: Shop, fake_daraja: FakeD
     post(mpesa_shop.client, fake_daraja.callback_for(push, amount=1))
     run_jobs(mpesa_shop.rt)
     (payment,) = mpesa_shop.payments(reference)
-    assert payment.status == "mismatch" and "paid KES 1 but KES 50 was asked" in (payment.result_desc or "")
+    assert payment.status == "mismatch" and "paid KSh 1 but KSh 50 was asked" in (payment.result_desc or "")
     assert mpesa_shop.order(reference).status == "awaiting_payment"
     assert mpesa_shop.sms("payment_received") == []
 

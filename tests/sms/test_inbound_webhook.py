@@ -88,8 +88,7 @@ def test_stranger_gets_one_help_text_a_day(texter: Texter, shop: Shop) -> None:
     for text in ("hello", "OK K7P2Q", "who is this?"):
         assert texter.send(text, phone=STRANGER) == 200
     texts = texter.texts_to(STRANGER)
-    assert texts == ["Bodega: this number takes commands from registered shops only. "
-                     "To shop or see your orders, dial our USSD code."]
+    assert texts == ["Bodega: to shop, dial our USSD code. To see your orders, text STATUS."]
 
 
 def test_stranger_help_names_the_dial_code_in_their_language(make_app) -> None:  # type: ignore[no-untyped-def]
@@ -97,8 +96,7 @@ def test_stranger_help_names_the_dial_code_in_their_language(make_app) -> None: 
     texter = Texter(app.test_client(), app.extensions["bodega"])
     texter.send("hola", phone="+525512345678")  # a Mexican number: Spanish
     assert texter.texts_to("+525512345678") == [
-        "Bodega: este numero solo recibe comandos de tiendas registradas. "
-        "Para comprar o ver tus pedidos, marca *384*123#."]
+        "Bodega: para comprar, marca *384*123#. Para ver tus pedidos, envia ESTADO."]
 
 
 def test_nul_characters_are_dropped_not_fatal(client: FlaskClient, rt: Runtime, shop: Shop) -> None:

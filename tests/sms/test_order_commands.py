@@ -54,7 +54,7 @@ def test_full_journey_ready_then_done(texter: Texter, rt: Runtime, order_factory
     reply = texter.ask(f"ready {order.reference}")
     assert "ready, customer told" in reply
     ready = texter.texts_to(CUSTOMER, "order_ready")
-    assert ready and "ready for pickup at Mama Njeri Groceries" in ready[0] and "KES 200" in ready[0]
+    assert ready and "ready for pickup at Mama Njeri Groceries" in ready[0] and "KSh 200" in ready[0]
     assert texter.ask(f"DONE {order.reference}") == f"{order.reference} collected. Thank you!"
     assert [e[1] for e in _events(rt, order.id)] == [st.CONFIRMED, st.READY, st.DELIVERED]
 
@@ -76,7 +76,7 @@ def test_no_with_reason_puts_stock_back_and_tells_customer(texter: Texter, rt: R
 def test_rejecting_a_paid_order_flags_refund(texter: Texter, rt: Runtime, order_factory: Orders) -> None:
     order = order_factory(status=st.PAID, payment_method="mpesa")
     reply = texter.ask(f"NO {order.reference} closed")
-    assert "refund KES 200 is due" in reply
+    assert "refund KSh 200 is due" in reply
     assert _order(rt, order.id).refund_due
     assert "will be refunded" in texter.texts_to(CUSTOMER, "order_rejected")[0]
 

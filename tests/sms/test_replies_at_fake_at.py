@@ -23,7 +23,7 @@ def test_owner_confirms_and_every_text_reaches_at(make_app, fake_at: FakeAT,  # 
     assert texter.send(f"ok {ref}", "ATXid_retry") == 200
     assert texter.send(f"ok {ref}", "ATXid_retry") == 200  # AT's retry of the same message
     sent = [(sms.to, sms.message) for sms in fake_at.sent]
-    new_order = (f"New order {ref}: 2x Tomatoes 1kg. KES 200 cash on delivery. "
+    new_order = (f"New order {ref}: 2x Tomatoes 1kg. KSh 200 cash on delivery. "
                  f"Deliver to Opposite Total petrol station. Reply OK {ref} or NO {ref}")
     assert sent.count((OWNER, new_order)) == 1 and sent.count((STAFF, new_order)) == 1
     reply = f"{ref} confirmed, customer told. Send READY {ref} when it is ready."

@@ -15,7 +15,7 @@ NEW_STAFF = "+254755000404"
 
 def test_numbers_pin_and_summary_from_the_cli(app: Flask, rt: Runtime, texter: Texter, shop: Shop) -> None:
     cli = app.test_cli_runner()
-    assert texter.ask("ORDERS", phone=NEW_STAFF).startswith("Bodega: this number takes commands")
+    assert texter.ask("ORDERS", phone=NEW_STAFF).startswith("Bodega: to shop, dial")
     added = cli.invoke(args=["shop", "add-number", "1", "0755 000 404"])
     assert added.exit_code == 0 and f"{NEW_STAFF} runs shop 1 as staff" in added.output
     assert texter.ask("ORDERS", phone=NEW_STAFF) == "No open orders."

@@ -47,8 +47,8 @@ def test_sku_is_matched_forgivingly(texter: Texter, rt: Runtime, shop: Shop) -> 
 
 
 def test_price_accepts_decimals_and_currency(texter: Texter, rt: Runtime, shop: Shop) -> None:
-    assert texter.ask("PRICE S1-001 120") == "S1-001 Tomatoes 1kg: price now KES 120 (was KES 100)."
-    assert texter.ask("price S1-001 KES 1,250.50").endswith("price now KES 1,250.50 (was KES 120).")
+    assert texter.ask("PRICE S1-001 120") == "S1-001 Tomatoes 1kg: price now KSh 120 (was KSh 100)."
+    assert texter.ask("price S1-001 KES 1,250.50").endswith("price now KSh 1,250.50 (was KSh 120).")
     assert _product(rt, shop.id, "S1-001").price_minor == 125050
     assert [a[2] for a in _audit(rt)] == ["price.set", "price.set"]
 
@@ -81,9 +81,9 @@ def test_staff_changes_are_audited_with_their_number(texter: Texter, rt: Runtime
 
 def test_spanish_and_swahili_stock_words(texter: Texter, rt: Runtime, shop: Shop) -> None:
     assert texter.ask("EXISTENCIA S1-001 4") == "S1-001 Tomatoes 1kg: existencias ahora 4 (antes 20)."
-    assert texter.ask("precio S1-001 90") == "S1-001 Tomatoes 1kg: precio ahora KES 90 (antes KES 100)."
+    assert texter.ask("precio S1-001 90") == "S1-001 Tomatoes 1kg: precio ahora KSh 90 (antes KSh 100)."
     assert texter.ask("STOKI S1-001 6") == "S1-001 Tomatoes 1kg: stoki sasa 6 (awali 4)."
-    assert texter.ask("BEI S1-001 95") == "S1-001 Tomatoes 1kg: bei sasa KES 95 (awali KES 90)."
+    assert texter.ask("BEI S1-001 95") == "S1-001 Tomatoes 1kg: bei sasa KSh 95 (awali KSh 90)."
     assert texter.ask("ZIMA S1-002").startswith("S1-002 Onions 1kg imefichwa kwa wateja.")
 
 
@@ -156,7 +156,7 @@ def _sell_in(rt: Runtime, shop: Shop, currency: str) -> None:
 def test_price_reads_decimal_commas_and_thousands(texter: Texter, rt: Runtime, shop: Shop,
                                                   typed: str, minor: int) -> None:
     _sell_in(rt, shop, "PEN")
-    assert texter.ask(f"PRECIO S1-001 {typed}").startswith("S1-001 Tomatoes 1kg: precio ahora PEN ")
+    assert texter.ask(f"PRECIO S1-001 {typed}").startswith("S1-001 Tomatoes 1kg: precio ahora S/ ")
     assert _product(rt, shop.id, "S1-001").price_minor == minor
 
 

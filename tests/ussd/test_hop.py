@@ -53,7 +53,7 @@ def test_browse_to_a_product(dialer: Dialer, demo_catalog: None) -> None:
     categories = dialer.dial("1")
     assert "Vegetables" in categories
     products = dialer.dial("1")
-    assert "KES" in products
+    assert "KSh" in products
     quantity = dialer.dial("1")
     assert "How many?" in quantity
 

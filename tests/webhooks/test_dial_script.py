@@ -40,7 +40,7 @@ def test_a_whole_order_from_the_terminal(served: str) -> None:
     assert "| 1. Mama Njeri Groceries" in run.stdout
     assert "session ended" in run.stdout
     screens = " ".join(line.strip("| ") for line in run.stdout.splitlines() if line.startswith("|"))
-    assert re.search(r"Order [A-HJ-NP-Z2-9]{5} placed\. Total KES 50, pay at pickup", screens), screens
+    assert re.search(r"Order [A-HJ-NP-Z2-9]{5} placed\. Total KSh 50, pay at pickup", screens), screens
 
 
 def test_a_direct_dial_code(served: str) -> None:
