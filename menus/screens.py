@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from config.settings import setting
 from menus.text import as_number, clip, paginate
 
 MORE = "98"
@@ -41,7 +42,7 @@ class Ctx:
 
     @property
     def max_chars(self) -> int:
-        return int(self.settings.get("USSD_MAX_CHARS", 182))
+        return int(setting(self.settings, "USSD_MAX_CHARS"))
 
 
 @dataclass(frozen=True)

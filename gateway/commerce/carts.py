@@ -25,15 +25,12 @@ _LINE = select(CartItem).where(CartItem.customer_id == _CUSTOMER,
                                CartItem.product_id == bindparam("product_id"))
 
 
-DEFAULT_MAX_QTY = 10  # USSD_MAX_QTY's default: the most of one product one cart may hold
-
-
 def cart_total_minor(lines: Sequence[CartItem]) -> int:
     """What ``lines`` cost at today's prices, in minor units (a cart holds one shop, one currency)."""
     return sum(line.qty * line.product.price_minor for line in lines)
 
 
-def quantity_cap(stock: int, max_qty: int = DEFAULT_MAX_QTY, in_cart: int = 0) -> int:
+def quantity_cap(stock: int, max_qty: int, in_cart: int = 0) -> int:
     """How many more of a product a customer may put in the cart: the line as a whole stays
     within the stock and ``max_qty`` (``USSD_MAX_QTY``); never below 0."""
     return max(0, min(stock, max_qty) - in_cart)

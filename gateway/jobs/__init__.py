@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from config.settings import setting
 from gateway.core import transactions
 from gateway.core.runtime import current
 from gateway.core.transactions import unit_of_work
@@ -82,7 +83,7 @@ def settle_payment_callback(callback_id: int) -> str:
 def settle_stale_payments() -> int:
     """Periodic: query payments whose callback never came; recover lost payment jobs."""
     rt = current()
-    stale = int(rt.settings.get("PAYMENT_STALE_SECONDS", 180))
+    stale = int(setting(rt.settings, "PAYMENT_STALE_SECONDS"))
     return collection.settle_stale_payments(rt, stale_seconds=stale)
 
 

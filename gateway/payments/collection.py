@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from config.settings import setting
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
 from gateway.commerce.payment_moves import fail_payment_request, settle_payment
@@ -216,6 +217,6 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
 
 def expire_unpaid_orders(rt: Runtime, now: datetime | None = None) -> int:
     """Expire orders left unpaid past their deadline; their stock goes back. Returns how many."""
-    minutes = int(rt.settings.get("ORDER_EXPIRY_MINUTES", 30))
+    minutes = int(setting(rt.settings, "ORDER_EXPIRY_MINUTES"))
     with unit_of_work(rt) as db:
         return len(settlement.expire_unpaid_orders(db, now or utcnow(), minutes))

@@ -18,6 +18,7 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.settings import setting
 from gateway.commerce.models import Payment
 from gateway.commerce.payment_moves import settle_payment
 from gateway.commerce.settlement import REQUESTED, RESULT_FAILED, RESULT_PAID, PaymentResult, Settled
@@ -35,7 +36,7 @@ def configured(settings: dict[str, Any]) -> bool:
 
 
 def build(settings: dict[str, Any], client: redis.Redis) -> SandboxWallet:
-    return SandboxWallet(float(settings.get("SANDBOX_PAYMENT_SECONDS", 5)))
+    return SandboxWallet(float(setting(settings, "SANDBOX_PAYMENT_SECONDS")))
 
 
 def receipt_for(payment_id: int, checkout_id: str) -> str:

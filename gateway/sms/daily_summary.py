@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from config.settings import setting
 from gateway.commerce.shop_notices import shop_daily_summary
 from gateway.commerce.shop_summary import day_summary, shops_for_summary
 from gateway.core import transactions
@@ -23,11 +24,11 @@ def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:
     Returns how many owner texts were asked for (repeats of already-queued ones included).
     """
     settings = rt.settings
-    if not settings.get("DAILY_SUMMARY_ENABLED", True):
+    if not setting(settings, "DAILY_SUMMARY_ENABLED"):
         return 0
     zone = ZoneInfo(str(settings.get("SHOP_TIMEZONE") or "Africa/Nairobi"))
     local = (now or datetime.now(UTC)).astimezone(zone)
-    if local.hour < int(settings.get("DAILY_SUMMARY_HOUR", 20)):
+    if local.hour < int(setting(settings, "DAILY_SUMMARY_HOUR")):
         return 0
     start = datetime.combine(local.date(), time(0), zone).astimezone(UTC)
     end = start + timedelta(days=1)

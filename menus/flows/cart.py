@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.settings import setting
 from gateway.commerce import carts, catalog
 from gateway.commerce.models import CartItem
 from gateway.commerce.money import format_money
@@ -41,7 +42,7 @@ def cart_total(lines: list[CartItem]) -> str:
 
 def most_for(ctx: Ctx, stock: int, in_cart: int = 0) -> int:
     """How many more a customer may pick (``carts.quantity_cap`` with ``USSD_MAX_QTY``)."""
-    return carts.quantity_cap(stock, int(ctx.settings.get("USSD_MAX_QTY", carts.DEFAULT_MAX_QTY)), in_cart)
+    return carts.quantity_cap(stock, int(setting(ctx.settings, "USSD_MAX_QTY")), in_cart)
 
 
 @register

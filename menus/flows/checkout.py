@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from config.settings import setting
 from gateway.commerce import carts, orders, wallets
 from gateway.commerce.models import Order, Shop, utcnow
 from gateway.commerce.money import format_money
@@ -216,14 +217,14 @@ class Confirm(Screen):
             return Retry(ctx.t(exc.user_message))
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
             start_payment(ctx.db, order, method, ctx.phone,
-                          delay=float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3)))
+                          delay=float(setting(ctx.settings, "PAYMENT_PUSH_DELAY_SECONDS")))
         ctx.bag["funnel"] = "order"
         return End(placed_message(ctx, order))
 
     def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:
         if method == orders.CASH:
             return None
-        return timedelta(minutes=int(ctx.settings.get("ORDER_EXPIRY_MINUTES", 30)))
+        return timedelta(minutes=int(setting(ctx.settings, "ORDER_EXPIRY_MINUTES")))
 
 
 @register
