@@ -79,7 +79,7 @@ def measure(database_url: str, redis_url: str, journeys: int = 200, checkout: bo
             first_phone: int = 50_000) -> dict[str, float]:
     """CPU ms, SQL statements and Redis round trips per hop over ``journeys`` journeys."""
     app = create_app("production", DATABASE_URL=database_url, REDIS_URL=redis_url, WEBHOOK_SECRET=SECRET,
-                     SECRET_KEY="bench-cpu-" + uuid.uuid4().hex)
+                     SECRET_KEY="bench-cpu-" + uuid.uuid4().hex, SMS_PROVIDER="console")
     rt = app.extensions["bodega"]
     client = app.test_client()
     for n in range(20):  # warm caches and pools

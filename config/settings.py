@@ -45,7 +45,9 @@ class Base:
     DEFAULT_REGION = "KE"
     DEFAULT_CURRENCY = "KES"
     LANGUAGES = ("en", "es", "sw")
-    # SMS (Africa's Talking); AT_USERNAME unset means the console outbox
+    # SMS (Africa's Talking); AT_USERNAME unset means the console outbox, which production refuses
+    # unless SMS_PROVIDER=console says so (messages then stay in the outbox, marked sent).
+    SMS_PROVIDER: str | None = None
     AT_USERNAME: str | None = None
     AT_API_KEY: str | None = None
     AT_API_URL: str | None = None
@@ -150,6 +152,17 @@ CONFIGS: dict[str, type[Base]] = {
 }
 
 
+def _missing_sms_provider(values: dict[str, Any]) -> list[str]:
+    """Production texts people: Africa's Talking credentials, or ``SMS_PROVIDER=console`` on
+    purpose (a staging box), never the console outbox by accident (messages marked sent that
+    never leave)."""
+    if values.get("SMS_PROVIDER") == "console":
+        return []
+    if not values.get("AT_USERNAME"):
+        return ["AT_USERNAME and AT_API_KEY (an SMS provider; or SMS_PROVIDER=console on purpose)"]
+    return [] if values.get("AT_API_KEY") else ["AT_API_KEY"]
+
+
 def load_settings(name: str | None = None, **overrides: Any) -> dict[str, Any]:
     """Settings for ``name`` (default ``BODEGA_ENV`` or development) with ``overrides`` on top.
 
@@ -168,6 +181,7 @@ def load_settings(name: str | None = None, **overrides: Any) -> dict[str, Any]:
         missing += [f"{key} (too short: use {MIN_SECRET_LENGTH}+ random characters)"
                     for key in ("SECRET_KEY", "WEBHOOK_SECRET")
                     if values.get(key) and len(str(values[key])) < MIN_SECRET_LENGTH]
+        missing += _missing_sms_provider(values)
         if missing:
             raise RuntimeError("production refuses to start without: " + ", ".join(missing))
     return values

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Start the gateway (web server + RQ worker) on the embedded default; Ctrl-C stops everything.
+# A dead RQ worker is restarted (a note goes to the log); the web server is never stopped for it.
 #
 # WEB_SERVER picks the WSGI server: granian (default; see README "Performance"), gthread or sync
 # (gunicorn). WEB_WORKERS defaults to one process per core; WEB_THREADS is the threads per process
@@ -19,6 +20,7 @@ WEB_THREADS="${WEB_THREADS:-}"
 WSGI_APP="${WSGI_APP:-wsgi:app}"
 RQ_WORKERS="${RQ_WORKERS:-1}"
 STOP_GRACE_SECONDS="${STOP_GRACE_SECONDS:-15}"
+RESTART_DELAY_SECONDS="${RESTART_DELAY_SECONDS:-1}"
 started_redis=""
 if [ -z "${REDIS_URL:-}" ]; then
   REDIS_URL=$($BIN/python -c 'from gateway.core.redis_store import start_embedded; from config.settings import INSTANCE; print(start_embedded(INSTANCE / "redis"))')
@@ -64,8 +66,25 @@ case "$WEB_SERVER" in
     ;;
 esac
 pids+=($!)
+# Each RQ worker runs under a small supervisor: a worker that dies (kill -9, out of memory) is
+# started again after RESTART_DELAY_SECONDS with a note in the log, and the web server keeps
+# serving meanwhile. On Ctrl-C the supervisor gets TERM from stop(), passes it to its worker and
+# waits for it (RQ finishes the job at hand). In production systemd does this (Restart=always).
+supervise_worker() {
+  local child="" status
+  trap 'trap - TERM INT; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  while :; do
+    $BIN/python -m gateway.jobs.worker &
+    child=$!
+    status=0
+    wait "$child" || status=$?
+    echo "run.sh: RQ worker $child exited (status $status); restarting it in ${RESTART_DELAY_SECONDS}s" >&2
+    sleep "$RESTART_DELAY_SECONDS" &
+    wait $! || true
+  done
+}
 for _ in $(seq "$RQ_WORKERS"); do
-  $BIN/python -m gateway.jobs.worker &
+  supervise_worker &
   pids+=($!)
 done
 cat <<MSG

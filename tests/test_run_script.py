@@ -88,3 +88,53 @@ def test_ctrl_c_stops_everything(server: str, database_url: str, redis_url: str,
     finally:
         for pid in alive(descendants(proc.pid) | {proc.pid}):
             os.kill(pid, signal.SIGKILL)
+
+
+def rq_workers(root_pid: int) -> set[int]:
+    """The ``python -m gateway.jobs.worker`` processes under the launcher (not RQ's scheduler child)."""
+    found = set()
+    for pid in descendants(root_pid):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"gateway.jobs.worker" in argv:
+            found.add(pid)
+    return {pid for pid in found if not any(pid in descendants(other) for other in found)}
+
+
+def test_a_killed_worker_is_restarted_and_the_web_server_keeps_serving(
+        database_url: str, redis_url: str, tmp_path: Path) -> None:
+    """kill -9 of the RQ worker once stopped the whole node ("Bodega stopped.") within 20 s."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "BIN": str(Path(sys.executable).parent), "WEB_SERVER": "gthread",
+           "WEB_WORKERS": "1", "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+    log_path = tmp_path / "run.log"
+    proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log_path.open("wb"),
+                            stderr=subprocess.STDOUT, preexec_fn=like_a_terminal)
+    health = f"http://127.0.0.1:{port}/healthz"
+    try:
+        assert wait_healthy(health, proc, 120), log_path.read_text()
+        deadline = time.monotonic() + 30
+        while not rq_workers(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        (first,) = rq_workers(proc.pid)
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not (rq_workers(proc.pid) - {first}) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert rq_workers(proc.pid) - {first}, "the killed worker was not started again"
+        time.sleep(3)  # the old launcher had stopped everything by now
+        assert proc.poll() is None and wait_healthy(health, proc, 10), log_path.read_text()
+        assert f"RQ worker {first} exited" in log_path.read_text()
+        started = descendants(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C still stops everything, the new worker too
+        proc.wait(timeout=90)
+        deadline = time.monotonic() + 10
+        while alive(started) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive(started), "a process of the gateway outlived Ctrl-C"
+        assert "Bodega stopped." in log_path.read_text()
+    finally:
+        for pid in alive(descendants(proc.pid) | {proc.pid}):
+            os.kill(pid, signal.SIGKILL)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -94,9 +95,15 @@ def install(app: Flask) -> None:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/admin") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """``target`` when it is a plain local console path (``/admin/...``), else None: no scheme or
+    host (``//evil``, ``https:``), no backslash, and no CR, LF or other control character or space
+    (a CR/LF once made the redirect a 500 and lost the sign-in)."""
+    if not target or not target.startswith("/admin") or target.startswith("//") or "\\" in target:
+        return None
+    if not target.isprintable() or any(c.isspace() for c in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 def _login_name_key() -> str:

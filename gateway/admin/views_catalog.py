@@ -13,6 +13,7 @@ from gateway.admin.tx import commit, request_db
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Product, Shop
 from gateway.core.app_context import runtime
+from gateway.transports.clean import clean_text
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a catalog file; the app's body limit elsewhere is 64 KiB
 
@@ -63,8 +64,8 @@ def product(product_id: int) -> ResponseReturnValue:
     problems: list[str] = []
     if request.method == "POST":
         form = request.form
-        problems = catalog_edits.edit_product(db, item, form.get("name", ""), form.get("price", ""),
-                                              form.get("stock", ""), me().actor)
+        name, price, stock = (clean_text(form.get(field, "")) for field in ("name", "price", "stock"))
+        problems = catalog_edits.edit_product(db, item, name, price, stock, me().actor)
         if not problems:
             commit(db)
             flash(f"Saved {item.name}.", "info")
@@ -104,7 +105,7 @@ def catalog_import() -> ResponseReturnValue:
     if upload is None or not upload.filename:
         return render_template("admin/import.html", errors=["choose a CSV file to upload"], report=None), 400
     try:
-        text = upload.read().decode("utf-8")
+        text = clean_text(upload.read().decode("utf-8"))  # a NUL in a cell once made this a 500
     except UnicodeDecodeError:
         return render_template("admin/import.html", errors=["the file is not UTF-8 text"], report=None), 400
     settings = runtime().settings

@@ -16,6 +16,7 @@ from gateway.admin.tx import commit, request_db
 from gateway.commerce import order_states
 from gateway.commerce.order_states import CANCELLED, CONFIRMED, DELIVERED, LABELS, READY, REJECTED
 from gateway.core.errors import IllegalTransition
+from gateway.transports.clean import clean_text
 
 # The console's buttons, in the order a shop uses them: (target status, button label).
 ACTIONS = ((CONFIRMED, "Confirm"), (READY, "Ready"), (DELIVERED, "Done"), (REJECTED, "Reject"),
@@ -79,7 +80,7 @@ def move_order(order_id: int) -> ResponseReturnValue:
     target = request.form.get("to", "")
     if target not in dict(ACTIONS):
         abort(400)
-    note = request.form.get("note", "").strip()[:80] or None
+    note = clean_text(request.form.get("note", "")).strip()[:80] or None
     try:
         order_actions.move_order(db, found, target, viewer.actor, note)
     except IllegalTransition as exc:

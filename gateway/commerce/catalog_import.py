@@ -84,7 +84,7 @@ def _parse_row(number: int, raw: dict[str, str | None], currencies: dict[str, st
     except (ValueError, KeyError) as exc:
         problems.append(str(exc))
     raw_stock = values.get("stock", "")
-    if raw_stock and not (raw_stock.isascii() and raw_stock.isdigit()):
+    if raw_stock and not (raw_stock.isascii() and raw_stock.isdigit() and len(raw_stock) <= 9):
         problems.append(f"stock {raw_stock!r} is not a whole number of 0 or more")
     elif raw_stock:
         stock = int(raw_stock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cache
 
@@ -10,6 +11,11 @@ from babel.numbers import get_currency_precision, list_currencies
 
 # Far above any real price, far below what a BIGINT column holds (a typo must not crash a write).
 MAX_MINOR = 10**15
+# Longer than any amount a person or a provider writes: text beyond it is refused before parsing.
+MAX_AMOUNT_TEXT = 40
+# What ``provider_minor`` answers for a number no payment can be (huge, negative, infinite): it
+# never equals an amount asked for, so settling flags a mismatch for the admin.
+OUT_OF_RANGE = MAX_MINOR + 1
 
 NEGATIVE_SIGNS = ("-", "\u2212")  # hyphen-minus and the minus sign
 DIGITS_AND_SEPARATORS = re.compile(r"[0-9.,]+")
@@ -59,6 +65,8 @@ def to_minor(amount: str, currency: str) -> int:
     exponents, letters, misplaced separators and more decimals than ``currency`` has.
     """
     text = amount.strip()
+    if len(text) > MAX_AMOUNT_TEXT:  # before any regex or int(): a megabyte of digits is not a price
+        raise BadPrice(amount, currency, PriceProblem.TOO_LARGE)
     if text.startswith(NEGATIVE_SIGNS) and text[1:2].isdigit():
         raise BadPrice(amount, currency, PriceProblem.NEGATIVE)
     split = _whole_and_decimals(text) if DIGITS_AND_SEPARATORS.fullmatch(text) else None
@@ -110,6 +118,30 @@ def _explain(amount: str, currency: str, problem: PriceProblem) -> str:
     return f"not a price: {shown!r}; send digits with one decimal point or comma, e.g. {example} or 1,950.00"
 
 
+def provider_minor(value: object, currency_digits: int = 2) -> int | None:
+    """An amount a provider reported in major units (``1``, ``"1.00"``, ``1e2``) in minor units.
+
+    Bounded before any arithmetic: text longer than ``MAX_AMOUNT_TEXT`` or not a number is None
+    (malformed); a number no payment can be (negative, infinite, above ``MAX_MINOR``, a fraction
+    of a minor unit) is ``OUT_OF_RANGE`` (a mismatch). ``"1e999990"`` answers in microseconds.
+    """
+    text = str(value).strip() if isinstance(value, (str, int, float, Decimal)) else ""
+    if not text or len(text) > MAX_AMOUNT_TEXT:
+        return None
+    try:
+        number = Decimal(text)  # parsing alone is cheap whatever the exponent; arithmetic is not
+    except (InvalidOperation, ValueError):
+        return None
+    if number.is_nan():
+        return None
+    if not number.is_finite() or number < 0 or number.adjusted() > len(str(MAX_MINOR)):
+        return OUT_OF_RANGE
+    minor = number.scaleb(currency_digits)
+    if minor != minor.to_integral_value() or minor > MAX_MINOR:
+        return OUT_OF_RANGE
+    return int(minor)
+
+
 # How people write each currency, in GSM-7 only (one non-GSM-7 character would turn a whole SMS or
 # screen into UCS-2). A currency not listed shows its ISO code: ``XOF 1,950``.
 SYMBOLS = {"KES": "KSh", "PEN": "S/", "TZS": "TSh", "UGX": "USh", "USD": "$", "GBP": "\u00a3",
@@ -123,7 +155,10 @@ def currency_sign(currency: str) -> str:
 
 def format_money(minor: int, currency: str) -> str:
     """``195000, "KES"`` -> ``KSh 1,950``; ``2390, "PEN"`` -> ``S/ 23.90``; whole amounts drop the
-    decimals (``KSh 360``). The one formatter for screens, SMS and the console."""
+    decimals (``KSh 360``). The one formatter for screens, SMS and the console. An amount beyond
+    ``MAX_MINOR`` either way reads ``KSh (out of range)``: never a 4,300-digit string."""
+    if abs(minor) > MAX_MINOR:
+        return f"{currency_sign(currency)} (out of range)"
     digits = precision(currency)
     whole, cents = divmod(abs(minor), 10 ** digits) if digits else (abs(minor), 0)
     sign = "-" if minor < 0 else ""

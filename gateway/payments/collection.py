@@ -13,10 +13,13 @@ stored row plus a retried job loses nothing when Daraja or the database hiccups.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+import redis
+from sqlalchemy import select, update
+from sqlalchemy.exc import DataError, IntegrityError
 
 from config.settings import setting
 from gateway.commerce import settlement
@@ -29,6 +32,7 @@ from gateway.core.runtime import Runtime
 from gateway.core.transactions import unit_of_work
 from gateway.payments import registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
+from gateway.transports.clean import storable_raw
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,10 @@ REQUEST_JOB = settlement.REQUEST_JOB
 SETTLE_CALLBACK_JOB = "gateway.jobs.settle_payment_callback"
 MAX_REQUEST_ATTEMPTS = 3
 NO_ANSWER = "no answer from the payment provider"
+VERIFY_GUARD_SECONDS = 60  # longer than one provider query with its timeout
+# Errors no retry cures: the stored body or a value in it is bad (a NUL PostgreSQL refuses ...).
+NEVER_SETTLES = (BadRequest, ValueError, ArithmeticError, LookupError, TypeError, DataError, IntegrityError)
+CALLBACK_GIVE_UP = timedelta(hours=6)  # a callback still unsettled by then is the admin's to look at
 
 
 def _ask(payment: Payment) -> PaymentAsk:
@@ -106,7 +114,8 @@ def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
 
 
 def check_payment(rt: Runtime, payment_id: int) -> str:
-    """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors."""
+    """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors;
+    a payment the provider can never answer about is failed (a late callback still pays it)."""
     with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.REQUESTED:
@@ -117,8 +126,12 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
     except ProviderError as exc:
         if exc.retryable:
             raise
-        log.warning("payment %s: cannot be checked: %s", payment_id, exc)
-        return "unknown"
+        log.warning("payment %s: cannot be checked, failed and flagged: %s", payment_id, exc)
+        with unit_of_work(rt) as db:  # else the sweep would ask again every period, forever
+            payment = db.get(Payment, payment_id)
+            if payment is not None:
+                fail_payment_request(db, payment, "unchecked", str(exc))
+        return "failed"
     with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
@@ -137,7 +150,7 @@ def receive_callback(rt: Runtime, provider_name: str, body: bytes,
     """
     problem: BadRequest | None = None
     with unit_of_work(rt) as db:
-        record = PaymentCallback(provider=provider_name, raw=body.decode("utf-8", "replace"))
+        record = PaymentCallback(provider=provider_name, raw=storable_raw(body))  # NUL and all
         db.add(record)
         try:
             result = parse(body)
@@ -159,7 +172,24 @@ def receive_callback(rt: Runtime, provider_name: str, body: bytes,
 
 def settle_callback(rt: Runtime, callback_id: int) -> str:
     """Settle the payment a stored callback speaks of (verifying a success first when the
-    provider's ``<NAME>_VERIFY`` setting is on). Idempotent on the callback row."""
+    provider's ``<NAME>_VERIFY`` setting is on). Idempotent on the callback row.
+
+    Raises only what a retry may cure (``ProviderError``, a lost database connection). A body,
+    value or row that no retry changes (bad data) flags the callback ``error`` for the admin and
+    ends the job, so neither RQ nor the sweep runs it again."""
+    try:
+        return _settle_callback(rt, callback_id)
+    except NEVER_SETTLES as exc:
+        log.error("payment callback %s cannot be settled (%s); flagged for the admin",
+                  callback_id, type(exc).__name__)
+        with unit_of_work(rt) as db:
+            db.execute(update(PaymentCallback).where(PaymentCallback.id == callback_id,
+                                                     PaymentCallback.outcome.is_(None))
+                       .values(outcome="error"))
+        return "error"
+
+
+def _settle_callback(rt: Runtime, callback_id: int) -> str:
     with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         if record is None or record.outcome is not None or record.payment_id is None:
@@ -169,17 +199,52 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
             return "nothing to do"
         result = registry.callback_parser(record.provider)(record.raw.encode())
         ask, name = _ask(payment), payment.provider
+        unsettled = payment.status in (*settlement.IN_FLIGHT, settlement.FAILED)
     outcome_note = ""
-    if result.status == settlement.RESULT_PAID and rt.settings.get(f"{name.upper()}_VERIFY"):
-        result, outcome_note = _verified(rt, name, ask, result)
+    if result.status == settlement.RESULT_PAID and unsettled and rt.settings.get(f"{name.upper()}_VERIFY"):
+        with verification_guard(rt, ask.payment_id):
+            if _unsettled(rt, ask.payment_id):  # read again: the guard's last holder may have settled it
+                result, outcome_note = _verified(rt, name, ask, result)
+            return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note)
+    return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note)
+
+
+def _unsettled(rt: Runtime, payment_id: int) -> bool:
+    with unit_of_work(rt) as db:
+        payment = db.get(Payment, payment_id)
+        return payment is not None and payment.status in (*settlement.IN_FLIGHT, settlement.FAILED)
+
+
+def _record_settlement(rt: Runtime, callback_id: int, payment_id: int, result: PaymentResult,
+                       outcome_note: str) -> str:
     with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
-        payment = db.get(Payment, ask.payment_id)
+        payment = db.get(Payment, payment_id)
         if record is None or payment is None or record.outcome is not None:
             return "nothing to do"
         settled = settle_payment(db, payment, result)
         record.outcome = outcome_note or settled.outcome
         return record.outcome
+
+
+@contextmanager
+def verification_guard(rt: Runtime, payment_id: int) -> Iterator[None]:
+    """One provider query per payment at a time: duplicate callbacks (Daraja sends several) wait
+    for the first one's answer instead of asking again. A duplicate that finds the guard taken
+    raises a retryable ``ProviderError``; its retry finds the payment settled and asks nothing.
+    Without Redis every callback asks for itself (the old, slower behaviour)."""
+    key = f"bodega:payment-verify:{payment_id}"
+    try:
+        taken = rt.redis.set(key, "1", nx=True, ex=VERIFY_GUARD_SECONDS)
+    except redis.RedisError:
+        taken = True
+    if not taken:
+        raise ProviderError(f"payment {payment_id}: another callback is being verified", retryable=True)
+    try:
+        yield
+    finally:
+        with suppress(redis.RedisError):
+            rt.redis.delete(key)
 
 
 def _verified(rt: Runtime, name: str, ask: PaymentAsk, claimed: PaymentResult) -> tuple[PaymentResult, str]:
@@ -206,9 +271,14 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
             # We cannot tell whether the prompt went out and have no id to ask about: let the
             # customer retry; a payment made anyway arrives as an "unknown" callback for the admin.
             fail_payment_request(db, payment, "no_answer", NO_ANSWER)
+        unsettled = (PaymentCallback.outcome.is_(None), PaymentCallback.payment_id.is_not(None))
+        given_up = db.execute(update(PaymentCallback).where(
+            *unsettled, PaymentCallback.received_at <= now - CALLBACK_GIVE_UP).values(outcome="unsettled"))
+        if given_up.rowcount:  # type: ignore[attr-defined]
+            log.warning("%d payment callback(s) unsettled after %s: flagged for the admin",
+                        given_up.rowcount, CALLBACK_GIVE_UP)  # type: ignore[attr-defined]
         to_settle = list(db.scalars(select(PaymentCallback.id).where(
-            PaymentCallback.outcome.is_(None), PaymentCallback.payment_id.is_not(None),
-            PaymentCallback.received_at <= now - timedelta(minutes=1)).limit(200)))
+            *unsettled, PaymentCallback.received_at <= now - timedelta(minutes=1)).limit(200)))
         for job, ids in ((CHECK_JOB, to_check), (REQUEST_JOB, to_request), (SETTLE_CALLBACK_JOB, to_settle)):
             for item in ids:
                 after_commit(db, job, item)

@@ -21,7 +21,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
@@ -29,9 +28,11 @@ import redis
 import requests
 
 from gateway.commerce import wallets
+from gateway.commerce.money import provider_minor
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
 from gateway.payments.base import PaymentAsk, PushAnswer
+from gateway.transports.clean import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class MpesaDaraja:
             raise ProviderError("no CheckoutRequestID to ask about", retryable=False)
         status, data = self._post(QUERY_PATH, {**self._signed(), "CheckoutRequestID": ask.checkout_id})
         if status == 200 and "ResultCode" in data:
-            code, desc = str(data["ResultCode"]), str(data.get("ResultDesc") or "")
+            code, desc = str(data["ResultCode"])[:20], clean_text(str(data.get("ResultDesc") or ""))
             outcome = RESULT_PAID if code == "0" else RESULT_PENDING if code in PENDING_RESULT_CODES \
                 else RESULT_FAILED
             return PaymentResult(ask.checkout_id, outcome, code, desc)
@@ -222,21 +223,22 @@ def parse_callback(body: bytes) -> PaymentResult:
     if not isinstance(callback, dict):
         raise BadRequest("no Body.stkCallback object")
     checkout = callback.get("CheckoutRequestID")
-    if not isinstance(checkout, str) or not checkout.strip() or len(checkout) > 100:
+    checkout = clean_text(checkout) if isinstance(checkout, str) else None
+    if not checkout or not checkout.strip() or len(checkout) > 100:
         raise BadRequest("CheckoutRequestID missing or invalid")
     try:
         code = int(str(callback.get("ResultCode")))
     except ValueError as exc:
         raise BadRequest("ResultCode is not a number") from exc
-    desc = str(callback.get("ResultDesc") or "")[:300]
+    desc = clean_text(str(callback.get("ResultDesc") or ""))[:300]  # a NUL here once jammed the job
     if code != 0:
         return PaymentResult(checkout, RESULT_FAILED, str(code), desc)
     items = _metadata(callback)
-    receipt = str(items.get("MpesaReceiptNumber") or "").strip()
+    receipt = clean_text(str(items.get("MpesaReceiptNumber") or "")).strip()
     amount = _to_cents(items.get("Amount"))
     if not receipt or amount is None:
         raise BadRequest("a successful callback needs Amount and MpesaReceiptNumber")
-    phone = items.get("PhoneNumber")
+    phone = clean_text(str(items.get("PhoneNumber") or ""))[:20]
     return PaymentResult(checkout, RESULT_PAID, "0", desc, amount_minor=amount, receipt=receipt[:40],
                          phone=f"+{phone}" if phone else None)
 
@@ -250,11 +252,8 @@ def _metadata(callback: dict[str, Any]) -> dict[str, Any]:
 
 
 def _to_cents(value: Any) -> int | None:
-    try:
-        cents = Decimal(str(value)) * 100
-    except (InvalidOperation, ValueError):
-        return None
-    return int(cents) if cents.is_finite() and cents == cents.to_integral_value() else None
+    """Daraja's ``Amount`` (shillings) in cents, bounded before any arithmetic (``provider_minor``)."""
+    return provider_minor(value)
 
 
 def _json_object(response: requests.Response) -> dict[str, Any]:

@@ -8,9 +8,10 @@ the provider refuses it for good, or back to ``queued`` for a retry):
   after a crash, or the sweep finds the row ``sending`` and sends nothing: no double texts.
 - The sweep enqueues ``queued`` rows whose job was lost (a crash between commit and enqueue) or
   whose RQ retries ran out. A row left ``sending`` for ``IN_DOUBT`` (far beyond the HTTP timeout)
-  means its worker died during the call: if a delivery report for that phone arrived meanwhile
-  under an id we never stored, the message went out and adopts that id; otherwise it is sent
-  again, because AT offers no idempotency key and losing a receipt is worse than repeating it.
+  means its worker died during the call: it is sent again (AT offers no idempotency key, and
+  losing a receipt is worse than repeating it), or failed and flagged after ``SMS_MAX_ATTEMPTS``.
+  A delivery report never settles a message by its phone number: only the provider's message id
+  links the two, and a report under an id we never stored stays an orphan for the console.
 - Delivery reports are kept as they arrive and applied once the message's id is known, so one
   that beats the send job to the database is applied when the job records the id. "Delivered"
   is final: a later Failed for a delivered message is stored but does not undo it.
@@ -104,27 +105,25 @@ def requeue_stuck(rt: Runtime, now: datetime | None = None, limit: int = 200) ->
         doubtful = list(db.scalars(select(OutboundSms).where(
             OutboundSms.status == "sending", OutboundSms.last_attempt_at <= now - IN_DOUBT)
             .order_by(OutboundSms.id).limit(limit)))
+        max_attempts = int(rt.settings.get("SMS_MAX_ATTEMPTS") or 8)
         for message in doubtful:
-            if not _adopt_orphan_report(db, message):
-                message.status = "queued"
+            if _retry_or_flag_in_doubt(message, max_attempts):
                 lost.append(message)
         for message in lost:
             after_commit(db, SEND_JOB, message.id)
         return len(lost)
 
 
-def _adopt_orphan_report(db: Session, message: OutboundSms) -> bool:
-    """A delivery report to this number under an id we never stored, since this attempt began:
-    the message did go out before its worker died. Take that id instead of texting again."""
-    known = select(OutboundSms.provider_message_id).where(OutboundSms.provider_message_id.is_not(None))
-    orphan = db.scalar(select(DeliveryReport.provider_message_id).where(
-        DeliveryReport.phone == message.to_phone, DeliveryReport.received_at >= message.last_attempt_at,
-        DeliveryReport.provider_message_id.not_in(known)).order_by(DeliveryReport.id).limit(1))
-    if orphan is None:
-        return False
-    message.status, message.provider_message_id, message.sent_at = "sent", orphan, utcnow()
-    apply_stored_reports(db, message)
-    return True
+def _retry_or_flag_in_doubt(message: OutboundSms, max_attempts: int) -> bool:
+    """A message whose worker died mid-call goes back to ``queued`` (True), or after
+    ``max_attempts`` is failed and flagged for the console. Never assumed delivered: a delivery
+    report counts only under the id the provider gave this message."""
+    if message.attempts < max_attempts:
+        message.status = "queued"
+        return True
+    message.status, message.failure_reason = "failed", "in doubt: its worker died while sending"
+    log.warning("SMS %s failed after %s attempt(s) whose workers died mid-call", message.id, message.attempts)
+    return False
 
 
 def record_delivery_report(db: Session, report: DeliveryUpdate) -> str:

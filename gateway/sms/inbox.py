@@ -6,8 +6,9 @@ conditional UPDATE (so a job run twice answers once), identifies the sender agai
 numbers, runs the shop command and queues the reply, all in one transaction.
 
 Never a loop: nothing is sent to short codes, alphanumeric senders or our own numbers; a stranger
-gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies. A
-number that runs no shop is answered as a customer (``gateway.customer_texts``: STATUS, a reference).
+gets one short help text a day; and a number gets at most ``SMS_REPLIES_PER_HOUR`` replies (a
+shop's commands are all applied: the cap limits replies only). A number that runs no shop is
+answered as a customer (``gateway.customer_texts``: STATUS, a reference).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from gateway.core.pending import after_commit
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from gateway.sms.customer_texts import answer_customer
+from gateway.transports.clean import clean_typed
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
 
@@ -91,18 +93,22 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
         log.info("inbound SMS %s from %r: not a phone we answer", row.id, sender)
         return "ignored"
     contacts = shop_desk.contacts_of(db, sender)
-    if _replies_last_hour(db, sender, now) >= int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
-        log.warning("inbound SMS %s: reply limit reached for %s", row.id, mask(sender))
-        return "ignored"
-    if not contacts:
+    if not contacts:  # a customer's texts only read: over the cap there is nothing to apply
+        if _over_reply_cap(db, settings, row, now):
+            return "ignored"
         return _answer_customer(db, settings, row, now)
     desk = ShopDesk(db=db, phone=sender, contacts=contacts, translate=translator, now=now,
                     settings=settings)
-    reply, learnt = answer(desk, row.text)
+    text = clean_typed(row.text)  # the adapter did this already; a row stored before it had not
+    reply, learnt = answer(desk, text)
     if learnt:
         shop_desk.learn_language(contacts, learnt)
-    for secret in desk.secrets:  # a PIN never stays readable in the record
-        row.text = row.text.replace(secret, "*" * len(secret))
+    if desk.secrets:  # a PIN never stays readable in the record, whatever digits it was typed in
+        for secret in desk.secrets:
+            text = text.replace(secret, "*" * len(secret))
+        row.text = text
+    if _over_reply_cap(db, settings, row, now):  # the command above is applied all the same
+        return "processed"
     queue_sms(db, sender, reply, REPLY, dedupe_key=f"{REPLY}:{row.id}")
     return "processed"
 
@@ -124,6 +130,15 @@ def can_answer(sender: str, own: set[Any]) -> bool:
     """Whether ``sender`` is a phone number (E.164, 8+ digits) that is not one of ``own``."""
     digits = sender[1:]
     return sender.startswith("+") and digits.isdigit() and len(digits) >= 8 and sender not in own
+
+
+def _over_reply_cap(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> bool:
+    """Whether ``row``'s sender had its ``SMS_REPLIES_PER_HOUR`` already (then the flood is logged).
+    The cap limits replies, never commands: a spoofed flood must not silence a shop's OK."""
+    if _replies_last_hour(db, row.from_phone, now) < int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
+        return False
+    log.warning("inbound SMS %s: flood from %s; reply limit reached, no reply", row.id, mask(row.from_phone))
+    return True
 
 
 def _replies_last_hour(db: Session, phone: str, now: datetime) -> int:

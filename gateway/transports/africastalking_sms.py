@@ -37,6 +37,7 @@ from gateway.transports.base import (
     DeliveryUpdate,
     SmsReceipt,
 )
+from gateway.transports.clean import clean_form
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,9 @@ def _recipient_receipt(recipient: dict[str, Any]) -> SmsReceipt:
 
 def parse_delivery_report(form: Mapping[str, str], region: str = "KE") -> DeliveryUpdate:
     """AT's delivery report callback (form fields ``id``, ``status``, ``phoneNumber``,
-    ``failureReason``...) as a ``DeliveryUpdate``; ``BadRequest`` names a missing field."""
+    ``failureReason``...) as a ``DeliveryUpdate``; ``BadRequest`` names a missing field.
+    Control characters (NUL...) are dropped from every field first: the report is stored."""
+    form = clean_form(form)
     missing = [name for name in ("id", "status") if not (form.get(name) or "").strip()]
     if missing:
         raise BadRequest("missing field(s): " + ", ".join(missing))

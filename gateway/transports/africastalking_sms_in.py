@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from gateway.core.errors import BadRequest
 from gateway.core.phone import to_e164
 from gateway.sms.inbox import InboundMessage
+from gateway.transports.clean import clean_form, clean_typed
 
 MAX_TEXT = 1600  # ten concatenated parts; anything longer is cut, not refused
 REQUIRED = ("id", "from", "to")
@@ -20,10 +21,11 @@ REQUIRED = ("id", "from", "to")
 def parse_inbound(raw_form: Mapping[str, str], region: str) -> InboundMessage:
     """A neutral message from AT's inbound SMS callback; ``BadRequest`` says what is wrong.
 
-    NUL characters are dropped from every field: no handset sends one, and PostgreSQL refuses
-    them in text columns (the callback would fail, and AT would retry it for ten minutes).
+    NUL and other control characters are dropped from every field (``clean_form``): no handset
+    sends one, and PostgreSQL refuses NUL in text columns (AT would retry for ten minutes). The
+    text is NFKC-normalised (``clean_typed``): full-width digits are digits to every parser.
     """
-    form = {name: value.replace("\x00", "") for name, value in raw_form.items()}
+    form = clean_form(raw_form)
     missing = [name for name in REQUIRED if not (form.get(name) or "").strip()]
     if "text" not in form:
         missing.append("text")
@@ -36,7 +38,7 @@ def parse_inbound(raw_form: Mapping[str, str], region: str) -> InboundMessage:
         provider_id=provider_id,
         sender=_sender(form["from"], region),
         to=form["to"].strip()[:20],
-        text=form["text"][:MAX_TEXT],
+        text=clean_typed(form["text"])[:MAX_TEXT],
         link_id=(form.get("linkId") or "").strip()[:100] or None,
     )
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from gateway.core.errors import BadRequest
 from gateway.core.phone import to_e164
+from gateway.transports.clean import clean_text, clean_typed
 from gateway.ussd.hop import HopAnswer, UssdRequest
 from gateway.ussd.session_log import SessionEnd
 
@@ -35,14 +36,14 @@ def parse_hop(form: Mapping[str, str], region: str) -> UssdRequest:
         session_id=session_id,
         phone=to_e164(form["phoneNumber"], region),
         service_code=_clean(form.get("serviceCode", ""))[:40],
-        text=_clean(form["text"]),
+        text=clean_typed(form["text"]),
         network=_clean(form.get("networkCode", ""))[:10],
         provider="at",
     )
 
 
 def _clean(value: str) -> str:
-    return value.replace("\x00", "")
+    return clean_text(value)
 
 
 def render_hop(answer: HopAnswer) -> str:

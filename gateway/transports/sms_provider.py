@@ -1,4 +1,5 @@
-"""Which SMS transport this process uses: AT when ``AT_USERNAME`` is set, else the console."""
+"""Which SMS transport this process uses: the console when ``SMS_PROVIDER=console`` or
+``AT_USERNAME`` is unset (production refuses the latter: ``config.settings``), else AT."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ EXTRA_KEY = "sms_transport"
 def build_sms_transport(settings: dict[str, Any]) -> SmsTransport:
     """The transport the settings ask for. AT needs ``AT_API_KEY`` too (``RuntimeError`` if not)."""
     username = settings.get("AT_USERNAME")
-    if not username:
+    if not username or settings.get("SMS_PROVIDER") == "console":
         return ConsoleSms()
     api_key = settings.get("AT_API_KEY")
     if not api_key:

@@ -127,6 +127,7 @@ def test_production_cookies_are_secure_and_simulator_absent(database_url: str, r
         REDIS_URL=redis_url,
         SECRET_KEY="p" * 40,
         WEBHOOK_SECRET="w" * 40,
+        SMS_PROVIDER="console",
     )
     try:
         assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -159,10 +160,16 @@ def test_sign_in_returns_to_the_console_page_asked_for_never_elsewhere(
         ("/admin/orders?status=placed", "/admin/orders?status=placed"),
         ("//evil.example/admin", "/admin/"),
         ("https://evil.example/", "/admin/"),
+        ("/admin/orders\r\nSet-Cookie: x=1", "/admin/"),  # was a 500, and the sign-in was lost
+        ("/admin\nLocation: https://evil.example/", "/admin/"),
+        ("/admin\\..\\evil", "/admin/"),
+        ("/admin/x\x00y", "/admin/"),
+        ("/admin/ orders", "/admin/"),
     ):
         token = csrf_of(client.get("/admin/login").get_data(as_text=True))
         form = {"username": "amina", "password": PASSWORD, "csrf_token": token, "next": target}
         response = client.post("/admin/login", data=form)
+        assert response.status_code == 302, target
         assert response.headers["Location"] == landing
 
 

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from gateway.admin.views_money import pretty
-from gateway.commerce.models import AuditEntry, OutboundSms, Payment, PaymentCallback, Product, Shop
+from gateway.commerce.models import AuditEntry, Order, OutboundSms, Payment, PaymentCallback, Product, Shop
 from gateway.core.db import session_scope
 from gateway.core.runtime import Runtime
 from tests.admin.conftest import form_token, place_order
@@ -297,3 +297,27 @@ def test_csv_upload_reads_comma_prices_and_refuses_a_foreign_currency(boss: Flas
 def test_a_stored_callback_too_deep_to_indent_is_shown_as_it_came() -> None:
     raw = '{"Body":' + "[" * 5000 + "]" * 5000 + "}"
     assert pretty(raw) == raw
+
+
+def test_nul_in_an_upload_a_product_edit_or_a_reject_note_is_cleaned_not_a_500(
+        boss: FlaskClient, rt: Runtime) -> None:
+    """Each of these was a 500 on PostgreSQL, which refuses NUL in text."""
+    csv = HEADER + "Nul Shop,+254700111444,Th\x00ings,NS-1,Soap\x00 bar\x07,10,5,KES\n"
+    assert upload(boss, csv).status_code == 200
+    with session_scope(rt.sessions) as db:
+        product = db.scalar(select(Product).where(Product.sku == "NS-1"))
+        assert product is not None and product.name == "Soap bar"
+        pid = product.id
+    token = form_token(boss, f"/admin/products/{pid}")
+    edited = boss.post(f"/admin/products/{pid}",
+                       data={"csrf_token": token, "name": "Bar\x00 soap", "price": "12\x00", "stock": "4"})
+    assert edited.status_code == 302
+    order_id = place_order(rt, 0, "+254711000777")
+    token = form_token(boss, f"/admin/orders/{order_id}")
+    rejected = boss.post(f"/admin/orders/{order_id}/status",
+                         data={"to": "rejected", "note": "out\x00 of stock\x1b", "csrf_token": token})
+    assert rejected.status_code == 302
+    with session_scope(rt.sessions) as db:
+        product = db.get(Product, pid)
+        assert product is not None and (product.name, product.price_minor) == ("Bar soap", 1200)
+        assert db.get(Order, order_id).status == "rejected"  # type: ignore[union-attr]

@@ -64,3 +64,14 @@ def test_a_currency_that_is_not_the_shops_is_refused_line_by_line(app: Flask, rt
     assert prices(rt) == {"PE-001": (350, "PEN")}
     with rt.sessions() as db:
         assert db.scalar(select(Shop).where(Shop.name == "Duka Jipya")) is None
+
+
+def test_absurd_numbers_are_refused_with_their_line_not_a_crash(
+        app: Flask, rt: Runtime, tmp_path: Path) -> None:
+    """int() of 5,000 digits raises ValueError (Python's 4,300-digit limit): once an unhandled error."""
+    result = import_csv(app, tmp_path, f"{TIENDA},PE-001,Inca Kola,{'9' * 5000},5,PEN\n"
+                                       f"{TIENDA},PE-002,Agua,1,{'9' * 5000},PEN\n")
+    assert result.exit_code == 1, result.output
+    assert "line 2: '99999999999999999999' is larger than any price Bodega takes" in result.output
+    assert "line 3: stock '9999" in result.output and "is not a whole number" in result.output
+    assert prices(rt) == {}

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from gateway.commerce.money import BadPrice, PriceProblem, format_money, is_known_currency, to_minor
+from gateway.commerce.money import (
+    MAX_MINOR,
+    OUT_OF_RANGE,
+    BadPrice,
+    PriceProblem,
+    format_money,
+    is_known_currency,
+    provider_minor,
+    to_minor,
+)
 from menus.text import is_gsm7
 
 
@@ -71,3 +82,29 @@ def test_only_real_currency_codes_are_known() -> None:
 def test_prices_read_as_people_write_them_in_gsm7(minor: int, currency: str, shown: str) -> None:
     assert format_money(minor, currency) == shown
     assert is_gsm7(shown)
+
+
+@pytest.mark.parametrize(("reported", "minor"), [
+    (50, 5000), ("50", 5000), (50.0, 5000), ("50.5", 5050), ("1e2", 10000),
+    ("1e999990", OUT_OF_RANGE), ("-5", OUT_OF_RANGE), (float("inf"), OUT_OF_RANGE), ("0.001", OUT_OF_RANGE),
+    ("9" * 40, OUT_OF_RANGE), ("9" * 41, None), ("1" * 100_000, None), ("abc", None), ("NaN", None),
+    (None, None), ({"x": 1}, None),
+])
+def test_provider_amounts_are_bounded_before_any_arithmetic(reported: object, minor: int | None) -> None:
+    started = time.perf_counter()
+    assert provider_minor(reported) == minor
+    assert time.perf_counter() - started < 0.05  # "1e999990" once took 26 s of CPU
+
+
+def test_format_money_never_prints_an_absurd_amount() -> None:
+    started = time.perf_counter()
+    assert format_money(10**5000, "KES") == "KSh (out of range)"  # once: "Exceeds the limit (4300 digits)"
+    assert format_money(-(10**20), "KES") == "KSh (out of range)"
+    assert format_money(MAX_MINOR, "KES") == "KSh 10,000,000,000,000"
+    assert time.perf_counter() - started < 0.05
+
+
+def test_a_megabyte_of_digits_is_refused_as_a_price_not_a_crash() -> None:
+    with pytest.raises(BadPrice) as refused:
+        to_minor("0" * 100_000 + "1", "KES")  # int() of it raised ValueError (4300 digits)
+    assert refused.value.problem is PriceProblem.TOO_LARGE

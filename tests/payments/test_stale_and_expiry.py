@@ -146,3 +146,17 @@ def test_paid_orders_never_expire(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> 
     _past_deadline(mpesa_shop.rt)
     assert expire_unpaid_orders() == 0
     assert mpesa_shop.order(reference).status == "paid"
+
+
+def test_a_payment_the_provider_can_never_answer_about_is_failed_not_asked_forever(
+        mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference = mpesa_shop.buy_avocados_with_mpesa()
+    run_jobs(mpesa_shop.rt)
+    (payment,) = mpesa_shop.payments(reference)
+    with unit_of_work(mpesa_shop.rt) as db:  # requested, but with no id Daraja could be asked about
+        db.execute(update(Payment).where(Payment.id == payment.id).values(checkout_request_id=None))
+    assert collection.check_payment(mpesa_shop.rt, payment.id) == "failed"
+    (payment,) = mpesa_shop.payments(reference)
+    assert (payment.status, payment.result_code) == ("failed", "unchecked")
+    later = utcnow() + timedelta(hours=1)
+    assert collection.settle_stale_payments(mpesa_shop.rt, now=later) == 0

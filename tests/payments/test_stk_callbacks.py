@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from gateway.commerce.models import PaymentCallback, utcnow
+from gateway.core.transactions import unit_of_work
+from gateway.payments import collection
+from gateway.payments.collection import settle_callback
 from tests.conftest import run_jobs, run_scheduled_jobs, scheduled_jobs
 from tests.fakes import FakeDaraja, stk_callback
 from tests.fakes.fake_daraja import Push
@@ -198,3 +204,44 @@ def test_deeply_nested_json_is_refused_as_not_json(mpesa_shop: Shop) -> None:
     response = post(mpesa_shop.client, body)
     assert response.status_code == 400 and "body is not JSON" in response.get_data(as_text=True)
     assert [c.outcome for c in mpesa_shop.callbacks()] == ["malformed"]
+
+
+def test_an_absurd_amount_is_a_mismatch_answered_in_milliseconds(
+        mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference, push = prompted(mpesa_shop, fake_daraja)
+    body = json.dumps(fake_daraja.callback_for(push)).replace('"Value": 50.0', '"Value": "1e999990"')
+    assert '"1e999990"' in body
+    started = time.perf_counter()
+    assert post(mpesa_shop.client, body).get_json() == ACCEPTED
+    run_jobs(mpesa_shop.rt)
+    assert time.perf_counter() - started < 5  # was ~26 s of CPU in the webhook, 30-45 s in the job
+    (payment,) = mpesa_shop.payments(reference)
+    assert payment.status == "mismatch" and "paid KSh (out of range)" in (payment.result_desc or "")
+    assert [c.outcome for c in mpesa_shop.callbacks()] == ["mismatch"]
+    assert mpesa_shop.order(reference).status == "awaiting_payment"
+
+
+def test_a_callback_that_can_never_settle_is_flagged_not_retried(
+        mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference, _ = prompted(mpesa_shop, fake_daraja)
+    (payment,) = mpesa_shop.payments(reference)
+    with unit_of_work(mpesa_shop.rt) as db:  # a stored row its parser can no longer read
+        record = PaymentCallback(provider="mpesa", raw="{not json", payment_id=payment.id)
+        db.add(record)
+        db.flush()
+        callback_id = record.id
+    assert settle_callback(mpesa_shop.rt, callback_id) == "error"
+    assert [c.outcome for c in mpesa_shop.callbacks()] == ["error"]
+    later = utcnow() + timedelta(minutes=5)
+    assert collection.settle_stale_payments(mpesa_shop.rt, now=later, stale_seconds=3600) == 0
+
+
+def test_the_sweep_gives_up_on_a_callback_unsettled_for_hours(
+        mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
+    reference, push = prompted(mpesa_shop, fake_daraja)
+    (payment,) = mpesa_shop.payments(reference)
+    with unit_of_work(mpesa_shop.rt) as db:  # its job keeps dying (a worker killed mid-settle, say)
+        db.add(PaymentCallback(provider="mpesa", raw=json.dumps(fake_daraja.callback_for(push)),
+                               payment_id=payment.id, received_at=utcnow() - timedelta(hours=7)))
+    assert collection.settle_stale_payments(mpesa_shop.rt, stale_seconds=3600) == 0
+    assert [c.outcome for c in mpesa_shop.callbacks()] == ["unsettled"]

@@ -74,3 +74,27 @@ def test_twenty_duplicate_callbacks_in_parallel_record_one_payment(
     assert shop.order(reference).status == "paid"
     assert len(shop.sms("payment_received")) == 1
     assert len(shop.sms("shop_new_order")) == 1
+
+
+def test_twenty_duplicate_callbacks_settle_from_one_stk_query(
+        database_url: str, open_shop: Callable[..., Shop], fake_daraja: FakeDaraja) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("parallel callbacks need PostgreSQL's concurrent transactions: set TEST_DATABASE_URL")
+    shop = open_shop(**fake_daraja.settings(WEBHOOK_SECRET="hook-secret", PUBLIC_URL="https://bodega.example",
+                                            MPESA_VERIFY=True))
+    reference = shop.buy_avocados_with_mpesa()
+    run_jobs(shop.rt)
+    body = json.dumps(fake_daraja.callback_for(fake_daraja.pushes[-1], receipt="NLJ7RT61SV"))
+    client = shop.app.test_client()
+    for _ in range(COPIES):
+        assert client.post(URL, data=body, content_type="application/json").status_code == 200
+    with shop.rt.sessions() as db:
+        stored = list(db.scalars(select(PaymentCallback.id).order_by(PaymentCallback.id)))
+
+    first = _in_parallel(COPIES, lambda i: settle_callback(shop.rt, stored[i]))
+    again = [settle_callback(shop.rt, stored[i]) for i, o in enumerate(first) if isinstance(o, Exception)]
+
+    assert len(fake_daraja.queries) == 1  # was twenty: one per copy
+    settled = sorted(o for o in [*first, *again] if isinstance(o, str))
+    assert settled == ["duplicate"] * (COPIES - 1) + ["paid"]
+    assert shop.payments(reference)[0].status == "paid"

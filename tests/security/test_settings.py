@@ -14,13 +14,15 @@ GOOD_ENV = {
     "WEBHOOK_SECRET": "w" * 40,
     "DATABASE_URL": "postgresql+psycopg://bodega@127.0.0.1/bodega",
     "REDIS_URL": "redis://127.0.0.1:6379/6",
+    "AT_USERNAME": "bodega",
+    "AT_API_KEY": "atsk_" + "a" * 40,
 }
 SECRET_NAME = re.compile(r"SECRET|API_KEY|PASSKEY|PASSWORD|TOKEN")
 
 
 @pytest.fixture
 def bare_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (*GOOD_ENV, "BODEGA_ENV"):
+    for name in (*GOOD_ENV, "BODEGA_ENV", "SMS_PROVIDER"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -28,7 +30,7 @@ def bare_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_production_refuses_to_start_without_its_secrets(bare_env: pytest.MonkeyPatch) -> None:
     with pytest.raises(RuntimeError) as refused:
         load_settings("production")
-    for name in ("SECRET_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL"):
+    for name in ("SECRET_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL", "AT_USERNAME"):
         assert name in str(refused.value)
     with pytest.raises(RuntimeError, match="production refuses to start"):
         create_app("production")
@@ -67,3 +69,18 @@ def test_no_secret_has_a_default_in_the_code() -> None:
     assert "WEBHOOK_SECRET" in defaults and "AT_API_KEY" in defaults
     with_values = {name for name, value in defaults.items() if value is not None}
     assert with_values == {"SECRET_KEY"}
+
+
+def test_production_refuses_to_start_without_an_sms_provider(bare_env: pytest.MonkeyPatch) -> None:
+    """Production once started on the console outbox: messages marked sent that never left."""
+    for name, value in GOOD_ENV.items():
+        if not name.startswith("AT_"):
+            bare_env.setenv(name, value)
+    with pytest.raises(RuntimeError, match=r"AT_USERNAME and AT_API_KEY .*SMS_PROVIDER=console"):
+        load_settings("production")
+    bare_env.setenv("AT_USERNAME", "bodega")
+    with pytest.raises(RuntimeError, match="AT_API_KEY"):
+        load_settings("production")
+    bare_env.delenv("AT_USERNAME")
+    bare_env.setenv("SMS_PROVIDER", "console")  # said on purpose: a staging box, say
+    assert load_settings("production")["SMS_PROVIDER"] == "console"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from gateway.commerce.models import InboundSms, OutboundSms, Shop
+from gateway.commerce import order_states
+from gateway.commerce.models import InboundSms, Order, OutboundSms, Shop
 from gateway.core.runtime import Runtime
 from tests.conftest import run_jobs
 from tests.sms.conftest import OWNER, SHORTCODE, Texter, at_inbound
@@ -135,6 +139,24 @@ def test_reply_limit_per_hour_stops_a_loop(make_app, shop: Shop) -> None:  # typ
     for _ in range(5):
         texter.send("ORDERS")
     assert len(texter.texts_to()) == 3
+
+
+def test_the_reply_cap_limits_replies_never_commands(make_app, shop: Shop, order_factory,  # type: ignore[no-untyped-def]
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """30 HELPs from a shop's (spoofable) number once silenced its OK for an hour."""
+    app = make_app(SMS_REPLIES_PER_HOUR=3)
+    rt: Runtime = app.extensions["bodega"]
+    texter = Texter(app.test_client(), rt)
+    order = order_factory()
+    for _ in range(5):
+        texter.send("HELP")
+    with caplog.at_level(logging.WARNING, logger="gateway.sms.inbox"):
+        texter.send(f"OK {order.reference}")
+    with rt.sessions() as db:
+        assert db.get(Order, order.id).status == order_states.CONFIRMED  # type: ignore[union-attr]
+        assert set(db.scalars(select(InboundSms.status))) == {"processed"}
+    assert len(texter.texts_to(purpose="shop_reply")) == 3
+    assert "flood" in caplog.text and OWNER not in caplog.text
 
 
 def test_lost_job_is_enqueued_again_by_the_sweep(client: FlaskClient, rt: Runtime, shop: Shop) -> None:

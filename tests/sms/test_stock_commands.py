@@ -186,3 +186,13 @@ def test_a_negative_or_broken_stock_count_is_refused(texter: Texter, rt: Runtime
         "That price is too large. Send the price of one item, e.g. PRICE S1-001 150.")
     assert _product(rt, shop.id, "S1-001").stock == 20
     assert texter.ask("STOCK S1-001 1,200.") == "S1-001 Tomatoes 1kg: stock now 1200 (was 20)."
+
+
+def test_a_pin_in_full_width_digits_is_read_as_digits_and_masked(
+        texter: Texter, rt: Runtime, shop: Shop) -> None:
+    _require_pin(rt, shop)
+    assert texter.ask("STOCK ４８２１ S1-001 ５") == "S1-001 Tomatoes 1kg: stock now 5 (was 20)."
+    assert texter.ask("STOCK ５５５５ S1-001 6") == "Wrong PIN. 2 tries left."
+    with rt.sessions() as db:  # stored and shown on /admin/sms masked, never as typed
+        texts = list(db.scalars(select(InboundSms.text).order_by(InboundSms.id)))
+    assert texts == ["STOCK **** S1-001 5", "STOCK **** S1-001 6"]

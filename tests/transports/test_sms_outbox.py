@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
 from gateway.core.runtime import Runtime
@@ -63,17 +63,32 @@ def test_a_message_left_sending_is_not_sent_again_by_its_retried_job(at_rt: Runt
     assert message(at_rt, message_id).status == "sending" and fake_at.sent == []
 
 
-def test_a_message_in_doubt_adopts_a_delivery_report_instead_of_texting_again(
-        at_rt: Runtime, fake_at: FakeAT) -> None:
+def test_a_report_for_an_id_never_issued_settles_nothing(at_rt: Runtime, fake_at: FakeAT) -> None:
+    """A report to the owner's number under an id Bodega never stored once made a lost shop notice
+    'delivered'. Only the provider's message id links a report to a message: it stays an orphan."""
     message_id = queue_message(at_rt, enqueue=False)
     _die_mid_send(at_rt, message_id, minutes_ago=11)
-    with unit_of_work(at_rt) as db:  # AT did send it: its report names an id we never stored
-        sms_delivery.record_delivery_report(db, DeliveryUpdate("ATXid_lost", "Success", "delivered",
-                                                               phone=PHONE))
+    with unit_of_work(at_rt) as db:
+        report = DeliveryUpdate("ATXid_x", "Success", "delivered", phone=PHONE)  # AT never gave us this id
+        sms_delivery.record_delivery_report(db, report)
         db.execute(update(DeliveryReport).values(received_at=utcnow() - timedelta(minutes=10)))
+    assert sms_delivery.requeue_stuck(at_rt) == 1  # sent again, not assumed delivered
+    run_jobs(at_rt)
+    row = message(at_rt, message_id)
+    assert row.status == "sent" and row.provider_message_id == fake_at.sent[-1].message_id != "ATXid_x"
+    with at_rt.sessions() as db:
+        (orphan,) = db.scalars(select(DeliveryReport))
+    assert orphan.provider_message_id == "ATXid_x"  # kept for the console
+
+
+def test_a_message_in_doubt_too_often_is_failed_and_flagged(at_rt: Runtime, fake_at: FakeAT) -> None:
+    message_id = queue_message(at_rt, enqueue=False)
+    _die_mid_send(at_rt, message_id, minutes_ago=11)
+    with unit_of_work(at_rt) as db:
+        db.execute(update(OutboundSms).where(OutboundSms.id == message_id).values(attempts=8))
     assert sms_delivery.requeue_stuck(at_rt) == 0
     row = message(at_rt, message_id)
-    assert (row.status, row.provider_message_id) == ("delivered", "ATXid_lost")
+    assert row.status == "failed" and "in doubt" in (row.failure_reason or "")
     run_jobs(at_rt)
     assert fake_at.sent == []
 
