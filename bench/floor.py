@@ -26,8 +26,8 @@ PREFIX = "bench:floor"  # keys of its own: the real gateway's per-phone hop coun
 STREAM = f"{PREFIX}:hops"
 MID_JOURNEY = {  # what a dial keeps on the quantity screen (about 280 bytes as JSON, like a real one)
     "customer_id": 4711, "lang": "en", "screen": "shop.quantity", "data": {"product": 4242},
-    "stack": [["shop.products", {"category": 17, "page": 1}], ["shop.categories", {"shop": 3}],
-              ["shop.list", {}], ["home", {}]],
+    "stack": [["shop.products", {"category": 17, "offset": 6}], ["shop.categories", {"shop": 3}],
+              ["home", {"keys": [1, 2, 3, 4, 5, 6], "lead": 0, "cart": 0, "tight": 0}]],
     "bag": {"funnel": "shop", "shop_id": 3}, "reply": "", "ended": False,
 }
 

@@ -62,6 +62,9 @@ local function urlencode(s)
   return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
 end
 
+-- bench/seed.py's product names start with one of these words
+local words = {"fresh", "local", "big", "small", "red", "green", "sweet", "dry", "family", "daily"}
+
 local function new_journey()
   journey = journey + 1
   local n = ((journey - 1) * conns + (tid - 1)) % phones
@@ -73,16 +76,22 @@ local function new_journey()
   local shop_pick = (math.floor(n / 2) % 3) + 1
   local category = (n % 2) + 1
   local product = (math.floor(n / 7) % 3) + 1
-  if n % 2 == 0 then
+  if n % 4 == 0 then
+    -- From the first screen: the shop, 90 Search, a word of its names, the first match, 1 of it.
     code = "*384*123#"
-    steps = {"1", tostring(shop_pick), tostring(category), "98", tostring(product), "1"}
+    steps = {tostring(shop_pick), "90", words[(math.floor(n / 4) % #words) + 1], "1", "1"}
+  elseif n % 2 == 0 then
+    -- The shops are on the first screen: shop, category, next page, product, quantity.
+    code = "*384*123#"
+    steps = {tostring(shop_pick), tostring(category), "98", tostring(product), "1"}
   else
     code = "*384*123*" .. tostring((n % shops) + 1) .. "#"
     steps = {tostring(category), "98", tostring(product), "1"}
   end
   if checkout then
-    -- Checkout, pick up at the shop, M-Pesa (sandbox) or cash by phone, Confirm: the order is placed.
-    for _, a in ipairs({"1", "1", tostring((math.floor(n / 3) % 2) + 1), "1"}) do table.insert(steps, a) end
+    -- Checkout (the summary), 3 Change payment, M-Pesa (sandbox) or cash by phone, Confirm: the
+    -- order is placed.
+    for _, a in ipairs({"1", "3", tostring((math.floor(n / 3) % 2) + 1), "1"}) do table.insert(steps, a) end
   end
 end
 
@@ -135,6 +144,9 @@ function response(status, headers, body)
     sample = string.sub(text .. " => " .. body, 1, 120)
     new_journey()
     return
+  end
+  if at == 0 and code == "*384*123#" and string.find(body, "\n1. Order again", 1, true) then
+    steps[1] = tostring(tonumber(steps[1]) + 1) -- a returning phone: Order again comes first
   end
   if last then
     journeys_done = journeys_done + 1

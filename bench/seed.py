@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, insert
 
 from gateway.commerce.models import Category, Customer, Product, Shop, UssdHop, UssdSession
+from gateway.commerce.search_keys import search_key
 
 PHONE_BASE = 254_710_000_000
 STOCK = 1_000_000_000
@@ -61,8 +62,10 @@ def seed_catalog(engine: Engine, shape: CatalogShape) -> None:
             for p in range(shape.per_category):
                 pid = (cat_id - 1) * shape.per_category + p + 1
                 word = WORDS[(pid * 7) % len(WORDS)]
+                name = f"{word} item {pid}"
                 products.append({"id": pid, "shop_id": shop, "category_id": cat_id, "sku": f"P{pid}",
-                                 "name": f"{word} item {pid}", "price_minor": 500 + (pid % 97) * 100,
+                                 "name": name, "search_name": search_key(name),  # COPY sets no defaults
+                                 "price_minor": 500 + (pid % 97) * 100,
                                  "currency": "KES", "stock": STOCK, "active": True, "updated_at": now})
     _bulk(engine, Shop.__table__, shops)
     _bulk(engine, Category.__table__, categories)

@@ -82,16 +82,16 @@ def open_dial(state: DialState, make_ctx: CtxFactory, shortcut: list[str] | None
     outcome = _guarded(ctx, lambda: screen_of(DIRECT_DIAL_SCREEN).handle(ctx, shortcut[0]))
     reply = _apply(state, ctx, outcome, make_ctx)
     for answer in shortcut[1:]:
-        if not replayable(state, reply):
+        if not replayable(state, reply, answer):
             break
         reply = step(state, answer, make_ctx)
     return reply
 
 
-def replayable(state: DialState, reply: Reply) -> bool:
-    """Whether a replayed answer may be applied after ``reply``: the dial goes on, the last answer
-    was accepted, and the screen showing does not write."""
-    return not (reply.end or reply.refused or screen_of(state.screen).mutates)
+def replayable(state: DialState, reply: Reply, answer: str) -> bool:
+    """Whether a replayed ``answer`` may be applied after ``reply``: the dial goes on, the last
+    answer was accepted, and the screen showing does not write on that answer."""
+    return not (reply.end or reply.refused or screen_of(state.screen).writes_on(state.data, answer.strip()))
 
 
 def step(state: DialState, answer: str, make_ctx: CtxFactory) -> Reply:
@@ -136,6 +136,7 @@ def _apply(state: DialState, ctx: Ctx, outcome: Outcome, make_ctx: CtxFactory) -
             state.screen, state.data = state.stack.pop()
         else:
             state.screen, state.data = HOME_SCREEN, {}
+        state.data = {**state.data, **outcome.data}
     elif isinstance(outcome, Goto):
         if outcome.screen not in REGISTRY:
             raise KeyError(f"screen {state.screen!r} went to unknown screen {outcome.screen!r}")

@@ -64,7 +64,10 @@ class End:
 
 @dataclass(frozen=True)
 class Back:
-    pass
+    """Return to the screen under this one; ``data`` is merged into that screen's own (an answer
+    given on a screen opened to change one thing, e.g. checkout's delivery or payment)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ class Screen:
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         raise NotImplementedError
+
+    def writes_on(self, data: dict[str, Any], answer: str) -> bool:
+        """Whether handling ``answer`` (on this screen showing ``data``) may write the database: a
+        replayed answer stops in front of it. ``mutates`` unless a screen knows which answers write."""
+        return self.mutates
 
 
 REGISTRY: dict[str, Screen] = {}
@@ -130,6 +138,7 @@ class ListScreen(Screen):
     """
 
     empty_message = "Nothing here yet."
+    back_line: ClassVar[bool] = True  # the first screen of a dial has nothing to go back to
 
     def title(self, ctx: Ctx) -> str:
         raise NotImplementedError
@@ -147,15 +156,21 @@ class ListScreen(Screen):
     def handle_extra(self, ctx: Ctx, answer: str) -> Outcome | None:
         return None
 
+    def empty_footer(self, ctx: Ctx) -> list[str]:
+        """Lines under an empty list (the extras are usually meaningless there)."""
+        return [f"{BACK} {ctx.t('Back')}"] if self.back_line else []
+
     def render(self, ctx: Ctx) -> str:
         offset = int(ctx.data.get("offset", 0))
         rows = self.fetch(ctx, offset, FETCH_AHEAD + 1)
         title = self.title(ctx)
         if not rows:
             ctx.data["keys"] = []
-            return "\n".join([title, ctx.t(self.empty_message), f"0 {ctx.t('Back')}"])
+            return "\n".join([title, ctx.t(self.empty_message), *self.empty_footer(ctx)])
         labels = [f"{i}. {clip(label, ITEM_WIDTH)}" for i, (_, label) in enumerate(rows[:FETCH_AHEAD], 1)]
-        footer = [*self.extra_options(ctx), f"{MORE} {ctx.t('More')}", f"{BACK} {ctx.t('Back')}"]
+        footer = [*self.extra_options(ctx), f"{MORE} {ctx.t('More')}"]
+        if self.back_line:
+            footer.append(f"{BACK} {ctx.t('Back')}")
         shown = paginate(title, labels, footer, ctx.max_chars - ctx.reserved)
         has_more = len(rows) > shown
         ctx.data["keys"] = [key for key, _ in rows[:shown]]

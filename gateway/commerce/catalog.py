@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Row, bindparam, exists, or_, select
+from sqlalchemy import Integer, Row, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Category, Product, Shop
+from gateway.commerce.search_keys import search_key
 
 _OFFSET, _LIMIT = bindparam("offset", type_=Integer), bindparam("limit", type_=Integer)
 _SHOPS = (select(Shop.id, Shop.name, Shop.hours, Shop.timezone, Shop.owner_phone)
@@ -95,3 +96,63 @@ def get_product(db: Session, product_id: int) -> Product | None:
     product: Product | None = db.scalar(_PRODUCT, {"id": product_id})
     return product
 
+
+def _folded(db: Session) -> Any:
+    """``search_name`` compared byte by byte, as its btree is built (SQLite's default; PostgreSQL's
+    ``COLLATE "C"``), so a prefix is one index range, already in the order the list shows."""
+    if db.get_bind().dialect.name == "postgresql":
+        return Product.search_name.collate("C")
+    return Product.search_name
+
+
+def _starts(db: Session, key: str) -> Any:
+    """``search_name`` starts with ``key``: the range [key, key with its last letter bumped)."""
+    folded = _folded(db)
+    return and_(folded >= key, folded < key[:-1] + chr(ord(key[-1]) + 1))
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
+                    limit: int) -> list[Row[Any]]:
+    """Visible products whose name matches what the customer typed, in any case and without accents:
+    names that start with it first, then names with a later word that starts with it, each by name.
+    Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's.
+
+    Both go through ``products.search_name`` (``search_key`` of the name): its btree answers the
+    first (one range, in order); pg_trgm's GIN index the second on PostgreSQL, while SQLite reads
+    the shop's products, or the table when searching every shop.
+    """
+    key = search_key(typed)
+    if not key:
+        return []
+    starts = _starts(db, key)
+    later_word = and_(Product.search_name.like("% " + _like_escape(key) + "%", escape="\\"), not_(starts))
+    first = _matching(db, starts, shop_id).offset(offset).limit(limit)
+    rows = list(db.connection().execute(first).all())
+    if len(rows) == limit:
+        return rows
+    skip = max(0, offset - _count(db, starts, shop_id)) if not rows else 0
+    then = _matching(db, later_word, shop_id).offset(skip).limit(limit - len(rows))
+    return rows + list(db.connection().execute(then).all())
+
+
+def _matching(db: Session, condition: Any, shop_id: int | None) -> Any:
+    query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock)
+             .join(Shop, Shop.id == Product.shop_id)
+             .where(Product.active.is_(True), Shop.active.is_(True), condition)
+             .order_by(_folded(db), Product.id))  # the btree's own order: no sort of every match
+    return query.where(Product.shop_id == shop_id) if shop_id is not None else query
+
+
+def _count(db: Session, condition: Any, shop_id: int | None) -> int:
+    found = _matching(db, condition, shop_id).order_by(None).subquery()
+    return int(db.connection().execute(select(func.count()).select_from(found)).scalar() or 0)
+
+
+def only_category(db: Session, shop_id: int) -> int | None:
+    """The shop's one category with something for sale, when it has exactly one (its screen is skipped)."""
+    rows = list_categories(db, shop_id, 0, 2)
+    return int(rows[0].id) if len(rows) == 1 else None

@@ -14,9 +14,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy import true as sa_true
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from gateway.commerce.search_keys import search_key
 
 
 def utcnow() -> datetime:
@@ -92,6 +96,19 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow, onupdate=utcnow)
+    # search_key(name), kept by the two hooks below; indexed by migration 0008 (trigram on PostgreSQL)
+    search_name: Mapped[str] = mapped_column(String(120), default=lambda c: _name_key(c), server_default="")
+
+
+def _name_key(context: DefaultExecutionContext) -> str:
+    """A Core insert's search_name (bench's bulk seed): the key of the row's ``name``."""
+    return search_key(str(context.get_current_parameters().get("name") or ""))
+
+
+@event.listens_for(Product.name, "set")
+def _name_changed(product: Product, name: str, *_: object) -> None:
+    """An ORM write of a product's name (import, console edit) refreshes its search key."""
+    product.search_name = search_key(name or "")
 
 
 class Customer(Base):

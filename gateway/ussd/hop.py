@@ -141,7 +141,7 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest,
             # shop's own code replays from that shop, as its first hop did).
             reply = open_dial(state, make_ctx)
             for answer in path:
-                if not replayable(state, reply):
+                if not replayable(state, reply, answer):
                     break
                 reply = step(state, answer, make_ctx)
         else:

@@ -1,3 +1,13 @@
 """Every flow registers its screens on import: a new menu is one file here plus one import."""
 
-from menus.flows import account, cart, catalog, checkout, home, orders, towns  # noqa: F401
+from menus.flows import (  # noqa: F401
+    account,
+    cart,
+    catalog,
+    checkout,
+    checkout_choices,
+    home,
+    orders,
+    search,
+    towns,
+)

@@ -11,6 +11,7 @@ from config.settings import setting
 from gateway.commerce import carts, catalog
 from gateway.commerce.models import CartItem
 from gateway.commerce.money import format_money
+from menus.flows.checkout import start_checkout
 from menus.screens import (
     ITEM_WIDTH,
     Back,
@@ -48,7 +49,7 @@ def most_for(ctx: Ctx, stock: int, in_cart: int = 0) -> int:
 @register
 class CartView(ListScreen):
     name = "cart.view"
-    goes_to = frozenset({"cart.view", "cart.line", "cart.empty", "checkout.fulfilment"})
+    goes_to = frozenset({"cart.view", "cart.line", "cart.empty", "checkout.confirm"})
     funnel = "cart"
     empty_message = "Your cart is empty."
 
@@ -76,7 +77,7 @@ class CartView(ListScreen):
         if not ctx.data.get("keys"):
             return None
         if answer == CHECKOUT:
-            return Goto("checkout.fulfilment")
+            return start_checkout(ctx)
         if answer == EMPTY:
             return Goto("cart.empty")
         return None

@@ -1,7 +1,12 @@
-"""Browsing: shops -> categories -> products -> quantity -> added."""
+"""Browsing: a shop -> categories (skipped when there is one) -> products -> quantity -> added.
+
+The shops themselves are listed on the first screen (``home``). A shop's screen offers ``90 Search``
+within the shop (``menus.flows.search``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,8 +14,10 @@ from gateway.commerce import carts, catalog, shop_terms
 from gateway.commerce.models import utcnow
 from gateway.commerce.money import format_money
 from menus.flows.cart import most_for
+from menus.flows.checkout import start_checkout
 from menus.screens import (
     ITEM_WIDTH,
+    Back,
     Ctx,
     End,
     Goto,
@@ -25,11 +32,24 @@ from menus.screens import (
 )
 from menus.text import clip, septets
 
+SEARCH = "90"
+
+
+def open_shop(ctx: Ctx, shop_id: int) -> Goto:
+    """A shop's first screen: its categories, or straight to its products when it has one category."""
+    category = catalog.only_category(ctx.db, shop_id)
+    if category is not None:
+        return Goto("shop.products", {"shop": shop_id, "category": category})
+    return Goto("shop.categories", {"shop": shop_id})
+
 
 @register
 class ShopList(ListScreen):
+    """One town's shops, after the customer picked the town (``menus.flows.towns``); otherwise the
+    shops are listed on the first screen (``home``)."""
+
     name = "shop.list"
-    goes_to = frozenset({"shop.categories", "shop.list"})
+    goes_to = frozenset({"shop.categories", "shop.products", "shop.list"})
     funnel = "dial"
     empty_message = "No shops are open right now."
 
@@ -43,7 +63,11 @@ class ShopList(ListScreen):
         return [(s.id, shop_label(ctx, s, now)) for s in rows]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
-        return Goto("shop.categories", {"shop": key})
+        return open_shop(ctx, key)
+
+
+def search_option(ctx: Ctx) -> list[str]:
+    return [f"{SEARCH} {ctx.t('Search')}"]
 
 
 def shop_label(ctx: Ctx, shop: Any, now: datetime) -> str:
@@ -60,7 +84,7 @@ class DirectDial(Screen):
     """``*384*123*<n>#``: the first extra digits pick shop number n. Never shown itself."""
 
     name = "shop.direct"
-    goes_to = frozenset({"shop.categories"})
+    goes_to = frozenset({"shop.categories", "shop.products"})
 
     def render(self, ctx: Ctx) -> str:
         return ctx.t("Enter a shop number")
@@ -70,13 +94,13 @@ class DirectDial(Screen):
         shop = catalog.shop_by_number(ctx.db, number) if number is not None else None
         if shop is None:
             return Retry(ctx.t("There is no shop number {n}.", n=answer[:8]))
-        return Goto("shop.categories", {"shop": shop.id})
+        return open_shop(ctx, shop.id)
 
 
 @register
 class Categories(ListScreen):
     name = "shop.categories"
-    goes_to = frozenset({"shop.products", "shop.categories"})
+    goes_to = frozenset({"shop.products", "shop.categories", "search.ask"})
     funnel = "shop"
     empty_message = "This shop has nothing for sale yet."
 
@@ -90,32 +114,59 @@ class Categories(ListScreen):
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return Goto("shop.products", {"category": key})
 
+    def extra_options(self, ctx: Ctx) -> list[str]:
+        return search_option(ctx)
+
+    def handle_extra(self, ctx: Ctx, answer: str) -> Outcome | None:
+        return Goto("search.ask", {"shop": ctx.data["shop"]}) if answer == SEARCH else None
+
 
 @register
 class Products(ListScreen):
     name = "shop.products"
-    goes_to = frozenset({"shop.quantity", "shop.products"})
+    goes_to = frozenset({"shop.quantity", "shop.products", "search.ask"})
     funnel = "shop"
     empty_message = "Nothing in this category right now."
 
     def title(self, ctx: Ctx) -> str:
+        if ctx.data.get("shop"):  # the shop's only category: this is the shop's own screen
+            ctx.bag["shop_id"] = ctx.data["shop"]
+            return catalog.shop_name(ctx.db, ctx.data["shop"]) or ctx.t("Products")
         return catalog.category_name(ctx.db, ctx.data["category"]) or ctx.t("Products")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        rows = []
-        for p in catalog.list_products(ctx.db, ctx.data["category"], offset, limit):
-            price = format_money(p.price_minor, p.currency)
-            tail = f" ({ctx.t('sold out')})" if p.stock <= 0 else f" - {price}"
-            rows.append((p.id, clip(p.name, ITEM_WIDTH - septets(tail)) + tail))  # the name gives way
-        return rows
+        return product_rows(ctx, catalog.list_products(ctx.db, ctx.data["category"], offset, limit))
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
-        product = catalog.get_product(ctx.db, key)
-        if product is None or not product.active:
-            return Retry(ctx.t("That item is no longer available."))
-        if product.stock <= 0:
-            return Retry(ctx.t("Sorry, {name} is sold out.", name=product.name))
-        return Goto("shop.quantity", {"product": product.id, "page": ctx.data.get("offset", 0)})
+        return pick_product(ctx, key)
+
+    def extra_options(self, ctx: Ctx) -> list[str]:
+        return search_option(ctx) if ctx.bag.get("shop_id") else []
+
+    def handle_extra(self, ctx: Ctx, answer: str) -> Outcome | None:
+        if answer == SEARCH and ctx.bag.get("shop_id"):
+            return Goto("search.ask", {"shop": ctx.bag["shop_id"]})
+        return None
+
+
+def product_rows(ctx: Ctx, products: Sequence[Any]) -> list[tuple[Any, str]]:
+    """List rows for products: ``name - price``, or ``name (sold out)``; the name gives way."""
+    rows = []
+    for p in products:
+        price = format_money(p.price_minor, p.currency)
+        tail = f" ({ctx.t('sold out')})" if p.stock <= 0 else f" - {price}"
+        rows.append((p.id, clip(p.name, ITEM_WIDTH - septets(tail)) + tail))
+    return rows
+
+
+def pick_product(ctx: Ctx, product_id: int) -> Outcome:
+    """The quantity screen for a product picked from a list, unless it went away or sold out."""
+    product = catalog.get_product(ctx.db, product_id)
+    if product is None or not product.active:
+        return Retry(ctx.t("That item is no longer available."))
+    if product.stock <= 0:
+        return Retry(ctx.t("Sorry, {name} is sold out.", name=product.name))
+    return Goto("shop.quantity", {"product": product.id})
 
 
 @register
@@ -159,16 +210,19 @@ class Quantity(Screen):
         if qty is None or not 1 <= qty <= most:
             return Retry(ctx.t("Enter a number from 1 to {most}.", most=most))
         if carts.cart_shop_conflict(ctx.db, ctx.customer_id, product.shop_id):
-            return Goto("cart.switch_shop", {"product": product.id, "qty": qty})
+            # replaces this screen, so 0 there (and Keep shopping after it) returns to the list
+            return Goto("cart.switch_shop", {"product": product.id, "qty": qty}, push=False)
         carts.add_to_cart(ctx.db, ctx.customer_id, product.id, qty)
-        return Goto("shop.added", {"product": product.id, "qty": qty, "page": ctx.data.get("page", 0)},
-                    push=False)
+        return Goto("shop.added", {"product": product.id, "qty": qty}, push=False)
 
 
 @register
 class Added(Screen):
+    """After the quantity: Checkout opens the summary; Keep shopping returns to the list the item
+    was picked from (the quantity screen was replaced by this one), at the page it was on."""
+
     name = "shop.added"
-    goes_to = frozenset({"checkout.fulfilment", "shop.products", "cart.view"})
+    goes_to = frozenset({"checkout.confirm", "cart.view"})
     funnel = "cart"
 
     def render(self, ctx: Ctx) -> str:
@@ -180,16 +234,9 @@ class Added(Screen):
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         picked = choice(answer, 3)
         if picked == 1:
-            return Goto("checkout.fulfilment")
+            return start_checkout(ctx)
         if picked == 2:
-            # back to the page of the list the item was picked from
-            return Goto("shop.products", {"category": _category_of(ctx), "offset": ctx.data.get("page", 0)},
-                        push=False)
+            return Back()
         if picked == 3:
             return Goto("cart.view")
         return Retry(ctx.t("Choose 1, 2 or 3."))
-
-
-def _category_of(ctx: Ctx) -> int:
-    product = catalog.get_product(ctx.db, ctx.data["product"])
-    return product.category_id if product else 0

@@ -1,40 +1,141 @@
-"""Home: Shop, My cart, My orders, Language, Help (and Town, when shops are in several)."""
+"""The first screen of a dial: Order again (for a customer with an order), the shops, and extras.
+
+```
+Welcome to Bodega
+1. Order again: 2x Avocado +1
+2. Mama Njeri Groceries
+3. Duka la Baraka
+90 Search / 91 My cart / 92 My orders / 93 Language / 94 Help / 98 More
+```
+
+Order again puts the last order's items back in the cart at today's prices (items gone are left
+out, short ones cut to stock, and the summary says so in one line) and opens the checkout summary
+with that order's delivery and payment: dial -> Order again -> Confirm is three hops.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from config.settings import setting
+from gateway.commerce import catalog, customers, reorder
 from gateway.commerce.carts import cart_count
-from gateway.commerce.customers import customer_town
-from menus.flows.towns import several_towns, shop_list_target
-from menus.screens import Ctx, Goto, Outcome, Retry, Screen, choice, menu_text, register
-from menus.text import clip
+from gateway.commerce.models import Order, utcnow
+from menus.flows.catalog import SEARCH, open_shop, shop_label
+from menus.flows.checkout import start_checkout
+from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, choice, register
+from menus.text import clip, septets
+
+AGAIN = "again"
+TOWN = "town"  # a row key ["town", name]: the customer picks their town on this screen
+EXTRAS = {"91": "cart.view", "92": "orders.list", "93": "account.language", "94": "help"}
+CHANGE_TOWN = "95"
 
 
 @register
-class HomeScreen(Screen):
+class HomeScreen(ListScreen):
     name = "home"
-    goes_to = frozenset({"shop.list", "shop.town", "cart.view", "orders.list", "account.language", "help"})
-    targets = ("shop.list", "cart.view", "orders.list", "account.language", "help")
+    goes_to = frozenset({"shop.categories", "shop.products", "search.ask", "checkout.confirm",
+                         "home", "shop.town", *EXTRAS.values()})
+    funnel = "dial"
+    back_line = False
+    empty_message = "No shops are open right now."
 
     def render(self, ctx: Ctx) -> str:
+        """The list; on a screen too small for it all (a short aggregator under a retry line) the
+        welcome gives way first, then the Order again line, then the town option."""
+        for tight in (0, 1, 2, 3):
+            ctx.data["tight"] = tight
+            text = super().render(ctx)
+            if septets(text) + ctx.reserved <= ctx.max_chars:
+                break
+        return text
+
+    def title(self, ctx: Ctx) -> str:
         items = cart_count(ctx.db, ctx.customer_id)
+        ctx.data["cart"] = items
+        if ctx.data.get("tight"):
+            return ""
         title = ctx.t("Welcome to Bodega")
         if items and not ctx.bag.get("welcomed"):
             title = ctx.t("Welcome back! Your cart has {n} item(s).", n=items)
         ctx.bag["welcomed"] = True
-        cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
-        options = [ctx.t("Shop"), cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")]
-        if several_towns(ctx):
-            town = customer_town(ctx.db, ctx.customer_id)
-            options.append(ctx.t("Town: {town}", town=clip(town, 20)) if town else ctx.t("Choose your town"))
-        return menu_text(title, options)
+        return title
 
-    def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        count = len(self.targets) + (1 if several_towns(ctx) else 0)
-        picked = choice(answer, count)
-        if picked is None:
-            return Retry(ctx.t("Choose 1 to {n}.", n=count))
-        if picked == 1:
-            return shop_list_target(ctx)
-        if picked > len(self.targets):
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        lead: list[tuple[Any, str]] = []
+        if offset == 0 and int(ctx.data.get("tight", 0)) < 2:
+            last = reorder.last_order(ctx.db, ctx.customer_id)
+            lead = [(AGAIN, again_label(ctx, last))] if last is not None and last.lines else []
+        if offset == 0:
+            ctx.data["lead"] = len(lead)
+        start = max(0, offset - int(ctx.data.get("lead", 0)))
+        towns = catalog.list_towns(ctx.db)
+        town = customers.customer_town(ctx.db, ctx.customer_id) if len(towns) > 1 else None
+        ctx.data["towns"] = len(towns) > 1
+        if len(towns) > 1 and town not in towns:  # shops in several towns: theirs first
+            return lead + [([TOWN, name], name) for name in towns[start:start + limit - len(lead)]]
+        now = utcnow()
+        rows = catalog.list_shops(ctx.db, start, limit - len(lead), town)
+        return lead + [(s.id, shop_label(ctx, s, now)) for s in rows]
+
+    def writes_on(self, data: dict[str, Any], answer: str) -> bool:
+        """Order again refills the cart: a replayed answer picking it stops here."""
+        keys = data.get("keys") or []
+        picked = choice(answer, len(keys))
+        return picked is not None and keys[picked - 1] == AGAIN
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        if key == AGAIN:
+            return order_again(ctx)
+        if isinstance(key, list) and key[0] == TOWN:
+            customers.set_town(ctx.db, ctx.customer_id, str(key[1]))
+            return Goto("home", push=False)
+        return open_shop(ctx, int(key))
+
+    def extra_options(self, ctx: Ctx) -> list[str]:
+        items = int(ctx.data.get("cart", 0))
+        cart = ctx.t("My cart ({n})", n=items) if items else ctx.t("My cart")
+        labels = [cart, ctx.t("My orders"), ctx.t("Language"), ctx.t("Help")]
+        extras = [f"{key} {label}" for key, label in zip(EXTRAS, labels, strict=True)]
+        if ctx.data.get("towns") and int(ctx.data.get("tight", 0)) < 3:
+            extras.append(f"{CHANGE_TOWN} {ctx.t('Choose your town')}")
+        return [f"{SEARCH} {ctx.t('Search')}", *extras]
+
+    def empty_footer(self, ctx: Ctx) -> list[str]:
+        return self.extra_options(ctx)
+
+    def handle_extra(self, ctx: Ctx, answer: str) -> Outcome | None:
+        if answer == SEARCH:
+            return Goto("search.ask", {"shop": None})
+        if answer in EXTRAS:
+            return Goto(EXTRAS[answer])
+        if answer == CHANGE_TOWN and ctx.data.get("towns"):
             return Goto("shop.town")
-        return Goto(self.targets[picked - 1])
+        return None
+
+
+def again_label(ctx: Ctx, order: Order) -> str:
+    """``Order again: 2x Avocado +1``: the first line's quantity and name, and how many more lines."""
+    first = order.lines[0]
+    more = f" +{len(order.lines) - 1}" if len(order.lines) > 1 else ""
+    head = ctx.t("Order again: {qty}x {name}", qty=first.qty, name="{name}")
+    room = ITEM_WIDTH - len(head) + len("{name}") - len(more)
+    return head.replace("{name}", clip(first.name, max(room, 8))) + more
+
+
+def order_again(ctx: Ctx) -> Outcome:
+    """Refill the cart from the last order and open the summary with its answers and a one-line note."""
+    last = reorder.last_order(ctx.db, ctx.customer_id)
+    if last is None:
+        return Retry(ctx.t("Choose a number from the list."))
+    refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, int(setting(ctx.settings, "USSD_MAX_QTY")))
+    if not refill.added:
+        return Retry(ctx.t("Sorry, none of those items are available now."))
+    notes = []
+    if refill.gone:
+        notes.append(ctx.t("Left out: {names}.", names=", ".join(refill.gone)))
+    if refill.cut:
+        cut = ", ".join(f"{qty} {name}" for name, qty in refill.cut)
+        notes.append(ctx.t("Only {items} left.", items=cut))
+    return start_checkout(ctx, note=" ".join(notes))  # the order just refilled is the last one

@@ -13,10 +13,16 @@ from gateway.commerce.models import Order, Product
 from gateway.core.runtime import Runtime
 from menus.screens import REGISTRY, Ctx, Goto, Outcome, Screen
 
-# Home -> Shop -> Mama Njeri Groceries -> Vegetables -> Avocado (KES 25, 60 in stock)
-TO_AVOCADO = ("1", "1", "1", "1")
-CASH = "2"  # PAYMENT_METHODS = ("mpesa", "cash")
-MPESA = "1"
+# The first screen lists the shops: Mama Njeri Groceries -> Vegetables -> Avocado (KSh 25, 60 in stock)
+TO_AVOCADO = ("1", "1", "1")
+# ... and for a customer with an order, whose first screen opens with "1. Order again"
+AGAIN_TO_AVOCADO = ("2", "1", "1")
+CHECKOUT = "1"  # on "Added": opens the summary (pick up and M-Pesa for a first order on +2547...)
+CASH = ("3", "2")  # on the summary: Change payment -> cash (PAYMENT_METHODS = ("mpesa", "cash"))
+MPESA = ("3", "1")
+DELIVERY = ("2", "2")  # on the summary: Change delivery -> Delivery; a landmark comes next
+# the first screen's extras
+SEARCH, CART, ORDERS, LANGUAGE, HELP = "90", "91", "92", "93", "94"
 REFERENCE = r"[A-HJ-NP-Z2-9]{5}"
 
 

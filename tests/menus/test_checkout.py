@@ -13,16 +13,27 @@ from gateway.commerce.models import OrderEvent, OutboundSms, Payment, Product, U
 from gateway.core.runtime import Runtime
 from gateway.ussd import session_log
 from tests.conftest import DEMO_CSV, Dialer, run_jobs
-from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
+from tests.menus.conftest import (
+    CASH,
+    CHECKOUT,
+    DELIVERY,
+    HELP,
+    REFERENCE,
+    TO_AVOCADO,
+    all_orders,
+    product_named,
+    records,
+)
 
 
 def test_cash_pickup_order_is_placed_and_stock_reserved(dialer: Dialer, rt: Runtime,
                                                         demo_catalog: None) -> None:
     added = dialer.walk(*TO_AVOCADO, "2")
     assert "Added 2 x Avocado." in added
-    assert "How do you want your order?" in dialer.dial("1")  # Checkout
-    assert "How will you pay?" in dialer.dial("1")  # pick up
-    summary = dialer.dial(CASH)
+    first = dialer.dial(CHECKOUT)  # a first order opens the summary with the first options offered
+    assert "Pick up at the shop\nPayment: M-Pesa\n1. Confirm\n2. Change delivery\n3. Change payment" in first
+    assert "How will you pay?" in dialer.dial("3")
+    summary = dialer.dial("2")  # cash, back on the summary
     assert "2 item(s) from Mama Njeri Groceries" in summary
     assert "Total KSh 50" in summary
     assert "Pick up at the shop" in summary
@@ -49,11 +60,10 @@ def test_cash_pickup_order_is_placed_and_stock_reserved(dialer: Dialer, rt: Runt
 
 
 def test_mpesa_delivery_order_asks_for_the_prompt(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "3", "1", "2")
+    dialer.walk(*TO_AVOCADO, "3", CHECKOUT, *DELIVERY)
     bad = dialer.dial("98")
     assert bad.startswith("CON Type 3 to 40 letters")  # a landmark needs words
-    dialer.dial("Opposite  Kibera market gate")
-    summary = dialer.dial(MPESA)
+    summary = dialer.dial("Opposite  Kibera market gate")  # back on the summary
     assert "Delivery: Opposite Kibera market gate" in summary
     assert "Payment: M-Pesa" in summary
     final = dialer.dial("1")
@@ -71,7 +81,7 @@ def test_mpesa_delivery_order_asks_for_the_prompt(dialer: Dialer, rt: Runtime, d
 
 
 def test_replayed_confirm_makes_one_order(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "1", "1", "1", CASH)
+    dialer.walk(*TO_AVOCADO, "1", CHECKOUT, *CASH)
     final = dialer.dial("1")
     assert dialer.post() == final  # AT retries the last hop
     rt.redis.flushdb()  # and even with the dial's state lost, the retry is not a second order
@@ -91,7 +101,7 @@ def set_stock(rt: Runtime, name: str, stock: int) -> None:
 
 def test_stock_short_at_confirm_shows_what_is_left_and_opens_the_cart(dialer: Dialer, rt: Runtime,
                                                                       demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "3", "1", "1", CASH)
+    dialer.walk(*TO_AVOCADO, "3", CHECKOUT, *CASH)
     set_stock(rt, "Avocado", 2)
     short = dialer.dial("1")
     assert short == ("CON Sorry, only 2 Avocado left; your cart has 3.\n"
@@ -117,13 +127,13 @@ def test_stock_short_at_confirm_shows_what_is_left_and_opens_the_cart(dialer: Di
 
 def test_sold_out_at_confirm_keeps_the_cart_and_goes_home(dialer: Dialer, rt: Runtime,
                                                           demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "3", "1", "2", "Kibera market gate", MPESA)
+    dialer.walk(*TO_AVOCADO, "3", CHECKOUT, *DELIVERY, "Kibera market gate")
     set_stock(rt, "Avocado", 0)
     short = dialer.dial("1")
     assert short.startswith("CON Sorry, Avocado is sold out.\nNothing was ordered; your cart is kept."), short
     assert "Choose 1 or 2." in dialer.dial("5")
     home = dialer.dial("2")
-    assert "1. Shop\n2. My cart (3)" in home, home
+    assert "1. Mama Njeri Groceries" in home and "91 My cart (3)" in home, home
     with records(rt) as db:
         assert all_orders(db) == []
         assert db.scalar(select(Payment)) is None
@@ -132,7 +142,7 @@ def test_sold_out_at_confirm_keeps_the_cart_and_goes_home(dialer: Dialer, rt: Ru
 
 def test_a_hidden_product_reads_as_sold_out_at_confirm(dialer: Dialer, rt: Runtime,
                                                        demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "1", "1", "1", CASH)
+    dialer.walk(*TO_AVOCADO, "1", CHECKOUT, *CASH)
     with records(rt) as db:
         db.execute(update(Product).where(Product.name == "Avocado").values(active=False))
         db.commit()
@@ -140,28 +150,34 @@ def test_a_hidden_product_reads_as_sold_out_at_confirm(dialer: Dialer, rt: Runti
 
 
 def test_cash_label_follows_pickup_or_delivery(dialer: Dialer, demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "1", "1")
-    assert "1. M-Pesa\n2. Pay at pickup" in dialer.dial("1")
+    dialer.walk(*TO_AVOCADO, "1", CHECKOUT)
+    assert "1. M-Pesa\n2. Pay at pickup" in dialer.dial("3")
     dialer.dial("0")
-    dialer.dial("2")
-    assert "1. M-Pesa\n2. Cash on delivery" in dialer.dial("Kibera market gate")
-    summary = dialer.dial(CASH)
+    dialer.dial(DELIVERY[0])
+    dialer.dial(DELIVERY[1])
+    dialer.dial("Kibera market gate")
+    assert "1. M-Pesa\n2. Cash on delivery" in dialer.dial("3")
+    summary = dialer.dial("2")
     assert "Payment: Cash on delivery" in summary
     assert ", pay on delivery." in dialer.dial("1")
-    assert "Pay by M-Pesa, or cash on delivery or at pickup." in dialer.walk("5")  # Help
+    assert "Pay by M-Pesa, or cash on delivery or at pickup." in dialer.walk(HELP)
 
 
 def test_back_steps_through_checkout_answers(dialer: Dialer, demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "1", "1", "2", "kwa Mama Mboga stall", MPESA)
-    assert "How will you pay?" in dialer.dial("0")
-    assert "Type a landmark" in dialer.dial("0")
-    assert "How do you want your order?" in dialer.dial("0")
-    assert "Choose 1 or 2." in dialer.dial("7")
+    summary = dialer.walk(*TO_AVOCADO, "1", CHECKOUT, *DELIVERY, "kwa Mama Mboga stall")
+    assert "Delivery: kwa Mama Mboga stall\nPayment: M-Pesa" in summary
+    assert "How will you pay?" in dialer.dial("3")
+    assert dialer.dial("0") == summary  # 0 on a change screen: the summary, answers unchanged
+    assert "How do you want your order?" in dialer.dial("2")
+    assert "Choose 1 to 2." in dialer.dial("7")
+    assert "Type a landmark" in dialer.dial("2")
+    assert dialer.dial("0") == summary
+    assert "Added 1 x Avocado." in dialer.dial("0")  # and 0 from the summary: the screen before it
 
 
 def test_state_lost_at_confirm_replays_nothing_that_writes(dialer: Dialer, rt: Runtime,
                                                            demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "2", "1", "1", CASH)
+    dialer.walk(*TO_AVOCADO, "2", CHECKOUT, *CASH)
     rt.queue.enqueue("gateway.jobs.flush_session_log")
     run_jobs(rt)  # the dial is on record, so the gateway knows it lost its state
     for key in rt.redis.scan_iter("ussd:v1:at:*"):
@@ -177,25 +193,27 @@ def test_state_lost_at_confirm_replays_nothing_that_writes(dialer: Dialer, rt: R
 def test_m_pesa_is_offered_only_to_numbers_it_can_charge(client: FlaskClient, demo_catalog: None) -> None:
     kenyan, nigerian = Dialer(client, phone="+254711000111"), Dialer(client, phone="+2348051112222")
     for handset in (kenyan, nigerian):
-        handset.walk(*TO_AVOCADO, "1", "1")
-    assert "1. M-Pesa\n2. Pay at pickup" in kenyan.dial("1")
-    methods = nigerian.dial("1")
-    assert "M-Pesa" not in methods and "1. Pay at pickup" in methods
-    assert "Payment: Pay at pickup" in nigerian.dial("1")
+        handset.walk(*TO_AVOCADO, "1")
+    assert "Payment: M-Pesa" in kenyan.dial(CHECKOUT)
+    assert "1. M-Pesa\n2. Pay at pickup" in kenyan.dial("3")
+    summary = nigerian.dial(CHECKOUT)  # one method left: not asked, said on the summary
+    assert "M-Pesa" not in summary and "Payment: Pay at pickup" in summary
+    assert "3. Change payment" not in summary and "2. Change delivery" in summary
+    assert "Press 1 to confirm" in nigerian.dial("3")
 
 
 def test_no_method_left_for_a_number_says_so(make_app: Callable[..., Flask]) -> None:
     app = make_app(PAYMENT_METHODS=("mpesa",))
     assert app.test_cli_runner().invoke(args=["catalog", "import", str(DEMO_CSV)]).exit_code == 0
     handset = Dialer(app.test_client(), phone="+2348051112222")
-    handset.walk(*TO_AVOCADO, "1", "1")
-    reply = handset.dial("1")
+    handset.walk(*TO_AVOCADO, "1")
+    reply = handset.dial(CHECKOUT)
     assert reply.startswith("CON ") and "no way to pay here works with your number" in reply
     assert "no way to pay" in handset.dial("1")
 
 
 def test_a_placed_order_is_the_dial_s_furthest_step(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk(*TO_AVOCADO, "1", "1", "1", CASH, "1")
+    dialer.walk(*TO_AVOCADO, "1", CHECKOUT, *CASH, "1")
     session_log.drain(rt.redis, rt.sessions)
     with records(rt) as db:
         assert db.scalar(select(UssdSession.furthest_step)) == "order"
@@ -204,7 +222,7 @@ def test_a_placed_order_is_the_dial_s_furthest_step(dialer: Dialer, rt: Runtime,
 def test_confirm_after_another_dial_changed_the_cart_shows_the_new_total(client: FlaskClient, rt: Runtime,
                                                                           demo_catalog: None) -> None:
     first, second = Dialer(client), Dialer(client)
-    summary = first.walk(*TO_AVOCADO, "1", "1", "1", CASH)
+    summary = first.walk(*TO_AVOCADO, "1", CHECKOUT, *CASH)
     assert "Total KSh 25" in summary
     second.walk(*TO_AVOCADO, "3")  # the same phone, in another dial, adds three more
     changed = first.dial("1")

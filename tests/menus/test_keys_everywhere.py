@@ -12,39 +12,54 @@ from gateway.core.runtime import Runtime
 from gateway.ussd.hop import UssdRequest, state_key
 from menus.screens import REGISTRY
 from tests.conftest import Dialer
-from tests.menus.conftest import CASH, MPESA, TO_AVOCADO
+from tests.menus.conftest import (
+    AGAIN_TO_AVOCADO,
+    CART,
+    CHECKOUT,
+    HELP,
+    LANGUAGE,
+    MPESA,
+    ORDERS,
+    SEARCH,
+    TO_AVOCADO,
+)
 
 # How to reach each screen from a fresh dial, after `SETUP` (an M-Pesa order and 2 avocados in
-# the cart). Every screen but the ones that end a dial or are never shown must be listed.
-SETUP = (*TO_AVOCADO, "1", "1", "1", MPESA, "1")
+# the cart), so the first screen opens with "1. Order again" and the shops follow from 2. Every
+# screen but the ones that end a dial or are never shown must be listed.
+SETUP = (*TO_AVOCADO, "1", CHECKOUT, *MPESA, "1")
 PATHS: dict[str, tuple[str, ...]] = {
-    "shop.list": ("1",),
-    "shop.categories": ("1", "1"),
-    "shop.products": ("1", "1", "1"),
-    "shop.quantity": TO_AVOCADO,
-    "shop.added": (*TO_AVOCADO, "1"),
-    "cart.view": ("2",),
-    "cart.line": ("2", "1"),
-    "cart.empty": ("2", "88"),
-    "cart.switch_shop": ("1", "2", "1", "1", "1"),
-    "checkout.fulfilment": ("2", "99"),
-    "checkout.landmark": ("2", "99", "2"),
-    "checkout.payment": ("2", "99", "1"),
-    "checkout.confirm": ("2", "99", "1", CASH),
-    "orders.list": ("3",),
-    "orders.detail": ("3", "1"),
-    "orders.cancel": ("3", "1", "1"),
-    "orders.pay": ("3", "1", "2"),
-    "account.language": ("4",),
-    "help": ("5",),
+    "shop.categories": ("2",),
+    "shop.products": ("2", "1"),
+    "shop.quantity": AGAIN_TO_AVOCADO,
+    "shop.added": (*AGAIN_TO_AVOCADO, "1"),
+    "search.ask": (SEARCH,),
+    "search.results": (SEARCH, "avo"),
+    "cart.view": (CART,),
+    "cart.line": (CART, "1"),
+    "cart.empty": (CART, "88"),
+    "cart.switch_shop": ("3", "1", "1", "1"),
+    "checkout.confirm": (CART, "99"),
+    "checkout.fulfilment": (CART, "99", "2"),
+    "checkout.landmark": (CART, "99", "2", "2"),
+    "checkout.payment": (CART, "99", "3"),
+    "orders.list": (ORDERS,),
+    "orders.detail": (ORDERS, "1"),
+    "orders.cancel": (ORDERS, "1", "1"),
+    "orders.pay": (ORDERS, "1", "2"),
+    "account.language": (LANGUAGE,),
+    "help": (HELP,),
 }
-NEVER_SHOWN = {"home", "shop.direct"}
+NEVER_SHOWN = {"home", "shop.direct"}  # home: 0 and 00 on it show it again
 # Shown only when stock runs out under the customer: reached in its own test below.
 AFTER_A_SELL_OUT = {"checkout.short_stock"}
 # Shown only when shops are in more than one town (the demo's are in one): see test_towns.py.
-WITH_SEVERAL_TOWNS = {"shop.town"}
-# "Added" replaces the quantity screen, so 0 cannot add the item twice: it goes back to the list.
-BACK_TO = {"shop.added": "shop.products"}
+WITH_SEVERAL_TOWNS = {"shop.town", "shop.list"}
+# Screens that replaced the one before them, so 0 goes one further back: "Added" and the switch
+# of shops replace the quantity screen (0 cannot add the item twice), the landmark the delivery
+# question (0 returns to the summary), search results the screen asking for letters.
+BACK_TO = {"shop.added": "shop.products", "cart.switch_shop": "shop.products",
+           "checkout.landmark": "checkout.confirm", "search.results": "home"}
 
 
 def current_screen(rt: Runtime, dialer: Dialer) -> str:
@@ -57,7 +72,7 @@ def current_screen(rt: Runtime, dialer: Dialer) -> str:
 @pytest.fixture
 def shopper(dialer: Dialer, rt: Runtime, demo_catalog: None) -> Dialer:
     dialer.walk(*SETUP)
-    dialer.walk(*TO_AVOCADO, "2")
+    dialer.walk(*AGAIN_TO_AVOCADO, "2")
     return dialer
 
 
@@ -79,7 +94,7 @@ def test_back_home_and_a_wrong_key(shopper: Dialer, rt: Runtime, screen: str) ->
     assert current_screen(rt, shopper) == BACK_TO.get(screen, before)
     home = shopper.dial("00")
     assert current_screen(rt, shopper) == "home"
-    assert "1. Shop" in home
+    assert "1. Order again: 1x Avocado\n2. Mama Njeri Groceries" in home
 
 
 def test_back_home_and_a_wrong_key_after_a_sell_out(shopper: Dialer, rt: Runtime) -> None:

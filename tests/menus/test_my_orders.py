@@ -10,15 +10,26 @@ from gateway.commerce import order_states
 from gateway.commerce.models import OrderEvent, OutboundSms, Payment
 from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
-from tests.menus.conftest import CASH, MPESA, REFERENCE, TO_AVOCADO, all_orders, product_named, records
+from tests.menus.conftest import (
+    AGAIN_TO_AVOCADO,
+    CASH,
+    CHECKOUT,
+    MPESA,
+    ORDERS,
+    REFERENCE,
+    TO_AVOCADO,
+    all_orders,
+    product_named,
+    records,
+)
 
-ORDERS = "3"
 SHOP_OWNER = "+254722000101"  # Mama Njeri Groceries in the demo catalog
 
 
-def place(dialer: Dialer, qty: str, method: str) -> str:
-    """A whole dial that orders ``qty`` avocados for pick-up; returns the order reference."""
-    final = dialer.walk(*TO_AVOCADO, qty, "1", "1", method, "1")
+def place(dialer: Dialer, qty: str, method: tuple[str, ...], returning: bool = False) -> str:
+    """A whole dial that orders ``qty`` avocados for pick-up; returns the order reference.
+    A ``returning`` customer's first screen opens with Order again, so the shops start at 2."""
+    final = dialer.walk(*(AGAIN_TO_AVOCADO if returning else TO_AVOCADO), qty, CHECKOUT, *method, "1")
     found = re.search(rf"Order ({REFERENCE})", final)
     assert found, final
     return found.group(1)
@@ -26,7 +37,7 @@ def place(dialer: Dialer, qty: str, method: str) -> str:
 
 def test_list_and_details_show_newest_first(dialer: Dialer, demo_catalog: None) -> None:
     first = place(dialer, "2", CASH)
-    second = place(dialer, "1", MPESA)
+    second = place(dialer, "1", MPESA, returning=True)
     listing = dialer.walk(ORDERS)
     assert listing.splitlines()[1:4] == [f"1. {second} awaiting payment KSh 25",
                                          f"2. {first} placed KSh 50", "0 Back"]

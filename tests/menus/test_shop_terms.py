@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gateway.commerce.models import AuditEntry, Shop
 from gateway.core.runtime import Runtime
 from tests.conftest import Dialer
-from tests.menus.conftest import CASH, TO_AVOCADO, all_orders, records
+from tests.menus.conftest import CASH, CHECKOUT, TO_AVOCADO, all_orders, records
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -26,11 +26,12 @@ def shop_set(app: Flask, *args: str) -> str:
 def test_the_delivery_fee_is_a_line_and_in_the_total(app: Flask, dialer: Dialer, rt: Runtime,
                                                      demo_catalog: None) -> None:
     shop_set(app, "--delivery-fee", "50")
-    dialer.walk(*TO_AVOCADO, "2")  # 2 x Avocado, KSh 50
-    assert "2. Delivery (+KSh 50)" in dialer.dial("1")
+    dialer.walk(*TO_AVOCADO, "2", CHECKOUT)  # 2 x Avocado, KSh 50
+    assert "2. Delivery (+KSh 50)" in dialer.dial("2")  # Change delivery
     dialer.dial("2")
     dialer.dial("Kibera market gate")
-    summary = dialer.dial(CASH)
+    dialer.dial(CASH[0])
+    summary = dialer.dial(CASH[1])
     assert "Delivery fee KSh 50\nTotal KSh 100" in summary
     assert "Total KSh 100, pay on delivery" in dialer.dial("1")
     with records(rt) as db:
@@ -40,15 +41,14 @@ def test_the_delivery_fee_is_a_line_and_in_the_total(app: Flask, dialer: Dialer,
 
 def test_pickup_pays_no_fee(app: Flask, dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
     shop_set(app, "--delivery-fee", "50")
-    dialer.walk(*TO_AVOCADO, "2", "1", "1")  # checkout, pick up
-    summary = dialer.dial(CASH)
+    summary = dialer.walk(*TO_AVOCADO, "2", CHECKOUT, *CASH)  # checkout: pick up
     assert "Delivery fee" not in summary and "Total KSh 50" in summary
 
 
 def test_below_the_minimum_says_what_is_missing(app: Flask, dialer: Dialer, demo_catalog: None) -> None:
     shop_set(app, "--min-order", "200")
     dialer.walk(*TO_AVOCADO, "2")
-    screen = dialer.dial("1")
+    screen = dialer.dial(CHECKOUT)
     assert "Mama Njeri Groceries takes orders from KSh 200: add KSh 150 more." in screen
     assert "Press 0 to go back." in dialer.dial("1")
 
@@ -57,17 +57,17 @@ def test_delivery_is_offered_only_where_the_shop_delivers(app: Flask, dialer: Di
                                                           demo_catalog: None) -> None:
     shop_set(app, "--no-delivery")
     dialer.walk(*TO_AVOCADO, "2")
-    screen = dialer.dial("1")
-    assert "1. Pick up at Mama Njeri Groceries" in screen and "Delivery" not in screen
-    assert "Press 1 to continue." in dialer.dial("2")
-    assert "How will you pay?" in dialer.dial("1")
+    summary = dialer.dial(CHECKOUT)  # one way to get it: not asked, said on the summary
+    assert "Pick up at the shop" in summary and "Change delivery" not in summary
+    assert "Press 1 to confirm or 0 to go back." in dialer.dial("2")
+    assert "How will you pay?" in dialer.dial("3")
 
 
 def test_a_closed_shop_is_marked_and_takes_no_order(app: Flask, dialer: Dialer, rt: Runtime,
                                                     demo_catalog: None) -> None:
     tomorrow = DAYS[(datetime.now(UTC) + timedelta(days=1)).weekday()]
     shop_set(app, "--hours", f"{tomorrow} 08:00-09:00", "--timezone", "UTC")
-    shops = dialer.walk("1")
+    shops = dialer.dial()
     assert "1. Mama Njeri Groceries (closed, opens 08:00)" in shops
     for answer in ("1", "1", "1", "2"):  # browsing a closed shop is fine
         dialer.dial(answer)

@@ -13,7 +13,7 @@ from config.settings import ROOT
 from gateway.commerce import order_states, orders
 from gateway.core import errors
 from gateway.core.i18n import load_translator
-from menus.flows.checkout import METHOD_LABELS, PICKUP_METHOD_LABELS
+from menus.flows.checkout_choices import METHOD_LABELS, PICKUP_METHOD_LABELS
 from menus.screens import REGISTRY, ListScreen
 from menus.text import septets, to_gsm7
 
@@ -25,7 +25,7 @@ WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most
           "kw": "CONFIRMAR", "count": 99, "usage": "PRICE SKU 150", "word": "W" * 20, "pin": "PIN ",
           "sku": "SKU-0000001", "tag": "#999", "shops": "#1, #2, #3", "example": "STOCK PIN S1-001 12",
           "tags": "#1 #2 #3", "time": "23:59", "old": "KES 9,999,999.99", "currency": "KES", "digits": 3,
-          "in_cart": 99,
+          "in_cart": 99, "names": "N" * 40, "items": "9 " + "N" * 40, "typed": "T" * 20,
           # customer payment SMS (gateway/commerce/notices.py)
           "receipt": "NLJ7RT61SV", "code": "*384*12345#",
           # delivery terms and hours (checkout, shop lists)

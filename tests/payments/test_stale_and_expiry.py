@@ -126,7 +126,7 @@ def test_money_arriving_after_expiry_is_kept_and_flagged_for_refund(mpesa_shop: 
 def test_an_order_cancelled_before_its_prompt_went_out_gets_no_prompt(mpesa_shop: Shop,
                                                                       fake_daraja: FakeDaraja) -> None:
     reference = mpesa_shop.buy_avocados_with_mpesa()  # the prompt waits for the dial to end
-    mpesa_shop.dialer.walk("3", "1", "1")  # My orders -> the order -> Cancel
+    mpesa_shop.dialer.walk("92", "1", "1")  # My orders -> the order -> Cancel
     assert mpesa_shop.dialer.dial("1") == f"END Order {reference} is cancelled."
     run_jobs(mpesa_shop.rt)
     assert fake_daraja.pushes == []

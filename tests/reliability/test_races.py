@@ -35,7 +35,7 @@ def pg_app(make_app: Callable[..., Flask], database_url: str, demo_catalog: None
 
 def _cash_order(app: Flask) -> int:
     dialer = Dialer(app.test_client(), phone=PHONE)
-    final = dialer.walk("1", "1", "1", "1", "2", "1", "1", "2", "1")  # 2 avocados, pick up, cash
+    final = dialer.walk("1", "1", "1", "2", "1", "3", "2", "1")  # 2 avocados, pick up, cash
     assert final.startswith("END Order "), final
     with app.extensions["bodega"].sessions() as db:
         return int(db.scalar(select(Order.id).order_by(Order.id.desc()).limit(1)))

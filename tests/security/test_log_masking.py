@@ -38,10 +38,10 @@ def test_no_full_phone_number_or_key_in_the_logs(make_app, caplog: pytest.LogCap
     assert app.test_cli_runner().invoke(args=["catalog", "import", str(DEMO_CSV)]).exit_code == 0
     client = app.test_client()
     dialer = Dialer(client, phone=PHONE, key=SECRET)
-    dialer.walk("1", "1", "1", "1", "2", "1", "1", "2", "1")  # cash pick-up order
-    dialer.walk("1", "1", "1", "1", "1", "1", "2", "Next to the big mosque", "1", "1")  # M-Pesa
-    dialer.walk("1", "x" * 300)
-    dialer.walk("3", "1")  # my orders
+    dialer.walk("1", "1", "1", "2", "1", "3", "2", "1")  # cash pick-up order
+    dialer.walk("2", "1", "1", "1", "1", "2", "2", "Next to the big mosque", "3", "1", "1")  # M-Pesa
+    dialer.walk("2", "x" * 300)
+    dialer.walk("92", "1")  # my orders
     client.post(f"/hooks/africastalking/ussd/events?key={SECRET}", data={
         "sessionId": dialer.session_id, "phoneNumber": PHONE, "status": "Failed", "input": "1*2*4821",
         "errorMessage": f"timeout for {PHONE}", "date": "2025-09-29 12:00:00"})

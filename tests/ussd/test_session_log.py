@@ -34,7 +34,7 @@ def flush(rt: Runtime) -> int:
 
 
 def test_hops_reach_sql_through_the_worker(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "1", "2")
+    dialer.walk("1", "1", "1", "2", "1")
     assert rt.redis.xlen(HOP_STREAM) == 6  # the hop itself only appended to a Redis stream
     with rt.sessions() as db:
         assert db.scalar(select(func.count()).select_from(UssdHop)) == 0
@@ -45,20 +45,20 @@ def test_hops_reach_sql_through_the_worker(dialer: Dialer, rt: Runtime, demo_cat
         hops = db.scalars(select(UssdHop).where(UssdHop.session_id == dialer.session_id)
                           .order_by(UssdHop.seq)).all()
         assert [(h.seq, h.screen, h.input) for h in hops] == [
-            (1, "home", None), (2, "shop.list", "1"), (3, "shop.categories", "1"),
-            (4, "shop.products", "1"), (5, "shop.quantity", "1"), (6, "shop.added", "2")]
+            (1, "home", None), (2, "shop.categories", "1"), (3, "shop.products", "1"),
+            (4, "shop.quantity", "1"), (5, "shop.added", "2"), (6, "checkout.confirm", "1")]
         assert hops[-1].reply == dialer.screen
         assert all(h.phone == "+254711000111" and h.ms >= 0 for h in hops)
         record = db.scalar(select(UssdSession).where(UssdSession.session_id == dialer.session_id))
         assert record is not None
         assert (record.hops, record.last_screen, record.furthest_step, record.status) == (
-            6, "shop.added", "cart", None)
+            6, "checkout.confirm", "checkout", None)
         assert record.shop_id is not None
 
 
 def test_end_of_session_closes_the_record(dialer: Dialer, client: FlaskClient, rt: Runtime,
                                           demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "1", "2")
+    dialer.walk("1", "1", "1", "2", "1")
     flush(rt)
     form = end_of_session(dialer)
     response = client.post("/hooks/africastalking/ussd/events", data=form)
@@ -68,7 +68,7 @@ def test_end_of_session_closes_the_record(dialer: Dialer, client: FlaskClient, r
         (record,) = db.scalars(select(UssdSession)).all()
         assert (record.status, record.cost, record.duration_ms, record.hops) == (
             "Incomplete", "KES 0.10", 23456, 6)
-        assert record.input_masked == "1*1*1*1*2"
+        assert record.input_masked == "1*1*1*2*1"
         assert record.ended_at is not None and record.error_message is None
 
 

@@ -33,7 +33,7 @@ def dial(url: str, keys: str, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_whole_order_from_the_terminal(served: str) -> None:
-    keys = "\n".join(["1", "1", "1", "1", "2", "1", "1", "2", "1", "q"]) + "\n"
+    keys = "\n".join(["1", "1", "1", "2", "1", "3", "2", "1", "q"]) + "\n"
     run = dial(served, keys, "--key", "a-long-random-secret", "--phone", "+254711000333")
     assert run.returncode == 0, run.stderr
     assert "| Welcome to Bodega" in run.stdout

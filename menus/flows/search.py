@@ -1,0 +1,70 @@
+"""Search by name: type a few letters on the keypad, pick from the products that match.
+
+Opened from the first screen (every open shop) or from a shop's screen (that shop only). Case and
+accents do not matter ("azucar" finds "Azúcar"); names that start with the letters come first,
+then names with a later word that does (``catalog.search_products``, an indexed lookup). When
+nothing matches, the screen says so and whatever is typed next is a new search.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.commerce import catalog
+from gateway.commerce.search_keys import search_key
+from menus.flows.catalog import pick_product, product_rows
+from menus.screens import BACK, Ctx, Goto, ListScreen, Outcome, Retry, Screen, register
+from menus.text import clip
+
+SHORTEST = 2
+SHOWN_TYPED = 20
+
+
+def _typed(ctx: Ctx, answer: str) -> Outcome:
+    """A search for ``answer`` (replacing the current screen), or why it cannot be one."""
+    key = search_key(answer)
+    if len(key.replace(" ", "")) < SHORTEST or key.isdigit():
+        return Retry(ctx.t("Type at least 2 letters of the name."))
+    return Goto("search.results", {"q": key, "shop": ctx.data.get("shop")}, push=False)
+
+
+@register
+class Ask(Screen):
+    name = "search.ask"
+    goes_to = frozenset({"search.results"})
+    funnel = "shop"
+
+    def render(self, ctx: Ctx) -> str:
+        return f"{ctx.t('Type a few letters of the name:')}\n{BACK} {ctx.t('Back')}"
+
+    def handle(self, ctx: Ctx, answer: str) -> Outcome:
+        return _typed(ctx, answer)
+
+
+@register
+class Results(ListScreen):
+    name = "search.results"
+    goes_to = frozenset({"search.results", "shop.quantity"})
+    funnel = "shop"
+    empty_message = "Nothing found. Type other letters:"
+
+    def title(self, ctx: Ctx) -> str:
+        return ctx.t("Found for '{typed}':", typed=clip(str(ctx.data["q"]), SHOWN_TYPED))
+
+    def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
+        rows = catalog.search_products(ctx.db, str(ctx.data["q"]), ctx.data.get("shop"), offset, limit)
+        return product_rows(ctx, rows)
+
+    def render(self, ctx: Ctx) -> str:
+        text = super().render(ctx)
+        if not ctx.data.get("keys"):  # nothing: say so under what was typed, and wait for more
+            ctx.data["retype"] = True
+            return text.replace(self.title(ctx), ctx.t("No match for '{typed}'.",
+                                                        typed=clip(str(ctx.data["q"]), SHOWN_TYPED)), 1)
+        return text
+
+    def choose(self, ctx: Ctx, key: Any) -> Outcome:
+        return pick_product(ctx, key)
+
+    def handle_extra(self, ctx: Ctx, answer: str) -> Outcome | None:
+        return _typed(ctx, answer) if ctx.data.get("retype") else None
