@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from config.timezones import zone, zone_for_region
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -43,6 +45,9 @@ class Base:
     USSD_MAX_QTY = 10
     USSD_HOPS_PER_MINUTE = 60
     DEFAULT_REGION = "KE"
+    # The clock of the console, the dashboard's days and every time an SMS mentions; unset: the
+    # DEFAULT_REGION's zone (config/region_timezones.txt).
+    TIMEZONE: str | None = None
     DEFAULT_CURRENCY = "KES"
     LANGUAGES = ("en", "es", "sw")
     # SMS (Africa's Talking); AT_USERNAME unset means the console outbox, which production refuses
@@ -65,18 +70,40 @@ class Base:
     MPESA_PARTY_B: str | None = None  # till number for CustomerBuyGoodsOnline; default the shortcode
     MPESA_VERIFY = True
     MPESA_TIMEOUT_SECONDS = 15
+    # MTN MoMo Collection; MOMO_SUBSCRIPTION_KEY unset means the sandbox wallet collects "momo"
+    MOMO_BASE_URL = "https://sandbox.momodeveloper.mtn.com"
+    MOMO_SUBSCRIPTION_KEY: str | None = None
+    MOMO_API_USER: str | None = None
+    MOMO_API_KEY: str | None = None
+    MOMO_TARGET_ENVIRONMENT = "sandbox"  # mtnuganda, mtnghana ... in production (sandbox: EUR only)
+    MOMO_TIMEOUT_SECONDS = 15
+    # Airtel Money; AIRTEL_CLIENT_ID unset means the sandbox wallet collects "airtel"
+    AIRTEL_BASE_URL = "https://openapiuat.airtel.africa"
+    AIRTEL_CLIENT_ID: str | None = None
+    AIRTEL_CLIENT_SECRET: str | None = None
+    AIRTEL_COUNTRY = "UG"  # the merchant account's country (X-Country)
+    AIRTEL_TIMEOUT_SECONDS = 15
+    # PagoEfectivo (Peru); PAGOEFECTIVO_ACCESS_KEY unset means the sandbox wallet collects it
+    PAGOEFECTIVO_BASE_URL = "https://pre1a.services.pagoefectivo.pe"
+    PAGOEFECTIVO_SERVICE_ID: str | None = None
+    PAGOEFECTIVO_ACCESS_KEY: str | None = None
+    PAGOEFECTIVO_SECRET_KEY: str | None = None
+    PAGOEFECTIVO_TIMEOUT_SECONDS = 15
+    PAGOEFECTIVO_PAY_WITHIN_MINUTES = 24 * 60  # a CIP is paid at an agent: the order waits a day
     PAYMENT_STALE_SECONDS = 180  # no callback this long after the prompt: ask Daraja (STK query)
     PAYMENT_PUSH_DELAY_SECONDS = 3
-    PAYMENT_METHODS = ("mpesa", "cash")  # offered at checkout, in this order
+    # Offered at checkout in this order, each only to customers it can charge (gateway/commerce/wallets.py)
+    PAYMENT_METHODS = ("mpesa", "momo", "airtel", "pagoefectivo", "cash")
     SANDBOX_PAYMENT_SECONDS = 5
     PUBLIC_URL = "http://127.0.0.1:8000"
     ORDER_EXPIRY_MINUTES = 30
+    LOW_STOCK_THRESHOLD = 3  # the console's low-stock panel lists shown products with this many or fewer
     # Housekeeping
     SESSION_LOG_RETENTION_DAYS = 90
     DAILY_SUMMARY_ENABLED = True
     DAILY_SUMMARY_HOUR = 20
     # Shops texting commands (issue 4)
-    SHOP_TIMEZONE = "Africa/Nairobi"  # the shops' day: summary hour, PIN lock times
+    SHOP_TIMEZONE: str | None = None  # the shops' day (summary hour, PIN lock times); unset: TIMEZONE
     SHOP_PIN_MAX_TRIES = 3
     SHOP_PIN_LOCK_MINUTES = 30
     SMS_REPLIES_PER_HOUR = 30  # per number: a phone answering our replies cannot start a loop
@@ -145,6 +172,17 @@ class Production(Base):
 # internet and the callbacks (AT and Daraja sign nothing), and SECRET_KEY signs admin sessions.
 MIN_SECRET_LENGTH = 16
 
+def _local_time(values: dict[str, Any]) -> None:
+    """Fill ``TIMEZONE`` from the region and ``SHOP_TIMEZONE`` from it; refuse an unknown zone."""
+    values["TIMEZONE"] = values.get("TIMEZONE") or zone_for_region(values.get("DEFAULT_REGION"))
+    values["SHOP_TIMEZONE"] = values.get("SHOP_TIMEZONE") or values["TIMEZONE"]
+    for key in ("TIMEZONE", "SHOP_TIMEZONE"):
+        try:
+            zone(values[key])
+        except ValueError as exc:
+            raise RuntimeError(f"{key}: {exc}") from None
+
+
 CONFIGS: dict[str, type[Base]] = {
     "development": Development,
     "testing": Testing,
@@ -174,6 +212,7 @@ def load_settings(name: str | None = None, **overrides: Any) -> dict[str, Any]:
         raise RuntimeError(f"unknown BODEGA_ENV {env!r}; use one of {sorted(CONFIGS)}")
     values = cls.load()
     values.update(overrides)
+    _local_time(values)
     if env == "production":
         missing = [key for key in Production.REQUIRED if not os.environ.get(key) and key not in overrides]
         if values.get("SECRET_KEY") == Base.SECRET_KEY:

@@ -8,10 +8,15 @@ from typing import Any
 from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from config.log_levels import configure_logging
 from config.settings import load_settings
-from gateway.admin import init_admin
+from gateway.admin import (
+    init_admin,
+    simulator_sms,  # noqa: F401 - importing registers the shop-owner tab and the polled panels
+)
 from gateway.admin import simulator as phone_simulator
 from gateway.cli.catalog import catalog_cli
+from gateway.cli.doctor import doctor
 from gateway.cli.shop import shop_cli
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
@@ -25,7 +30,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     settings = load_settings(config_name, **overrides)
     app = Flask(__name__)
     app.config.update(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     if not settings.get("WEBHOOK_SECRET"):
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
     rt = build_runtime(settings)
@@ -86,3 +91,4 @@ def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
 def _register_cli(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     app.cli.add_command(shop_cli)
+    app.cli.add_command(doctor)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from gateway.commerce import shop_pins, shop_stock
-from gateway.commerce.models import Product, ShopContact
+from gateway.commerce.models import Product, Shop, ShopContact
 from gateway.commerce.money import (
     NEGATIVE_SIGNS,
     BadPrice,
@@ -103,7 +103,8 @@ def _check_pin(desk: ShopDesk, words: Words, contact: ShopContact, pin: str | No
         if result.tries_left == 1:
             raise Refusal(desk.t("Wrong PIN. 1 try left."))
         raise Refusal(desk.t("Wrong PIN. {count} tries left.", count=result.tries_left))
-    zone = ZoneInfo(str(desk.settings.get("SHOP_TIMEZONE") or "Africa/Nairobi"))
+    shop = desk.db.get(Shop, contact.shop_id)  # the shop's own zone, else the gateway's (TIMEZONE)
+    zone = ZoneInfo((shop.timezone if shop else None) or str(desk.settings.get("SHOP_TIMEZONE") or "UTC"))
     until = result.locked_until.astimezone(zone).strftime("%H:%M") if result.locked_until else "?"
     raise Refusal(desk.t("Too many wrong PINs. Stock and price commands are locked until {time}.",
                          time=until))

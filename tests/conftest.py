@@ -32,6 +32,9 @@ from gateway.commerce.models import Base
 from gateway.core import redis_store
 from gateway.core.runtime import Runtime
 from tests.fakes import FakeAT, FakeDaraja
+from tests.fakes.fake_airtel import FakeAirtel
+from tests.fakes.fake_momo import FakeMomo
+from tests.fakes.fake_pagoefectivo import FakePagoEfectivo
 
 DEMO_CSV = ROOT / "config" / "demo_catalog.csv"
 
@@ -248,3 +251,33 @@ def fake_daraja(_fake_daraja_server: FakeDaraja) -> FakeDaraja:
     """
     _fake_daraja_server.reset()
     return _fake_daraja_server
+
+
+@pytest.fixture(scope="session")
+def _fake_wallet_servers() -> Iterator[tuple[FakeMomo, FakeAirtel, FakePagoEfectivo]]:
+    servers = (FakeMomo().start(), FakeAirtel().start(), FakePagoEfectivo().start())
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def fake_momo(_fake_wallet_servers: tuple[FakeMomo, FakeAirtel, FakePagoEfectivo]) -> FakeMomo:
+    """A fake MTN MoMo Collection API on 127.0.0.1 (tests/fakes/fake_momo.py), fresh per test."""
+    _fake_wallet_servers[0].reset()
+    return _fake_wallet_servers[0]
+
+
+@pytest.fixture
+def fake_airtel(_fake_wallet_servers: tuple[FakeMomo, FakeAirtel, FakePagoEfectivo]) -> FakeAirtel:
+    """A fake Airtel Money Open API on 127.0.0.1 (tests/fakes/fake_airtel.py), fresh per test."""
+    _fake_wallet_servers[1].reset()
+    return _fake_wallet_servers[1]
+
+
+@pytest.fixture
+def fake_pagoefectivo(
+        _fake_wallet_servers: tuple[FakeMomo, FakeAirtel, FakePagoEfectivo]) -> FakePagoEfectivo:
+    """A fake PagoEfectivo API on 127.0.0.1 (tests/fakes/fake_pagoefectivo.py), fresh per test."""
+    _fake_wallet_servers[2].reset()
+    return _fake_wallet_servers[2]

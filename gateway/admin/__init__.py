@@ -18,6 +18,7 @@ from gateway.admin import (  # noqa: F401 - importing registers the pages on the
     views_money,
     views_orders,
     views_shop_terms,
+    views_users,
 )
 from gateway.admin.blueprint import bp
 from gateway.admin.commands import admin_cli
@@ -30,7 +31,7 @@ def init_admin(app: Flask, production: bool, simulator: bool) -> None:
     app.register_blueprint(bp)
     security.install(app, production)
     tx.install(app)
-    formatting.install(app)
+    formatting.install(app, str(app.extensions["bodega"].settings["TIMEZONE"]))
     auth.install(app)
     init_limits(app, str(app.extensions["bodega"].settings["REDIS_URL"]))
     app.cli.add_command(admin_cli)

@@ -123,6 +123,11 @@ def login() -> ResponseReturnValue:
         log.warning("console sign-in refused for %r from %s", name[:60], request.remote_addr)
         flash("Wrong name or password.", "error")
         return render_template("admin/login.html", next=request.form.get("next", "")), 401
+    if user.disabled_at is not None:
+        log.warning("console sign-in refused for disabled account %r from %s", user.username,
+                    request.remote_addr)
+        flash("This account is disabled. Ask an admin to enable it.", "error")
+        return render_template("admin/login.html", next=""), 403
     viewer = viewer_of(user)
     commit(db)  # a rehashed password is saved
     session.clear()  # a fresh session on sign-in: nothing from before survives

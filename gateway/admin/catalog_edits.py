@@ -48,6 +48,21 @@ def products(db: Session, shop_id: int | None, search: str, page: int) -> Page[P
     return paginate(db, query, page)
 
 
+def low_stock(db: Session, shop_id: int | None, threshold: int,
+              per_shop: int = 8) -> dict[int, list[Product]]:
+    """Shown products with ``threshold`` or fewer left, per shop (fewest first, ``per_shop`` each)."""
+    query = (select(Product).where(Product.active.is_(True), Product.stock <= threshold)
+             .order_by(Product.shop_id, Product.stock, Product.name).limit(500))
+    if shop_id is not None:
+        query = query.where(Product.shop_id == shop_id)
+    panels: dict[int, list[Product]] = {}
+    for product in db.scalars(query):
+        rows = panels.setdefault(product.shop_id, [])
+        if len(rows) < per_shop:
+            rows.append(product)
+    return panels
+
+
 def category_names(db: Session) -> dict[int, str]:
     return dict(db.execute(select(Category.id, Category.name)).all())
 

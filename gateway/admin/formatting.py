@@ -1,22 +1,40 @@
-"""Jinja filters for the console: money, masked phones, UTC times, audit actors."""
+"""Jinja filters for the console: money, masked phones, local times, audit actors.
+
+Times are stored in UTC and shown in ``TIMEZONE`` (the console's zone, named in the page footer).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
 
 from flask import Flask
 
+from config.timezones import zone
 from gateway.commerce.money import format_money
+from gateway.core.app_context import runtime
 from gateway.core.phone import mask
 
 
-def when(value: datetime | None, seconds: bool = False) -> str:
-    """A UTC time as ``2026-11-23 12:40`` (SQLite hands back naive values: they are UTC)."""
+def console_zone() -> tzinfo:
+    """The zone the console shows times and days in (``TIMEZONE``)."""
+    return zone(runtime().settings.get("TIMEZONE"))
+
+
+def when(value: datetime | None, seconds: bool = False, where: tzinfo = UTC) -> str:
+    """A stored time as ``2026-11-23 15:40`` in ``where`` (SQLite hands back naive values: UTC)."""
     if value is None:
         return ""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(where).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def local_when(where: tzinfo) -> Callable[..., str]:
+    """The ``when`` filter bound to the console's zone."""
+    def _when(value: datetime | None, seconds: bool = False) -> str:
+        return when(value, seconds, where)
+    return _when
 
 
 def actor(value: str) -> str:
@@ -24,5 +42,7 @@ def actor(value: str) -> str:
     return mask(value) if value.startswith("+") else value
 
 
-def install(app: Flask) -> None:
-    app.jinja_env.filters.update(money=format_money, masked=mask, when=when, actor=actor)
+def install(app: Flask, zone_name: str) -> None:
+    app.jinja_env.filters.update(money=format_money, masked=mask, when=local_when(zone(zone_name)),
+                                 actor=actor)
+    app.jinja_env.globals["console_zone_name"] = zone_name

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from gateway.commerce.models import Order, OrderEvent, Payment, Shop, UssdHop, UssdSession
+from gateway.commerce.models import Customer, Order, OrderEvent, Payment, Shop, UssdHop, UssdSession
 from gateway.commerce.order_states import AWAITING_SHOP
 from gateway.core.text import as_number
 
@@ -37,32 +37,39 @@ class Filters:
     """Filter values from a query string, plus what could not be understood."""
 
     phone: str = ""
+    ref: str = ""
     day: date | None = None
+    since: date | None = None  # first day, inclusive
+    until: date | None = None  # last day, inclusive
     outcome: str = ""
     status: str = ""
     shop_id: int | None = None
     page: int = 1
     problems: list[str] = field(default_factory=list)
+    zone: tzinfo = UTC  # whose calendar ``day`` is
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The query string for this filter (for pagination links), with ``changes`` on top."""
-        values = {"phone": self.phone, "day": self.day.isoformat() if self.day else "",
+        values = {"phone": self.phone, "ref": self.ref, "day": self.day.isoformat() if self.day else "",
+                  "from": self.since.isoformat() if self.since else "",
+                  "to": self.until.isoformat() if self.until else "",
                   "outcome": self.outcome, "status": self.status, "shop": self.shop_id or "",
                   "page": self.page}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
-def parse_filters(args: Mapping[str, str]) -> Filters:
-    """Read ``phone`` (last digits), ``day`` (YYYY-MM-DD), ``outcome``, ``status``, ``shop``, ``page``."""
-    f = Filters()
-    f.phone = "".join(ch for ch in args.get("phone", "") if ch.isdigit())[:15]
-    raw_day = args.get("day", "").strip()
-    if raw_day:
-        try:
-            f.day = date.fromisoformat(raw_day)
-        except ValueError:
-            f.problems.append(f"date {raw_day!r} is not YYYY-MM-DD")
+def parse_filters(args: Mapping[str, str], zone: tzinfo = UTC) -> Filters:
+    """Read ``phone`` (last digits), ``day`` (YYYY-MM-DD in ``zone``), ``outcome``, ``status``,
+    ``shop``, ``page``."""
+    f = Filters(zone=zone)
+    f.phone = "".join(ch for ch in args.get("phone", "") if ch.isdigit())[:15].lstrip("0")
+    f.ref = "".join(ch for ch in args.get("ref", "").upper() if ch.isalnum())[:12]
+    f.day = _date(args, "day", f.problems)
+    f.since = _date(args, "from", f.problems)
+    f.until = _date(args, "to", f.problems)
+    if f.since and f.until and f.since > f.until:
+        f.problems.append("the first day is after the last day")
     outcome = args.get("outcome", "")
     if outcome in OUTCOMES:
         f.outcome = outcome
@@ -79,14 +86,27 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     return f
 
 
+def _date(args: Mapping[str, str], name: str, problems: list[str]) -> date | None:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"date {raw[:20]!r} is not YYYY-MM-DD")
+        return None
+
+
 def paginate(db: Session, query: Select[Any], page: int) -> Page[Any]:
     rows = list(db.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     return Page(rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE)
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, UTC)
-    return start, start + timedelta(days=1)
+def day_bounds(day: date, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """The UTC instants where ``day`` starts and ends on ``zone``'s clock."""
+    start = datetime.combine(day, time.min, zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def shop_names(db: Session) -> dict[int, str]:
@@ -99,7 +119,7 @@ def dials(db: Session, f: Filters, shop_scope: int | None = None) -> Page[UssdSe
     if f.phone:
         query = query.where(UssdSession.phone.like(f"%{f.phone}"))
     if f.day:
-        start, end = day_bounds(f.day)
+        start, end = day_bounds(f.day, f.zone)
         query = query.where(UssdSession.started_at >= start, UssdSession.started_at < end)
     if f.outcome == "open":
         query = query.where(UssdSession.status.is_(None))
@@ -109,6 +129,18 @@ def dials(db: Session, f: Filters, shop_scope: int | None = None) -> Page[UssdSe
     if shop is not None:
         query = query.where(UssdSession.shop_id == shop)
     return paginate(db, query, f.page)
+
+
+def dial_order(db: Session, dial: UssdSession) -> Order | None:
+    """The order a dial placed, if any."""
+    return db.scalar(select(Order).where(Order.ussd_session_id == dial.session_id))
+
+
+def order_dial(db: Session, order: Order) -> UssdSession | None:
+    """The dial that placed ``order`` (None for orders placed elsewhere, or logs purged)."""
+    if order.ussd_session_id is None:
+        return None
+    return db.scalar(select(UssdSession).where(UssdSession.session_id == order.ussd_session_id))
 
 
 def transcript(db: Session, dial_id: int) -> tuple[UssdSession, list[UssdHop]] | None:
@@ -121,15 +153,30 @@ def transcript(db: Session, dial_id: int) -> tuple[UssdSession, list[UssdHop]] |
 
 
 def orders(db: Session, f: Filters, shop_scope: int | None) -> Page[Order]:
-    """Orders newest first, by status and shop; staff see only ``shop_scope``."""
-    query = (select(Order).options(selectinload(Order.customer), selectinload(Order.shop))
-             .order_by(Order.created_at.desc(), Order.id.desc()))
+    """Orders newest first, by reference, phone, days, status and shop; staff see only ``shop_scope``."""
+    query = orders_query(f, shop_scope).options(selectinload(Order.customer), selectinload(Order.shop))
+    return paginate(db, query, f.page)
+
+
+def orders_query(f: Filters, shop_scope: int | None) -> Select[Any]:
+    """The orders ``f`` asks for, newest first (the list and the CSV export share it)."""
+    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc())
+    if f.ref:
+        query = query.where(Order.reference.like(f"{f.ref}%"))
+    if f.phone:
+        query = query.where(Order.customer_id.in_(
+            select(Customer.id).where(Customer.phone.like(f"%{f.phone}"))))
+    first, last = (f.day, f.day) if f.day else (f.since, f.until)
+    if first:
+        query = query.where(Order.created_at >= day_bounds(first, f.zone)[0])
+    if last:
+        query = query.where(Order.created_at < day_bounds(last, f.zone)[1])
     if f.status:
         query = query.where(Order.status == f.status)
     shop = shop_scope if shop_scope is not None else f.shop_id
     if shop is not None:
         query = query.where(Order.shop_id == shop)
-    return paginate(db, query, f.page)
+    return query
 
 
 def awaiting_shop(db: Session, shop_scope: int | None) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -41,8 +41,9 @@ class Latency:
     worst: float
 
 
-def start_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def start_of(day: date, zone: tzinfo = UTC) -> datetime:
+    """The UTC instant ``day`` begins on ``zone``'s clock."""
+    return datetime.combine(day, time.min, zone).astimezone(UTC)
 
 
 def totals(db: Session, since: datetime, until: datetime) -> Totals:
@@ -56,12 +57,12 @@ def totals(db: Session, since: datetime, until: datetime) -> Totals:
     return Totals(dials, orders, {currency: int(total or 0) for currency, total in rows})
 
 
-def daily(db: Session, today: date, days: int = 7) -> list[tuple[date, int, int]]:
-    """(day, dials, orders) for each of the last ``days`` days, oldest first."""
+def daily(db: Session, today: date, days: int = 7, zone: tzinfo = UTC) -> list[tuple[date, int, int]]:
+    """(day, dials, orders) for each of the last ``days`` days of ``zone``'s calendar, oldest first."""
     result = []
     for back in range(days - 1, -1, -1):
         day = today - timedelta(days=back)
-        day_totals = totals(db, start_of(day), start_of(day + timedelta(days=1)))
+        day_totals = totals(db, start_of(day, zone), start_of(day + timedelta(days=1), zone))
         result.append((day, day_totals.dials, day_totals.orders))
     return result
 

@@ -9,10 +9,13 @@ from flask_login import login_required
 from gateway.admin import catalog_edits, listings
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
+from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
+from gateway.commerce.catalog_file import decode_catalog
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Product, Shop
 from gateway.core.app_context import runtime
+from gateway.core.errors import BadRequest
 from gateway.transports.clean import clean_text
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a catalog file; the app's body limit elsewhere is 64 KiB
@@ -48,12 +51,15 @@ def _product(db_product_id: int) -> Product:
 @login_required
 def products() -> ResponseReturnValue:
     db = request_db()
-    f = listings.parse_filters(request.args)
+    f = listings.parse_filters(request.args, console_zone())
     scope = me().shop_scope
     search = request.args.get("q", "").strip()[:60]
-    page = catalog_edits.products(db, scope if scope is not None else f.shop_id, search, f.page)
+    shop_id = scope if scope is not None else f.shop_id
+    page = catalog_edits.products(db, shop_id, search, f.page)
+    threshold = int(runtime().settings.get("LOW_STOCK_THRESHOLD", 3))
     return render_template("admin/products.html", page=page, f=f, q=search, shops=listings.shop_names(db),
-                           categories=catalog_edits.category_names(db))
+                           categories=catalog_edits.category_names(db), threshold=threshold,
+                           low=catalog_edits.low_stock(db, shop_id, threshold))
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
@@ -105,9 +111,9 @@ def catalog_import() -> ResponseReturnValue:
     if upload is None or not upload.filename:
         return render_template("admin/import.html", errors=["choose a CSV file to upload"], report=None), 400
     try:
-        text = clean_text(upload.read().decode("utf-8"))  # a NUL in a cell once made this a 500
-    except UnicodeDecodeError:
-        return render_template("admin/import.html", errors=["the file is not UTF-8 text"], report=None), 400
+        text = clean_text(decode_catalog(upload.read()))  # a NUL in a cell once made this a 500
+    except BadRequest as exc:
+        return render_template("admin/import.html", errors=[str(exc)], report=None), 400
     settings = runtime().settings
     db = request_db()
     report = parse_catalog(db, text, settings["DEFAULT_CURRENCY"], settings["DEFAULT_REGION"])

@@ -12,6 +12,7 @@ from gateway.admin import listings, payment_actions
 from gateway.admin import money_and_messages as mm
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
+from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
@@ -25,7 +26,7 @@ from gateway.core.errors import BadRequest, IllegalTransition
 @admin_only
 def payments() -> ResponseReturnValue:
     db = request_db()
-    f = listings.parse_filters(request.args)
+    f = listings.parse_filters(request.args, console_zone())
     return render_template("admin/payments.html", page=mm.payments(db, f), f=f,
                            unmatched=mm.unmatched_callbacks(db))
 
@@ -37,6 +38,10 @@ def _payment_or_404(payment_id: int) -> Payment:
     return found
 
 
+CALLBACK_KINDS = {"callback": "callback", "request": "answer to our request",
+                  "status": "answer to our status question"}
+
+
 @bp.get("/payments/<int:payment_id>")
 @admin_only
 def payment(payment_id: int) -> ResponseReturnValue:
@@ -44,7 +49,7 @@ def payment(payment_id: int) -> ResponseReturnValue:
     found = _payment_or_404(payment_id)
     callbacks = [(cb, pretty(cb.raw)) for cb in mm.callbacks_of(db, found)]
     return render_template("admin/payment.html", payment=found, flag=payment_review.flag_reason(found),
-                           callbacks=callbacks, resolutions=payment_review.RESOLUTIONS,
+                           callbacks=callbacks, kinds=CALLBACK_KINDS, resolutions=payment_review.RESOLUTIONS,
                            decisions=payment_review.resolutions_of(db, found),
                            decision_labels=payment_review.ACTIONS)
 
@@ -79,7 +84,7 @@ def pretty(raw: str) -> str:
 @admin_only
 def sms() -> ResponseReturnValue:
     db = request_db()
-    f = listings.parse_filters(request.args)
+    f = listings.parse_filters(request.args, console_zone())
     return render_template("admin/sms.html", page=mm.outbound(db, f), inbound=mm.inbound(db, f), f=f,
                            statuses=mm.SMS_STATUSES, hide_pins=mm.hide_pins)
 

@@ -10,10 +10,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from config.settings import ROOT
+from gateway.commerce.catalog_file import decode_catalog
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Shop
 from gateway.core.app_context import runtime
+from gateway.core.errors import BadRequest
 from gateway.core.transactions import unit_of_work
+from gateway.transports.clean import clean_text
 
 DEMO_CATALOG = ROOT / "config" / "demo_catalog.csv"
 
@@ -26,7 +29,11 @@ catalog_cli = click.Group("catalog", help="Manage the shops and products custome
 def import_catalog(path: Path) -> None:
     """Import FILE.csv; a file with any bad row is refused whole (exit status 1)."""
     rt = runtime()
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = clean_text(decode_catalog(path.read_bytes()))  # as the upload: no NUL reaches the database
+    except BadRequest as exc:
+        click.echo(f"refused: {path.name}: {exc}; nothing imported", err=True)
+        sys.exit(1)
     with unit_of_work(rt) as db:
         report = parse_catalog(db, text, rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
         if not report.errors:

@@ -3,18 +3,18 @@
 Header: ``shop,owner_phone,category,sku,name,price,stock[,currency][,town]``. Price is a decimal in
 the shop's currency; a row's currency, when given, must be that currency (a new shop takes its first
 row's). A row's ``town``, when given, sets the shop's town (customers pick a town first). Used by
-the CLI and by the admin console's upload, with the same validation.
+the CLI and by the admin console's upload, with the same validation; both read
+the file with ``catalog_file`` (Excel's encodings and separators).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.commerce.catalog_file import catalog_rows
 from gateway.commerce.models import Category, Product, Shop, ShopContact
 from gateway.commerce.money import is_known_currency, to_minor
 from gateway.commerce.shop_settings import TOWN_MAX
@@ -51,7 +51,7 @@ def parse_catalog(db: Session, text: str, default_currency: str, region: str) ->
     """Validate every row against the shops already on ``db`` (read only); ``report.errors`` lists
     each bad line number with its reason."""
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = catalog_rows(text)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [h for h in REQUIRED if h not in header]
     if missing:

@@ -210,6 +210,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     phone: Mapped[str] = mapped_column(String(20))
     checkout_request_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Ours, fixed before the provider is first asked, so a retried request is the same request.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     merchant_request_id: Mapped[str | None] = mapped_column(String(100))
     receipt: Mapped[str | None] = mapped_column(String(40), unique=True)
     result_code: Mapped[str | None] = mapped_column(String(20))
@@ -231,6 +233,7 @@ class PaymentCallback(Base):
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
     raw: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10), default="callback", server_default="callback")  # |status
     received_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
 
 
@@ -332,3 +335,4 @@ class AdminUser(Base):
     role: Mapped[str] = mapped_column(String(10), default="admin")  # admin | staff
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(Stamp, default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(Stamp)  # set: the account cannot sign in

@@ -23,6 +23,7 @@ from gateway.commerce.shop_notices import (  # noqa: F401 - the shop's texts, re
     shop_told_of_console_move,
 )
 from gateway.commerce.sms_queue import queue_sms
+from gateway.commerce.wallets import MPESA, WALLET_NAMES
 from gateway.core.i18n import translate
 from gateway.core.text import clip
 
@@ -61,9 +62,14 @@ def payment_received(db: Session, order: Order, payment: Payment) -> None:
     """Tell the customer their payment arrived, with the provider's receipt number when known."""
     values = {"total": format_money(payment.amount_minor, payment.currency), "ref": order.reference,
               "shop": _shop(order)}
-    if payment.receipt:
+    wallet = WALLET_NAMES.get(payment.provider)
+    if payment.receipt and payment.provider in (MPESA, "sandbox"):  # sandbox receipts look like M-Pesa's
         body = translate(_lang(order), "Bodega: payment of {total} received for order {ref} at {shop}. "
                          "M-Pesa receipt {receipt}. Thank you!", receipt=payment.receipt, **values)
+    elif payment.receipt and wallet:
+        body = translate(_lang(order), "Bodega: payment of {total} received for order {ref} at {shop}. "
+                         "{wallet} receipt {receipt}. Thank you!", receipt=payment.receipt, wallet=wallet,
+                         **values)
     else:
         body = translate(_lang(order), "Bodega: payment of {total} received for order {ref} at {shop}. "
                          "Thank you!", **values)
@@ -75,6 +81,16 @@ def order_paid(db: Session, order: Order, payment: Payment) -> None:
     (a mobile-money order reaches the shop once paid)."""
     payment_received(db, order, payment)
     shop_new_order(db, order)
+
+
+def pay_code_sent(db: Session, order: Order, payment: Payment, code: str, pay_by: str) -> None:
+    """Text the customer the code they pay in cash (PagoEfectivo's CIP) and how to pay it."""
+    wallet = WALLET_NAMES.get(payment.provider, payment.provider)
+    total = format_money(payment.amount_minor, payment.currency)
+    body = translate(_lang(order), "Bodega: pay {total} for order {ref} with {wallet} code {code} at an "
+                     "agent, bank or app by {pay_by}.", total=total, ref=order.reference, wallet=wallet,
+                     code=code, pay_by=pay_by)
+    queue_sms(db, order.customer.phone, body, "pay_code", order.id, f"pay_code:{payment.id}")
 
 
 def payment_to_refund(db: Session, order: Order, payment: Payment) -> None:

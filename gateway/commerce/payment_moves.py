@@ -1,5 +1,6 @@
-"""What happens when money moves, whoever reports it: a provider's answer (callback, status
-check, sandbox) settling a payment, or an admin accepting or refunding a flagged payment.
+"""What happens when money moves, whoever reports it: a provider accepting a request (and
+issuing a code to pay), a provider's answer (callback, status check, sandbox) settling a
+payment, or an admin accepting or refunding a flagged payment.
 
 Each move is one function applying the payment's and the order's transitions
 (``gateway.commerce.settlement``, ``gateway.commerce.payment_review``) and the notices they call
@@ -27,6 +28,17 @@ def fail_payment_request(db: Session, payment: Payment, code: str, detail: str) 
     """The provider refused to send the prompt, or we gave up asking: the payment failed and the
     customer is told how to try again (when it was the order's latest). The caller commits."""
     return _told(db, payment, settlement.fail_request(db, payment, code, detail))
+
+
+def record_prompt_sent(db: Session, payment: Payment, checkout_id: str, merchant_id: str | None,
+                       pay_code: str | None = None, pay_by: str = "") -> bool:
+    """The provider accepted the request: remember its ids so its callback finds ``payment``.
+    When it issued a code the customer pays in cash (PagoEfectivo's CIP), the customer is texted
+    the code, once. Returns whether the payment moved to ``requested``. The caller commits."""
+    moved = settlement.record_accepted(db, payment, checkout_id, merchant_id)
+    if moved and pay_code:
+        notices.pay_code_sent(db, payment.order, payment, pay_code, pay_by)
+    return moved
 
 
 def _told(db: Session, payment: Payment, settled: Settled) -> Settled:

@@ -13,11 +13,12 @@ win. Functions here never commit.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from gateway.commerce import order_states
@@ -53,6 +54,7 @@ class PaymentResult:
     amount_minor: int | None = None  # what the customer paid, when the provider says
     receipt: str | None = None
     phone: str | None = None
+    raw: str = ""  # the provider's answer as it came, when it was a status query worth keeping
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,13 @@ class Settled:
 
 
 def start_payment(db: Session, order: Order, provider: str, phone: str, delay: float) -> Payment:
-    """Record a payment for ``order`` and schedule its request. The caller commits."""
+    """Record a payment for ``order`` and schedule its request. The caller commits.
+
+    The payment gets its idempotency key (a UUID4) now, before any provider sees it: every retry
+    of its request carries the same key, so a provider never takes it for a second payment."""
     payment = Payment(order_id=order.id, provider=provider, status=QUEUED,
-                      amount_minor=order.total_minor, currency=order.currency, phone=phone)
+                      amount_minor=order.total_minor, currency=order.currency, phone=phone,
+                      idempotency_key=str(uuid.uuid4()))
     db.add(payment)
     db.flush()
     after_commit(db, REQUEST_JOB, payment.id, delay=delay)
@@ -176,8 +182,19 @@ def _is_latest(db: Session, payment: Payment) -> bool:
 
 
 def payment_by_checkout(db: Session, provider: str, checkout_id: str) -> Payment | None:
-    return db.scalar(select(Payment).where(Payment.checkout_request_id == checkout_id,
-                                           Payment.provider == provider))
+    """The payment a provider's id names: its checkout id, or our idempotency key (which MoMo and
+    Airtel echo, and which is known before the provider's acceptance is recorded)."""
+    return db.scalar(select(Payment).where(
+        or_(Payment.checkout_request_id == checkout_id, Payment.idempotency_key == checkout_id),
+        Payment.provider == provider).limit(1))
+
+
+def issued_code(db: Session, order_id: int) -> str | None:
+    """The code the customer pays ``order_id`` with at an agent (a PagoEfectivo CIP): the provider's
+    id of the order's newest payment once it was issued, else None (still being asked for)."""
+    return db.scalar(select(Payment.checkout_request_id)
+                     .where(Payment.order_id == order_id, Payment.status.in_((REQUESTED, PAID)))
+                     .order_by(Payment.id.desc()).limit(1))
 
 
 def stale_payments(db: Session, status: str, older_than: datetime, limit: int = 200) -> list[Payment]:

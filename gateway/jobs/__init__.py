@@ -30,7 +30,8 @@ def purge_session_logs() -> int:
     """Delete session logs older than ``SESSION_LOG_RETENTION_DAYS`` (daily, from the worker's clock)."""
     rt = current()
     removed = retention.purge_session_logs(rt.sessions, int(rt.settings["SESSION_LOG_RETENTION_DAYS"]))
-    log.info("retention: deleted %d session-log rows", removed)
+    if removed:
+        log.info("retention: deleted %d session-log rows", removed)
     return removed
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rq import SimpleWorker
 
+from config.log_levels import configure_logging, library_level
 from config.settings import load_settings
 from gateway.core.runtime import Runtime, bind, build_runtime
 from gateway.ussd import session_log
@@ -62,7 +63,7 @@ def _clock(rt: Runtime, stop: threading.Event) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     rt = build_runtime(load_settings())
     bind(rt)
     stop = threading.Event()
@@ -72,7 +73,8 @@ def main() -> None:
     # parent's pooled database connections. Job timeouts still apply (SIGALRM, main thread).
     worker = SimpleWorker([rt.queue], connection=rt.queue.connection)
     try:
-        worker.work(with_scheduler=True)
+        # RQ sets its own loggers' level here: one line per job is chatter at INFO (README).
+        worker.work(with_scheduler=True, logging_level=logging.getLevelName(library_level()))
     finally:
         stop.set()
 

@@ -6,6 +6,9 @@
 - ``query(ask)`` asks how a requested payment ended: a ``PaymentResult`` (paid, failed or still
   pending); raises ``ProviderError`` when the provider cannot say.
 
+A provider whose callbacks are not signed (MTN MoMo, Airtel Money) sets ``CONFIRMS_CALLBACKS =
+True``: every callback it sends is only a hint, and ``query`` decides what it means.
+
 A provider module exposes ``NAME``, ``METHOD`` (the payment method customers pick, e.g. ``mpesa``),
 ``configured(settings)``, ``build(settings, redis)`` and a module-level ``parse_callback(body)``
 that reads the provider's own callback into a ``PaymentResult`` (``BadRequest`` saying what is
@@ -15,6 +18,7 @@ wrong with it; callbacks are read without building the provider); ``gateway.paym
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from gateway.commerce.settlement import PaymentResult
@@ -32,6 +36,8 @@ class PaymentAsk:
     phone: str  # E.164
     reference: str  # the order reference the customer sees
     checkout_id: str | None = None
+    idempotency_key: str = ""  # ours, the same on every retry (see ``settlement.start_payment``)
+    expires_at: datetime | None = None  # when the order stops waiting for this money (UTC)
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,9 @@ class PushAnswer:
     code: str = ""
     detail: str = ""
     check_after: float | None = None  # the provider settles by itself: query it after this many seconds
+    raw: str = ""  # the provider's answer as it came, kept for the console when worth it
+    pay_code: str | None = None  # a code the customer pays in cash (PagoEfectivo's CIP): texted to them
+    pay_by: str = ""  # until when that code can be paid, as the customer's clock reads it
 
 
 class PaymentProvider(Protocol):

@@ -13,6 +13,7 @@ stored row plus a retried job loses nothing when Daraja or the database hiccups.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
@@ -20,17 +21,18 @@ from datetime import datetime, timedelta
 import redis
 from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
 
 from config.settings import setting
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
-from gateway.commerce.payment_moves import fail_payment_request, settle_payment
+from gateway.commerce.payment_moves import fail_payment_request, record_prompt_sent, settle_payment
 from gateway.commerce.settlement import PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
 from gateway.core.pending import after_commit
 from gateway.core.runtime import Runtime
 from gateway.core.transactions import unit_of_work
-from gateway.payments import registry
+from gateway.payments import confirmation, registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
 from gateway.transports.clean import storable_raw
 
@@ -49,7 +51,17 @@ CALLBACK_GIVE_UP = timedelta(hours=6)  # a callback still unsettled by then is t
 
 def _ask(payment: Payment) -> PaymentAsk:
     return PaymentAsk(payment.id, payment.amount_minor, payment.currency, payment.phone,
-                      payment.order.reference, payment.checkout_request_id)
+                      payment.order.reference, payment.checkout_request_id,
+                      idempotency_key=payment.idempotency_key or "", expires_at=payment.order.expires_at)
+
+
+def keep_answer(db: Session, payment: Payment, kind: str, raw: str, outcome: str) -> None:
+    """Keep what a provider answered us (``kind`` ``request`` or ``status``) beside its callbacks,
+    for the console; nothing is kept when the adapter passed no raw text. The caller commits."""
+    if raw:
+        db.add(PaymentCallback(provider=payment.provider, kind=kind, payment_id=payment.id,
+                               checkout_request_id=payment.checkout_request_id, raw=raw[:20_000],
+                               outcome=outcome[:40]))
 
 
 def request_payment(rt: Runtime, payment_id: int) -> str:
@@ -66,10 +78,12 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
+        keep_answer(db, payment, "request", answer.raw, "accepted" if answer.accepted else "refused")
         if not answer.accepted:
             fail_payment_request(db, payment, answer.code, answer.detail)
             return "refused"
-        settlement.record_accepted(db, payment, answer.checkout_id or "", answer.merchant_id)
+        record_prompt_sent(db, payment, answer.checkout_id or "", answer.merchant_id, answer.pay_code,
+                           answer.pay_by)
         if answer.check_after is not None:
             after_commit(db, CHECK_JOB, payment_id, delay=answer.check_after)
     return "requested"
@@ -95,6 +109,8 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
             return "failed"
         if settlement.claim_request(db, payment_id, name) is None:
             return "nothing to do"
+        if payment.idempotency_key is None:  # a payment written before payments carried one
+            payment.idempotency_key = str(uuid.uuid4())
         return provider, _ask(payment)
 
 
@@ -138,7 +154,9 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
             return "nothing to do"
         if result.status == settlement.RESULT_PENDING:
             payment.updated_at = utcnow()  # ask again one stale period from now, not every sweep
-        return settle_payment(db, payment, result).outcome
+        outcome = settle_payment(db, payment, result).outcome
+        keep_answer(db, payment, "status", result.raw, outcome)
+        return outcome
 
 
 def receive_callback(rt: Runtime, provider_name: str, body: bytes,
@@ -200,12 +218,12 @@ def _settle_callback(rt: Runtime, callback_id: int) -> str:
         result = registry.callback_parser(record.provider)(record.raw.encode())
         ask, name = _ask(payment), payment.provider
         unsettled = payment.status in (*settlement.IN_FLIGHT, settlement.FAILED)
-    outcome_note = ""
-    if result.status == settlement.RESULT_PAID and unsettled and rt.settings.get(f"{name.upper()}_VERIFY"):
+    outcome_note, answer = "", None
+    if unsettled and confirmation.must_confirm(rt.settings, name, result):
         with verification_guard(rt, ask.payment_id):
             if _unsettled(rt, ask.payment_id):  # read again: the guard's last holder may have settled it
-                result, outcome_note = _verified(rt, name, ask, result)
-            return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note)
+                result, outcome_note, answer = confirmation.provider_word(rt, name, ask, result)
+            return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note, answer)
     return _record_settlement(rt, callback_id, ask.payment_id, result, outcome_note)
 
 
@@ -216,7 +234,7 @@ def _unsettled(rt: Runtime, payment_id: int) -> bool:
 
 
 def _record_settlement(rt: Runtime, callback_id: int, payment_id: int, result: PaymentResult,
-                       outcome_note: str) -> str:
+                       outcome_note: str, answer: PaymentResult | None = None) -> str:
     with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         payment = db.get(Payment, payment_id)
@@ -224,6 +242,8 @@ def _record_settlement(rt: Runtime, callback_id: int, payment_id: int, result: P
             return "nothing to do"
         settled = settle_payment(db, payment, result)
         record.outcome = outcome_note or settled.outcome
+        if answer is not None:
+            keep_answer(db, payment, "status", answer.raw, record.outcome)
         return record.outcome
 
 
@@ -245,17 +265,6 @@ def verification_guard(rt: Runtime, payment_id: int) -> Iterator[None]:
     finally:
         with suppress(redis.RedisError):
             rt.redis.delete(key)
-
-
-def _verified(rt: Runtime, name: str, ask: PaymentAsk, claimed: PaymentResult) -> tuple[PaymentResult, str]:
-    """The provider's own word on a "paid" callback: the callback if it agrees, else its answer."""
-    answer = registry.provider(rt.extras, rt.settings, rt.redis, name).query(ask)
-    if answer.status == settlement.RESULT_PENDING:
-        raise ProviderError(f"payment {ask.payment_id}: not confirmed yet ({answer.detail})", retryable=True)
-    if answer.status == settlement.RESULT_PAID:
-        return claimed, ""
-    log.warning("payment %s: callback says paid, the provider says %s", ask.payment_id, answer.code)
-    return answer, "unconfirmed"
 
 
 def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_seconds: int = 180) -> int:

@@ -45,7 +45,6 @@ QUERY_PATH = "/mpesa/stkpushquery/v1/query"
 TOKEN_MARGIN = 60
 STILL_PROCESSING = "500.001.1001"
 PENDING_RESULT_CODES = frozenset({"4999"})  # "The transaction is still under processing"
-SAFARICOM = wallets.COVERAGE[METHOD].phones
 REQUIRED = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
 
 
@@ -198,15 +197,9 @@ class MpesaDaraja:
 
 def unpayable(ask: PaymentAsk) -> str | None:
     """Why M-Pesa cannot collect ``ask`` at all, or None."""
-    if ask.currency.upper() not in wallets.COVERAGE[METHOD].currencies:
-        return f"M-Pesa collects KES, not {ask.currency}"
-    if ask.amount_minor <= 0 or ask.amount_minor % 100:
+    if ask.amount_minor % 100:
         return "M-Pesa collects whole shillings only"
-    if ask.amount_minor > wallets.COVERAGE[METHOD].most_minor:
-        return "more than M-Pesa takes in one payment"
-    if not SAFARICOM.match(ask.phone):
-        return "not a Kenyan mobile number"
-    return None
+    return wallets.refusal(METHOD, ask.currency, ask.phone, ask.amount_minor)
 
 
 def parse_callback(body: bytes) -> PaymentResult:

@@ -18,11 +18,14 @@ from typing import Any
 
 import redis
 
-from gateway.payments import cash, mpesa, sandbox
+from gateway.payments import airtel, cash, momo, mpesa, pagoefectivo, sandbox
 from gateway.payments.base import PaymentProvider, PaymentResult
 
 PROVIDER_MODULES: tuple[ModuleType, ...] = (
     mpesa,
+    momo,
+    airtel,
+    pagoefectivo,
     sandbox,
     cash,
 )
@@ -49,6 +52,11 @@ def provider_name_for(settings: dict[str, Any], method: str) -> str:
     if settings.get("ENV") == "production" and candidates:
         return str(candidates[0].NAME)
     return SANDBOX
+
+
+def confirms_callbacks(name: str) -> bool:
+    """Whether provider ``name`` signs nothing, so each of its callbacks is checked by a query."""
+    return bool(getattr(_modules()[name], "CONFIRMS_CALLBACKS", False))
 
 
 def callback_parser(name: str) -> Callable[[bytes], PaymentResult]:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from config.log_levels import one_line
 from gateway.commerce import shop_desk
 from gateway.commerce.models import InboundSms, OutboundSms
 from gateway.commerce.sms_queue import queue_sms
@@ -83,6 +84,7 @@ def handle(rt: Runtime, inbound_id: int, now: datetime | None = None) -> str:
             return "skipped"  # another run claimed it, or it is done: nothing was changed
         row.status = _process(db, rt.settings, rt.translator, row, now)
         row.processed_at = now
+        log.info("SMS from %s: %s (%s)", mask(row.from_phone), one_line(row.text, 160), row.status)
     return row.status
 
 
@@ -90,7 +92,7 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
              row: InboundSms, now: datetime) -> str:
     sender = row.from_phone
     if not can_answer(sender, {row.to, settings.get("AT_SHORTCODE"), settings.get("AT_SENDER_ID")}):
-        log.info("inbound SMS %s from %r: not a phone we answer", row.id, sender)
+        log.info("inbound SMS %s from %s: not a phone we answer", row.id, mask(sender))
         return "ignored"
     contacts = shop_desk.contacts_of(db, sender)
     if not contacts:  # a customer's texts only read: over the cap there is nothing to apply

@@ -20,10 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
+from config.log_levels import one_line
 from gateway.commerce.customers import default_language, find_or_create_customer
 from gateway.commerce.models import UssdSession
 from gateway.core import transactions
 from gateway.core.pending import PendingJob, forget_pending
+from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
@@ -93,7 +95,16 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
+    _log_hop(req, answer, reply, ms)
     return HopAnswer(reply.text, reply.end)
+
+
+def _log_hop(req: UssdRequest, answer: str | None, reply: Reply, ms: float) -> None:
+    """One line a person can follow: who (masked), what they typed, where it led, how long."""
+    if log.isEnabledFor(logging.INFO):
+        typed = f"typed {answer!r}" if answer is not None else "dialled"
+        log.info("USSD %s %s -> %s%s (%.0f ms): %s", mask(req.phone), typed, reply.screen,
+                 " END" if reply.end else "", ms, one_line(reply.text, 90))
 
 
 def _load(rt: Runtime, req: UssdRequest) -> tuple[bytes | None, int]:

@@ -8,6 +8,7 @@ from menus.flows import (  # noqa: F401
     checkout_choices,
     home,
     orders,
+    pay_code,
     search,
     towns,
 )

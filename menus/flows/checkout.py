@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from config.settings import setting
-from gateway.commerce import carts, orders, reorder
+from gateway.commerce import carts, orders, reorder, wallets
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
@@ -55,7 +55,7 @@ def _empty(ctx: Ctx) -> str:
 class Confirm(Screen):
     name = "checkout.confirm"
     goes_to = frozenset({"checkout.short_stock", "checkout.fulfilment", "checkout.payment",
-                         "checkout.landmark"})  # otherwise it ends the dial
+                         "checkout.landmark", "checkout.pay_code"})  # otherwise it ends the dial
     mutates = True
     funnel = "checkout"
 
@@ -139,16 +139,22 @@ class Confirm(Screen):
                        + ctx.t("Nothing was ordered; your cart is kept."))
         except (orders.NoDelivery, orders.BelowMinimum) as exc:
             return Retry(ctx.t(exc.user_message))
+        code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
-            start_payment(ctx.db, order, method, ctx.phone,
-                          delay=float(setting(ctx.settings, "PAYMENT_PUSH_DELAY_SECONDS")))
+            delay = 0 if code_wallet else float(setting(ctx.settings, "PAYMENT_PUSH_DELAY_SECONDS"))
+            start_payment(ctx.db, order, method, ctx.phone, delay=delay)
         ctx.bag["funnel"] = "order"
+        if code_wallet:
+            return Goto("checkout.pay_code", {"order": order.id}, push=False)
         return End(placed_message(ctx, order))
 
     def _pay_within(self, ctx: Ctx, method: str) -> timedelta | None:
+        """How long the order waits for its money: a cash code is paid at an agent, so it waits longer."""
         if method == orders.CASH:
             return None
-        return timedelta(minutes=int(setting(ctx.settings, "ORDER_EXPIRY_MINUTES")))
+        minutes = ctx.settings.get(f"{method.upper()}_PAY_WITHIN_MINUTES") or \
+            setting(ctx.settings, "ORDER_EXPIRY_MINUTES")
+        return timedelta(minutes=int(minutes))
 
 
 @register
@@ -190,5 +196,9 @@ def placed_message(ctx: Ctx, order: Order) -> str:
     if order.payment_method == orders.CASH:
         return ctx.t("Order {ref} placed. Total {total}, pay on delivery. We will text you when "
                      "the shop confirms.", ref=order.reference, total=total)
+    if order.payment_method in wallets.PAY_CODE_WALLETS:
+        return ctx.t("Order {ref}: your {method} code to pay {total} comes by SMS in a minute.",
+                     ref=order.reference, total=total, method=method_label(ctx, order.payment_method,
+                                                                           order.fulfilment))
     return ctx.t("Order {ref}: approve {total} on the {method} prompt.", ref=order.reference, total=total,
                  method=method_label(ctx, order.payment_method, order.fulfilment))

@@ -17,7 +17,8 @@ from gateway.commerce.money import format_money
 from menus.screens import Back, Ctx, Goto, Outcome, Retry, Screen, choice, menu_text, register
 from menus.text import clip, to_gsm7
 
-METHOD_LABELS = {"mpesa": "M-Pesa", "cash": "Cash on delivery"}
+# Each wallet by its own name ("MTN MoMo", "Airtel Money", "PagoEfectivo"); cash by what happens.
+METHOD_LABELS = {**wallets.WALLET_NAMES, "cash": "Cash on delivery"}
 # Cash for a pickup order changes hands at the shop's counter, not at the door.
 PICKUP_METHOD_LABELS = {"cash": "Pay at pickup"}
 LANDMARK_MIN = 3
@@ -39,7 +40,7 @@ def payment_methods(ctx: Ctx) -> list[str]:
     methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
     priced = carts.cart_total(ctx.db, ctx.customer_id, str(ctx.data.get("fulfilment") or orders.PICKUP))
     currency, total = (priced[0].currency, priced[1].total_minor) if priced else ("", 0)
-    return [str(m) for m in methods if wallets.can_charge(str(m), currency, ctx.phone, total)]
+    return wallets.offered_methods(tuple(methods), currency, ctx.phone, total)
 
 
 def fulfilment_options(ctx: Ctx) -> list[str]:

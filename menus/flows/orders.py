@@ -9,8 +9,10 @@ from config.settings import setting
 from gateway.commerce import order_states, orders
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
-from gateway.commerce.settlement import start_payment
+from gateway.commerce.settlement import issued_code, start_payment
+from gateway.commerce.wallets import PAY_CODE_WALLETS
 from menus.flows.checkout import method_label, placed_message
+from menus.flows.pay_code import code_message
 from menus.screens import (
     Ctx,
     End,
@@ -177,6 +179,9 @@ class PayNow(Screen):
         if order.status not in PAYABLE:
             return End(ctx.t("Order {ref} is {status}: nothing to pay now.", ref=order.reference,
                              status=status_label(ctx, order.status)))
+        code = issued_code(ctx.db, order.id) if order.payment_method in PAY_CODE_WALLETS else None
+        if code is not None and order.status == order_states.AWAITING_PAYMENT:  # one code per order
+            return End(code_message(ctx, order, code))
         if orders.has_payment(ctx.db, order.id, LIVE_PAYMENTS, PROMPT_LIFETIME):
             return End(ctx.t("A payment prompt for order {ref} is on its way. Please wait a minute.",
                              ref=order.reference))

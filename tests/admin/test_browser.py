@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from config.settings import ROOT
-from gateway.commerce.models import Order
+from gateway.commerce.models import Order, Product
 from gateway.core.db import session_scope
 from gateway.core.runtime import Runtime
 from tests.admin.conftest import PASSWORD, create_user, place_order
@@ -174,4 +174,62 @@ def test_customer_pays_with_the_sandbox_prompt(rt: Runtime, demo_catalog: None, 
     with session_scope(rt.sessions) as db:
         order = db.scalar(select(Order).where(Order.reference == reference))
         assert order is not None and order.status == "paid"
+    assert page.problems == []
+
+
+def test_admin_finds_orders_exports_them_and_manages_accounts(
+        app: Flask, rt: Runtime, demo_catalog: None, page: Any) -> None:
+    create_user(app, "boss")
+    create_user(app, "kim")
+    place_order(rt, 0, "+254711000441", reference="KP2QA")
+    place_order(rt, 1, "+254722000552", reference="ZZ9XY")
+    with session_scope(rt.sessions) as db:
+        product = db.scalar(select(Product).order_by(Product.id))
+        assert product is not None
+        product.stock, low_name = 1, product.name
+    sign_in(page)
+
+    page.click("nav >> text=Orders")
+    page.fill("input[name=ref]", "kp2q")
+    page.click("button:has-text('Filter')")
+    assert page.locator("tbody tr").count() == 1 and "KP2QA" in page.inner_text("tbody")
+    page.fill("input[name=ref]", "")
+    page.fill("input[name=phone]", "0722000552")
+    page.click("button:has-text('Filter')")
+    assert page.locator("tbody tr").count() == 1 and "ZZ9XY" in page.inner_text("tbody")
+    assert "Times in Africa/Nairobi." in page.inner_text("footer")
+    shot(page, "orders-search")
+    with page.expect_download() as download:
+        page.click("#export")
+    exported = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert exported[0].startswith("reference,placed,shop") and len(exported) == 2 and "ZZ9XY" in exported[1]
+
+    page.click("nav >> text=Products")
+    assert low_name in page.inner_text("#low-stock") and "1 left" in page.inner_text("#low-stock")
+    shot(page, "low-stock")
+
+    page.click("nav >> text=Accounts")
+    row = page.locator("tr[data-user=kim]")
+    row.locator("input[name=password]").fill("short")
+    row.locator("button:has-text('Set')").click()  # refused by the browser (minlength), nothing sent
+    assert page.locator("tr[data-user=kim] .badge").inner_text() == "active"
+    page.locator("tr[data-user=kim] button:has-text('Disable')").click()
+    assert "kim is disabled." in page.inner_text(".flash")
+    assert "disabled" in page.locator("tr[data-user=kim] .badge").inner_text()
+    shot(page, "accounts")
+    assert page.problems == []
+
+
+def test_shop_owner_texts_from_the_simulator_and_the_reply_appears_by_itself(
+        rt: Runtime, demo_catalog: None, page: Any) -> None:
+    page.goto("/simulator/shop")
+    assert page.input_value("#from") == "+254722000101"
+    page.fill("#text", "ORDERS")
+    page.click("button:has-text('Send SMS')")
+    page.wait_for_url("**/simulator/shop?phone=*")
+    assert "ORDERS" in page.inner_text("#sent")
+    assert "No messages yet." in page.inner_text("#panels")
+    run_jobs(rt)  # the worker answers; the page is not reloaded
+    page.locator("#panels").get_by_text("No open orders.").wait_for(timeout=10_000)  # polled in
+    shot(page, "simulator-shop")
     assert page.problems == []

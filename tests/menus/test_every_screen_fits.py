@@ -103,7 +103,7 @@ def screen_data(world: World) -> dict[str, dict[str, Any]]:
         "checkout.confirm": {**checkout, "method": "cash", "note": "Left out: Salt 500g."},
         "checkout.short_stock": {"name": SHORT_ITEM, "wanted": 10, "left": 9},
         "orders.list": {}, "orders.detail": {"order": world.order}, "orders.cancel": {"order": world.order},
-        "orders.pay": {"order": world.order},
+        "orders.pay": {"order": world.order}, "checkout.pay_code": {"order": world.order},
     }
 
 

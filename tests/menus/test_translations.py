@@ -27,7 +27,7 @@ WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most
           "tags": "#1 #2 #3", "time": "23:59", "old": "KES 9,999,999.99", "currency": "KES", "digits": 3,
           "in_cart": 99, "names": "N" * 40, "items": "9 " + "N" * 40, "typed": "T" * 20,
           # customer payment SMS (gateway/commerce/notices.py)
-          "receipt": "NLJ7RT61SV", "code": "*384*12345#",
+          "receipt": "NLJ7RT61SV", "code": "*384*12345#", "wallet": "Airtel Money", "pay_by": "31/12 23:59",
           # delivery terms and hours (checkout, shop lists)
           "fee": "KSh 99,999", "least": "KSh 99,999", "missing": "KSh 99,999", "town": "T" * 20}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -100,3 +101,47 @@ def open_shop(make_app: Callable[..., Flask]) -> Callable[..., Shop]:
 def mpesa_shop(open_shop: Callable[..., Shop], fake_daraja: FakeDaraja) -> Shop:
     """The demo shop collecting through the fake Daraja, with a webhook key."""
     return open_shop(**fake_daraja.settings(WEBHOOK_SECRET="hook-secret", PUBLIC_URL="https://bodega.example"))
+
+
+def wallet_catalog(path: Path, currency: str, price: str) -> Path:
+    """A one-shop catalog selling in ``currency``: Home -> Shop -> 1 -> 1 -> 1 is its first product."""
+    path.write_text("shop,owner_phone,category,sku,name,price,stock,currency\n"
+                    f"Duka Kampala,+256772000101,Food,W1-001,Matooke bunch,{price},50,{currency}\n"
+                    f"Duka Kampala,+256772000101,Food,W1-002,Sugar 1kg,{price},50,{currency}\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def wallet_shop(make_app: Callable[..., Flask], tmp_path: Path) -> Callable[..., Shop]:
+    """``wallet_shop(currency, price, **settings)``: an app whose only shop sells in ``currency``."""
+
+    def build(currency: str, price: str, **settings: object) -> Shop:
+        app = make_app(WEBHOOK_SECRET="hook-secret", PUBLIC_URL="https://bodega.example", **settings)
+        csv_path = wallet_catalog(tmp_path / f"{currency}.csv", currency, price)
+        result = app.test_cli_runner().invoke(args=["catalog", "import", str(csv_path)])
+        assert result.exit_code == 0, result.output
+        client = app.test_client()
+        return Shop(app, app.extensions["bodega"], client, Dialer(client, key="hook-secret"))
+
+    return build
+
+
+def check_out(shop: Shop, phone: str, qty: int = 2, method_key: str = "1") -> tuple[str, str]:
+    """Buy ``qty`` of the first product from ``phone``, paying with the method at ``method_key`` on
+    the summary's "Change payment" list; the payment question as shown and the order's reference."""
+    shop.dialer.phone = phone
+    screen = shop.dialer.dial()  # the first screen lists the shops
+    for _ in range(4):  # shop (category, when there are several), product: up to the quantity
+        if "(1-" in screen:
+            break
+        screen = shop.dialer.dial("1")
+    shop.dialer.dial(str(qty))
+    summary = shop.dialer.dial("1")  # checkout
+    assert "3. " in summary, summary  # more than one way to pay: the summary offers to change it
+    question = shop.dialer.dial("3")
+    shop.dialer.dial(method_key)  # back on the summary
+    final = shop.dialer.dial("1")
+    match = REFERENCE.search(final) or re.search(r"(?:Order|Pedido|Oda) ([A-HJ-NP-Z2-9]{5})", final)
+    assert match, final
+    return question, match.group(1)

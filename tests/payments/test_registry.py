@@ -15,7 +15,7 @@ def test_mpesa_is_collected_by_the_sandbox_until_daraja_is_configured(fake_daraj
     assert registry.provider_name_for(fake_daraja.settings(ENV="development"), "mpesa") == "mpesa"
     assert registry.provider_name_for({"ENV": "development"}, "cash") == "cash"
     assert registry.provider_name_for({"ENV": "development"}, "airtel_money") == "sandbox"
-    assert set(registry.known_providers()) == {"cash", "mpesa", "sandbox"}
+    assert set(registry.known_providers()) == {"airtel", "cash", "momo", "mpesa", "pagoefectivo", "sandbox"}
 
 
 def test_production_never_pretends_to_collect_money(open_shop: Callable[..., Shop]) -> None:

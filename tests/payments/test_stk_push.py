@@ -102,7 +102,7 @@ def test_a_number_mpesa_cannot_charge_is_refused_without_calling_daraja(
         db.commit()
     run_jobs(mpesa_shop.rt)
     (payment,) = mpesa_shop.payments(reference)
-    assert (payment.status, payment.result_desc) == ("failed", "not a Kenyan mobile number")
+    assert (payment.status, payment.result_desc) == ("failed", "not a number M-Pesa serves in KES")
     assert fake_daraja.pushes == []
 
 

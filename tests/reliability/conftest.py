@@ -148,4 +148,4 @@ def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-from tests.payments.conftest import mpesa_shop, open_shop  # noqa: E402, F401 - fixtures shared with payments
+from tests.payments.conftest import mpesa_shop, open_shop, wallet_shop  # noqa: E402, F401 - fixtures shared with payments
