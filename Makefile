@@ -30,7 +30,8 @@ test: $(BIN)/.installed
 
 dial: $(BIN)/.installed
 	$(BIN)/python scripts/dial.py --url http://127.0.0.1:$(PORT) $(if $(PHONE),--phone $(PHONE)) \
-		$(if $(CODE),--code '$(CODE)') $(if $(WEBHOOK_SECRET),--key '$(WEBHOOK_SECRET)')
+		$(if $(CODE),--code '$(CODE)') $(if $(WEBHOOK_SECRET),--key '$(WEBHOOK_SECRET)') \
+		$(if $(PROVIDER),--provider $(PROVIDER))
 
 sms: $(BIN)/.installed
 	@test -n "$(FROM)" -a -n "$(TEXT)" || { echo "usage: make sms FROM=+254722000101 TEXT='ORDERS'"; exit 2; }

@@ -53,6 +53,25 @@ def dial(client: FlaskClient, n: int, phone: str, checkout: bool) -> list[tuple[
     return replies
 
 
+BROWSE = ["1", "1", "1", "98", "0", "0", "00", "2", "0"]  # shops, a shop, a category, more, back ...
+
+
+def navigation_sql(client: FlaskClient, engine: Any, phone: str, dials: int = 5) -> float:
+    """SQL statements per hop of a known caller who only browses (home, lists, paging, back)."""
+    hops = 0
+    with counting(engine) as counts:
+        for _ in range(dials):
+            sid, text = f"ATUid_nav_{uuid.uuid4().hex}", ""
+            for answer in [None, *BROWSE]:
+                if answer is not None:
+                    text = answer if text == "" else f"{text}*{answer}"
+                form = {"sessionId": sid, "phoneNumber": phone, "networkCode": "63902",
+                        "serviceCode": "*384*123#", "text": text}
+                client.post(f"/hooks/africastalking/ussd?key={SECRET}", data=form)
+                hops += 1
+    return round(counts["sql"] / hops, 3)
+
+
 @contextlib.contextmanager
 def counting(engine: Any) -> Iterator[Counter[str]]:
     """Count SQL statements on ``engine`` and sends to any Redis server while the block runs."""
@@ -92,12 +111,14 @@ def measure(database_url: str, redis_url: str, journeys: int = 200, checkout: bo
                 batch_hops += len(dial(client, n, f"+{254_710_000_000 + first_phone + n}", checkout))
             batches.append((time.thread_time() - started) / batch_hops * 1000)
             hops += batch_hops
+    navigation = navigation_sql(client, rt.engine, f"+{254_710_000_000 + first_phone}")
     rt.engine.dispose()
     batches.sort()
     # The quickest batch is the one least slowed by other processes on a shared machine.
     return {"hops": hops, "cpu_ms_per_hop": round(batches[0], 3),
             "cpu_ms_per_hop_median": round(batches[len(batches) // 2], 3),
             "sql_per_hop": round(counts["sql"] / hops, 2),
+            "sql_per_navigation_hop": navigation,
             "redis_round_trips_per_hop": round(counts["redis"] / hops, 2)}
 
 

@@ -112,3 +112,23 @@ def process_cpu(session_id: int, extra: dict[str, int]) -> dict[str, float]:
         elif session == session_id:
             totals["worker" if b"gateway.jobs.worker" in cmdline else "web"] += used
     return totals
+
+
+def web_rss_mb(session_id: int) -> float:
+    """The largest resident memory (MB) among the web processes of session ``session_id``."""
+    largest = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if int(fields[3]) != session_id or b"gateway.worker" in cmdline:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                largest = max(largest, int(line.split()[1]))
+    return round(largest / 1024, 1)

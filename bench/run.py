@@ -30,8 +30,8 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from bench import cpu, seed
-from bench.load import Load, process_cpu, redis_counters, run_wrk, session_memory
+from bench import cpu, peers, seed
+from bench.load import Load, process_cpu, redis_counters, run_wrk, session_memory, web_rss_mb
 from bench.machine import describe
 from bench.plot import write_latency_svg
 from bench.stack import Database, Gateway, RedisServer
@@ -63,6 +63,7 @@ class Bench:
         self.runs: list[dict[str, Any]] = []
         self.machine: dict[str, Any] = {}
         self.cpu: dict[str, float] = {}
+        self.side: dict[str, Any] | None = None
 
     def log(self, message: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -162,10 +163,28 @@ class Bench:
             paced = self.measure(gw, f"{server} large @ 80% ({rate}/s)",
                                  Load(self.connections, self.seconds, rate=rate, checkout=self.checkout),
                                  seed.LARGE.shops)
+            assert gw.process is not None
+            rss = web_rss_mb(gw.process.pid)  # after every shop has been browsed: the snapshots' worst
         finally:
             gw.stop()
             db.drop()
-        return {"max": top, "paced": paced}
+        return {"max": top, "paced": paced, "rss_mb": rss}
+
+    def side_by_side(self, server: str, db: Database, floor_hops: float) -> dict[str, Any] | None:
+        """Bodega's order journey and the peers under the peers' own wrk script (when node is here)."""
+        if not peers.available():
+            self.log("peers skipped: node or ../shared/peers/run.sh not found")
+            return None
+        seconds = max(self.seconds, env_int("BENCH_PEER_SECONDS", 60))
+        gw = self.gateway(server, db.url)
+        try:
+            bodega = peers.measure_bodega(gw.base + gw.hop_path, seconds)
+        finally:
+            gw.stop()
+        others = peers.measure_peers(seconds)
+        side = peers.summary(bodega, others, floor_hops)
+        self.log(f"side by side: {json.dumps({k: v for k, v in side.items() if k != 'peers'})}")
+        return side
 
     def small_database(self) -> Database:
         db = Database(self.work, os.environ.get("DATABASE_URL"))
@@ -194,6 +213,7 @@ class Bench:
             top = servers[winner]["journey"]["hops_per_s"]
             points = self.curve(winner, db, top)
             large = self.large_catalog(winner, int(top * 0.8)) if self.large else None
+            self.side = self.side_by_side(winner, db, servers[winner]["floor"]["hops_per_s"])
             self.machine = describe(self.redis.client(), db.url)
         finally:
             db.drop()
@@ -229,6 +249,12 @@ class Bench:
             "redis_commands_per_hop_all_clients": round(best["journey"]["redis_commands_per_hop"], 2),
             "cpu_ms_per_hop_in_process": self.cpu["cpu_ms_per_hop"],
             "sql_statements_per_hop": self.cpu["sql_per_hop"],
+            "sql_per_navigation_hop": self.cpu["sql_per_navigation_hop"],
+            # CPU time per hop of the whole server under the flat-out journey (all its processes).
+            "web_cpu_ms_per_hop": best["journey"]["cpu_ms_per_hop"]["web"],
+            "worker_cpu_ms_per_hop": best["journey"]["cpu_ms_per_hop"]["worker"],
+            "rss_mb_per_web_process_large_catalog": large["rss_mb"] if large else None,
+            **(self.side or {}),
             "connections": self.connections,
             "seconds_per_measurement": self.seconds,
             "servers": {name: {"bare_hops_per_s": round(s["bare"]["hops_per_s"]),
@@ -261,9 +287,12 @@ def main() -> None:
     out.write_text(json.dumps(result, indent=2) + "\n")
     plot = "latency.svg" if out.name == "latest.json" else f"{out.stem}-latency.svg"
     write_latency_svg(result, out.with_name(plot))
-    headline = {k: result[k] for k in ("server", "journey_hops_per_s", "bare_hops_per_s", "ratio", "p99_ms",
-                                       "p99_ms_at_80pct", "p99_ms_small_catalog", "p99_ms_large_catalog",
-                                       "redis_bytes_per_session", "redis_round_trips_per_hop", "errors")}
+    headline = {k: result.get(k) for k in (
+        "server", "journey_hops_per_s", "bare_hops_per_s", "floor_hops_per_s", "ratio", "p99_ms",
+        "p99_ms_at_80pct", "p99_ms_small_catalog", "p99_ms_large_catalog", "redis_bytes_per_session",
+        "redis_round_trips_per_hop", "web_cpu_ms_per_hop", "worker_cpu_ms_per_hop", "sql_per_navigation_hop",
+        "rss_mb_per_web_process_large_catalog", "orders_per_s", "peer_node_hops_per_s",
+        "peer_anysd_hops_per_s", "errors")}
     print(json.dumps(headline, indent=2))
     print(f"wrote {out}")
 

@@ -41,6 +41,10 @@ class Base:
     # USSD
     USSD_MAX_CHARS = 182
     USSD_SESSION_TTL = 300
+    # A dial with no hop for this long has vanished: its transcript goes to SQL without an END.
+    USSD_DIAL_IDLE_SECONDS = 200
+    CATALOG_CACHE_SHOPS = 64  # shops whose catalog a web process keeps in memory (least recently used go)
+    CATALOG_MAX_AGE_SECONDS = 60  # a snapshot is read again after this long, whatever its version
     USSD_SERVICE_CODE: str | None = None
     USSD_MAX_QTY = 10
     USSD_HOPS_PER_MINUTE = 60
@@ -60,6 +64,19 @@ class Base:
     AT_SHORTCODE: str | None = None
     AT_TIMEOUT_SECONDS = 10  # read timeout of one send (connect: 3 s)
     SMS_MAX_ATTEMPTS = 8  # then the message is marked failed with the last reason
+    # Carrier per destination, e.g. "+254=africastalking,+233=infobip,+51=twilio,*=console";
+    # unset: the one configured provider (AT, else Twilio, else Infobip, else the console)
+    SMS_ROUTES: str | None = None
+    SMS_TIMEOUT_SECONDS = 10  # read timeout of one Twilio or Infobip send (connect: 3 s)
+    # SMS (Twilio); status callbacks and inbound texts must carry X-Twilio-Signature
+    TWILIO_ACCOUNT_SID: str | None = None
+    TWILIO_AUTH_TOKEN: str | None = None
+    TWILIO_FROM: str | None = None  # a Twilio number (+1...) or an alphanumeric sender
+    TWILIO_API_URL = "https://api.twilio.com"
+    # SMS (Infobip); the base URL is the account's own (https://xxxxx.api.infobip.com)
+    INFOBIP_BASE_URL: str | None = None
+    INFOBIP_API_KEY: str | None = None
+    INFOBIP_FROM: str | None = None
     # Payments (M-Pesa Daraja); MPESA_CONSUMER_KEY unset means the sandbox provider
     MPESA_BASE_URL = "https://sandbox.safaricom.co.ke"
     MPESA_CONSUMER_KEY: str | None = None
@@ -194,10 +211,13 @@ def _missing_sms_provider(values: dict[str, Any]) -> list[str]:
     """Production texts people: Africa's Talking credentials, or ``SMS_PROVIDER=console`` on
     purpose (a staging box), never the console outbox by accident (messages marked sent that
     never leave)."""
-    if values.get("SMS_PROVIDER") == "console":
-        return []
+    if values.get("SMS_PROVIDER") == "console" or values.get("SMS_ROUTES"):
+        return []  # routes to a carrier without its settings fail each message, with the reason
+    if values.get("TWILIO_ACCOUNT_SID") or values.get("INFOBIP_API_KEY"):
+        return []  # their other settings are checked when the transport is built
     if not values.get("AT_USERNAME"):
-        return ["AT_USERNAME and AT_API_KEY (an SMS provider; or SMS_PROVIDER=console on purpose)"]
+        return ["AT_USERNAME and AT_API_KEY (an SMS provider; or Twilio's or Infobip's settings, "
+                "or SMS_ROUTES; or SMS_PROVIDER=console on purpose)"]
     return [] if values.get("AT_API_KEY") else ["AT_API_KEY"]
 
 

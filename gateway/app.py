@@ -20,7 +20,9 @@ from gateway.cli.doctor import doctor
 from gateway.cli.shop import shop_cli
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
-from gateway.webhooks import health, payments, sms, sms_delivery, ussd
+from gateway.payments.registry import methods_to_offer
+from gateway.transports.sms_routes import parse_routes
+from gateway.webhooks import health, payments, sms, sms_delivery, sms_networks, ussd, ussd_networks
 from gateway.webhooks.guard import check_key
 
 log = logging.getLogger(__name__)
@@ -28,11 +30,13 @@ log = logging.getLogger(__name__)
 
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     settings = load_settings(config_name, **overrides)
+    settings["PAYMENT_METHODS"] = methods_to_offer(settings)
     app = Flask(__name__)
     app.config.update(settings)
     configure_logging()
     if not settings.get("WEBHOOK_SECRET"):
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
+    parse_routes(settings.get("SMS_ROUTES"))  # a malformed route stops the start, not a message
     rt = build_runtime(settings)
     bind(rt)
     app.extensions["bodega"] = rt
@@ -53,10 +57,12 @@ def _trust_proxies(app: Flask, hops: int) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ussd.bp)
+    app.register_blueprint(ussd_networks.bp)
     app.register_blueprint(sms.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(sms_delivery.bp)
+    app.register_blueprint(sms_networks.bp)
 
 
 def _register_console(app: Flask, settings: dict[str, Any]) -> None:

@@ -39,6 +39,9 @@ class DialState:
     reply: str = ""
     seq: int = 0
     ended: bool = False
+    cart: list[list[int]] | None = None  # the cart's [product_id, qty] lines; None: not read yet
+    log: list[list[Any]] = field(default_factory=list)  # the dial's hops so far, for its transcript
+    meta: dict[str, str] = field(default_factory=dict)  # who dialled what, for the transcript
 
     def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: the caller serialises it at once, and asdict() deep-copies every

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import ShopContact
+from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH, canonical_reference
 from gateway.core.i18n import load_translator
 
 # Stripped from both ends of every word; '#' stays (it marks a shop number) and so do inner
@@ -142,12 +143,16 @@ def split(text: str) -> tuple[Command | None, Words]:
     return None, Words(first, [fold(r) for r in raw[1:]], raw[1:])
 
 
-REFERENCE_LENGTH = 5  # gateway.commerce.orders.REFERENCE_LENGTH: menus do not import order creation
+
 
 
 def looks_like_reference(word: str) -> bool:
-    """Whether a lone word could be an order reference (``K7P2Q``, ``ABCDE``): 5 letters or digits."""
-    return len(word) == REFERENCE_LENGTH and word.isalnum() and word.isascii()
+    """Whether a lone word could be an order reference (``K7P2Q``, ``ABCDE``): 5 letters or digits
+    that, look-alikes forgiven, are all in the reference alphabet; ``MAMBO`` or ``HELLO`` (an ``O``
+    no reference holds) is a word, answered as one, not "No order HELLO"."""
+    if len(word) != REFERENCE_LENGTH or not word.isalnum() or not word.isascii():
+        return False
+    return all(ch in REFERENCE_ALPHABET for ch in canonical_reference(word))
 
 
 def language_of(word: str, known: str | None) -> str:

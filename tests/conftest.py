@@ -31,7 +31,7 @@ from gateway.app import create_app
 from gateway.commerce.models import Base
 from gateway.core import redis_store
 from gateway.core.runtime import Runtime
-from tests.fakes import FakeAT, FakeDaraja
+from tests.fakes import FakeAT, FakeDaraja, FakeInfobip, FakeTwilio
 from tests.fakes.fake_airtel import FakeAirtel
 from tests.fakes.fake_momo import FakeMomo
 from tests.fakes.fake_pagoefectivo import FakePagoEfectivo
@@ -281,3 +281,31 @@ def fake_pagoefectivo(
     """A fake PagoEfectivo API on 127.0.0.1 (tests/fakes/fake_pagoefectivo.py), fresh per test."""
     _fake_wallet_servers[2].reset()
     return _fake_wallet_servers[2]
+
+
+@pytest.fixture(scope="session")
+def _fake_twilio_server() -> Iterator[FakeTwilio]:
+    server = FakeTwilio().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_twilio(_fake_twilio_server: FakeTwilio) -> FakeTwilio:
+    """A fake Twilio Messaging API on 127.0.0.1 (tests/fakes/fake_twilio.py), fresh per test."""
+    _fake_twilio_server.reset()
+    return _fake_twilio_server
+
+
+@pytest.fixture(scope="session")
+def _fake_infobip_server() -> Iterator[FakeInfobip]:
+    server = FakeInfobip().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_infobip(_fake_infobip_server: FakeInfobip) -> FakeInfobip:
+    """A fake Infobip SMS API on 127.0.0.1 (tests/fakes/fake_infobip.py), fresh per test."""
+    _fake_infobip_server.reset()
+    return _fake_infobip_server

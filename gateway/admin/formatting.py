@@ -14,6 +14,7 @@ from config.timezones import zone
 from gateway.commerce.money import format_money
 from gateway.core.app_context import runtime
 from gateway.core.phone import mask
+from gateway.transports.ussd_json import provider_of
 
 
 def console_zone() -> tzinfo:
@@ -44,5 +45,6 @@ def actor(value: str) -> str:
 
 def install(app: Flask, zone_name: str) -> None:
     app.jinja_env.filters.update(money=format_money, masked=mask, when=local_when(zone(zone_name)),
-                                 actor=actor)
+                                 actor=actor,
+                                 ussd_provider=provider_of)
     app.jinja_env.globals["console_zone_name"] = zone_name

@@ -16,9 +16,12 @@ from gateway.admin.listings import Filters, Page, paginate
 from gateway.commerce.models import InboundSms, OutboundSms, Payment, PaymentCallback
 from gateway.commerce.payment_review import flag_reason
 from gateway.core.errors import BadRequest
+from gateway.core.phone import mask
 
 SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
 PIN_WORD = re.compile(r"\b\d{4,6}\b")
+# A full number inside a message (the order slip names the customer's): the console masks it.
+NUMBER_IN_TEXT = re.compile(r"\+\d{7,15}\b")
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,12 @@ def hide_pins(text: str) -> str:
     """Shop owners text PINs in commands. A processed message has its PIN masked already (the
     SMS desk knows exactly which word it was); until then, every 4-6 digit word is hidden."""
     return PIN_WORD.sub("****", text)
+
+
+def hide_numbers(text: str) -> str:
+    """Every ``+<digits>`` number in a message body masked as the console masks phones
+    (``+2547****501``): full numbers are shown only behind the order page's audited "Show number"."""
+    return NUMBER_IN_TEXT.sub(lambda found: mask(found.group(0)), text)
 
 
 def requeue_sms(db: Session, message_id: int) -> OutboundSms:

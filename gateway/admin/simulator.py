@@ -2,13 +2,16 @@
 
 It speaks to the gateway the way Africa's Talking does: it keeps the AT ``sessionId`` and the
 ``*``-joined text in hidden fields, calls ``run_hop`` for each answer, and reports the end of the
-dial (Success on ``END``, Incomplete on hang-up) as AT's end-of-session notification would. Beside
+dial (Success on ``END``, Incomplete on hang-up) as AT's end-of-session notification would. With
+another network chosen (Hubtel, Arkesel, Nalo), each hop is that aggregator's own JSON request,
+read by its adapter, and the screen is read back from the adapter's JSON reply. Beside
 the screen it shows the SMS the console outbox "sent" to that phone and any sandbox M-Pesa prompt
 waiting for an answer (when the sandbox payment provider is installed).
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -28,6 +31,8 @@ from gateway.core.phone import to_e164
 from gateway.core.text import as_number
 from gateway.core.transactions import unit_of_work
 from gateway.payments import sandbox
+from gateway.transports import arkesel_ussd, hubtel_ussd, nalo_ussd
+from gateway.transports.ussd_callers import UssdCall
 from gateway.ussd.hop import HopAnswer, UssdRequest, run_hop
 from gateway.ussd.session_log import SessionEnd, record_session_end
 
@@ -36,6 +41,9 @@ bp = Blueprint("simulator", __name__, template_folder="templates")
 DEFAULT_PHONE = "+254711000111"
 DEFAULT_CODE = "*384*123#"
 SANDBOX_NETWORK = "99999"  # AT's sandbox network code
+AT = "africastalking"
+NETWORK_ADAPTERS = {"hubtel": hubtel_ussd, "arkesel": arkesel_ussd, "nalo": nalo_ussd}
+PROVIDERS = (AT, *NETWORK_ADAPTERS)
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,20 @@ def texts_for(db: Session, phone: str, limit: int = 8) -> list[OutboundSms]:
                            .order_by(OutboundSms.id.desc()).limit(limit)))
 
 
+def network_hop(provider: str, phone_number: str, code: str, session_id: str, text: str) -> HopAnswer:
+    """One hop as ``provider`` carries it: its JSON request through its adapter, its JSON reply
+    read back as the handset would show it. ``text`` is the dial's answers so far, ``*``-joined."""
+    typed = text.split("*") if text else []
+    call = UssdCall(provider, phone_number, code, session_id=session_id, typed=typed, hops=len(typed) + 1)
+    adapter = NETWORK_ADAPTERS[provider]
+    parsed = adapter.parse_hop(call.again()[1])
+    reply = adapter.render_hop(run_hop(runtime(), parsed.request), parsed.echo)
+    ended, screen = call.read(json.dumps(reply).encode())
+    return HopAnswer(screen, ended)
+
+
 def _page(phone: str, *, answer: HopAnswer | None = None, session_id: str = "", text: str = "",
-          code: str = DEFAULT_CODE, started: str = "", error: str = "",
+          code: str = DEFAULT_CODE, started: str = "", error: str = "", provider: str = AT,
           status: int = 200) -> ResponseReturnValue:
     db = runtime().sessions()
     try:
@@ -72,7 +92,7 @@ def _page(phone: str, *, answer: HopAnswer | None = None, session_id: str = "", 
         db.close()
     return render_template("simulator/phone.html", phone=phone, answer=answer, session_id=session_id,
                            text=text, code=code, started=started, error=error, texts=texts,
-                           prompts=prompts), status
+                           prompts=prompts, provider=provider, providers=PROVIDERS), status
 
 
 @bp.get("/simulator")
@@ -90,20 +110,26 @@ def press() -> ResponseReturnValue:
         phone_number = to_e164(raw_phone, rt.settings["DEFAULT_REGION"])
     except BadRequest as exc:
         return _page(raw_phone, code=code, error=str(exc), status=400)
-    action = form.get("action", "dial")
+    action, provider = form.get("action", "dial"), form.get("provider", AT)
+    provider = provider if provider in PROVIDERS else AT
     session_id, text, started = form.get("session_id", ""), form.get("text", ""), form.get("started", "")
     if action == "hangup" and session_id:
-        _report_end(phone_number, session_id, code, text, "Incomplete", started)
-        return _page(phone_number, code=code)
+        if provider == AT:  # only AT sends an end-of-session notification
+            _report_end(phone_number, session_id, code, text, "Incomplete", started)
+        return _page(phone_number, code=code, provider=provider)
     if action == "dial" or not session_id:
         session_id, text, started = f"ATUid_sim{uuid.uuid4().hex}", "", f"{time.time():.3f}"
     else:
         answer_typed = form.get("answer", "").strip()[:160]
         text = answer_typed if text == "" else f"{text}*{answer_typed}"
-    answer = run_hop(rt, UssdRequest(session_id, phone_number, code, text, SANDBOX_NETWORK, "at"))
-    if answer.end:
-        _report_end(phone_number, session_id, code, text, "Success", started)
-    return _page(phone_number, answer=answer, session_id=session_id, text=text, code=code, started=started)
+    if provider != AT:
+        answer = network_hop(provider, phone_number, code, session_id, text)
+    else:
+        answer = run_hop(rt, UssdRequest(session_id, phone_number, code, text, SANDBOX_NETWORK, "at"))
+        if answer.end:
+            _report_end(phone_number, session_id, code, text, "Success", started)
+    return _page(phone_number, answer=answer, session_id=session_id, text=text, code=code, started=started,
+                 provider=provider)
 
 
 def _report_end(phone_number: str, session_id: str, code: str, text: str, status: str, started: str) -> None:

@@ -86,7 +86,8 @@ def sms() -> ResponseReturnValue:
     db = request_db()
     f = listings.parse_filters(request.args, console_zone())
     return render_template("admin/sms.html", page=mm.outbound(db, f), inbound=mm.inbound(db, f), f=f,
-                           statuses=mm.SMS_STATUSES, hide_pins=mm.hide_pins)
+                           statuses=mm.SMS_STATUSES, hide_pins=mm.hide_pins,
+                           hide_numbers=mm.hide_numbers)
 
 
 @bp.post("/sms/<int:message_id>/requeue")

@@ -7,11 +7,15 @@ into several orders would be hard to follow on a 182-character screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, delete, func, select
+from sqlalchemy import Integer, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from gateway.commerce.models import CartItem, Product, Shop
+from gateway.commerce.catalog import CatalogReader
+from gateway.commerce.catalog_snapshot import ProductView
+from gateway.commerce.models import CartItem, Product, Shop, utcnow
 from gateway.commerce.shop_terms import Basket, basket
 
 # Built once: building a statement costs several times more CPU than running it on a hop.
@@ -25,7 +29,7 @@ _LINE = select(CartItem).where(CartItem.customer_id == _CUSTOMER,
                                CartItem.product_id == bindparam("product_id"))
 
 
-def cart_total_minor(lines: Sequence[CartItem]) -> int:
+def cart_total_minor(lines: Sequence[CartItem] | Sequence[PricedLine]) -> int:
     """What ``lines`` cost at today's prices, in minor units (a cart holds one shop, one currency)."""
     return sum(line.qty * line.product.price_minor for line in lines)
 
@@ -76,21 +80,117 @@ def add_to_cart(db: Session, customer_id: int, product_id: int, qty: int) -> Car
 
 
 def set_quantity(db: Session, customer_id: int, product_id: int, qty: int) -> None:
-    """Set a line's quantity; 0 removes it."""
-    line = db.scalar(_LINE, {"customer_id": customer_id, "product_id": product_id})
-    if line is None:
-        return
+    """Set a line's quantity; 0 removes it (one statement; a line not in the cart stays out)."""
+    where = (CartItem.customer_id == customer_id, CartItem.product_id == product_id)
     if qty <= 0:
-        db.delete(line)
+        db.execute(delete(CartItem).where(*where).execution_options(synchronize_session=False))
     else:
-        line.qty = qty
-    db.flush()
+        db.execute(update(CartItem).where(*where).values(qty=qty).execution_options(synchronize_session=False))
 
 
 def empty_cart(db: Session, customer_id: int) -> None:
     db.execute(delete(CartItem).where(CartItem.customer_id == customer_id))
 
 
+_LINE_PAIRS = (select(CartItem.product_id, CartItem.qty).where(CartItem.customer_id == _CUSTOMER)
+               .order_by(CartItem.id))
+
+
+def cart_pairs(db: Session, customer_id: int) -> list[list[int]]:
+    """The cart as ``[product_id, qty]`` pairs in the order they were added (one statement)."""
+    return [[pid, qty] for pid, qty in db.connection().execute(_LINE_PAIRS, {"customer_id": customer_id})]
+
+
+def add_units(db: Session, customer_id: int, product_id: int, qty: int) -> None:
+    """Add ``qty`` of a product to the cart in one statement (an upsert on the line). The caller
+    commits."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(CartItem).values(customer_id=customer_id, product_id=product_id, qty=qty,
+                                        added_at=utcnow())
+    db.execute(statement.on_conflict_do_update(index_elements=["customer_id", "product_id"],
+                                               set_={"qty": CartItem.qty + statement.excluded.qty}))
+
+
+class DialCart:
+    """The customer's cart as a dial knows it: ``[product_id, qty]`` lines read once (or handed
+    over from the dial's state) and kept in step with SQL by the writes made through it, so a
+    screen that only reads the cart costs no SQL and one that changes it costs one statement.
+
+    ``changed`` says a write went through it this hop. Writes made elsewhere (placing an order)
+    are not seen: the hop reads the cart again after them.
+    """
+
+    def __init__(self, db: Session, customer_id: int, lines: list[list[int]] | None = None) -> None:
+        self.db, self.customer_id, self._lines, self.changed = db, customer_id, lines, False
+
+    @property
+    def lines(self) -> list[list[int]]:
+        if self._lines is None:
+            self._lines = cart_pairs(self.db, self.customer_id)
+        return self._lines
+
+    @property
+    def known_lines(self) -> list[list[int]] | None:
+        """The lines if this hop read or was handed them, else None (nothing was read)."""
+        return self._lines
+
+    def read_again(self) -> None:
+        """Forget the lines held: the next read takes them from SQL (another dial changed them)."""
+        self._lines = None
+
+    def count(self) -> int:
+        return sum(qty for _, qty in self.lines)
+
+    def qty(self, product_id: int) -> int:
+        return next((qty for pid, qty in self.lines if pid == product_id), 0)
+
+    def add(self, product_id: int, qty: int) -> None:
+        add_units(self.db, self.customer_id, product_id, qty)
+        current = self.qty(product_id)
+        self._set_line(product_id, current + qty)
+
+    def set_quantity(self, product_id: int, qty: int) -> None:
+        """Set a line's quantity; 0 removes it. A line not in the cart stays out."""
+        if not self.qty(product_id):
+            return
+        set_quantity(self.db, self.customer_id, product_id, qty)
+        self._set_line(product_id, qty)
+
+    def empty(self) -> None:
+        empty_cart(self.db, self.customer_id)
+        self._lines, self.changed = [], True
+
+    def _set_line(self, product_id: int, qty: int) -> None:
+        lines = [line for line in self.lines if line[0] != product_id]
+        if qty > 0:
+            at = next((i for i, line in enumerate(self.lines) if line[0] == product_id), len(lines))
+            lines.insert(at, [product_id, qty])
+        self._lines, self.changed = lines, True
+
+
+class PricedLine(NamedTuple):
+    """A cart line with the product as the catalog shows it now."""
+
+    product_id: int
+    qty: int
+    product: ProductView
+
+
+def priced_lines(cart: DialCart, catalog: CatalogReader, shop_hint: int | None = None) -> list[PricedLine]:
+    """The cart's lines with their products (a product no longer in the catalog is left out)."""
+    lines = []
+    for product_id, qty in cart.lines:
+        product = catalog.get_product(product_id, shop_hint)
+        if product is not None:
+            lines.append(PricedLine(product_id, qty, product))
+            shop_hint = product.shop_id
+    return lines
+
+
+def cart_shop(cart: DialCart, catalog: CatalogReader, shop_hint: int | None = None) -> int | None:
+    """The shop whose items the cart holds (one shop at a time), or None when it is empty."""
+    lines = priced_lines(cart, catalog, shop_hint)
+    return lines[0].product.shop_id if lines else None
 def cart_total(db: Session, customer_id: int, fulfilment: str) -> tuple[Shop, Basket] | None:
     """The cart's shop and what the order would cost there, picked up or delivered: the items, the
     delivery fee as its own line, the total, and what is missing to reach the shop's minimum.

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Integer, Row, and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from gateway.commerce.catalog_snapshot import CatalogCache, CategoryView, ProductView, ShopView
 from gateway.commerce.models import Category, Product, Shop
 from gateway.commerce.search_keys import search_key
 
@@ -97,6 +98,69 @@ def get_product(db: Session, product_id: int) -> Product | None:
     return product
 
 
+class CatalogReader:
+    """What screens read of the catalog during one hop: answered from the process's snapshots
+    (``catalog_snapshot.CatalogCache``), touching ``db`` only to load a shop not held yet.
+
+    Without a cache (a script, a test building a screen context by hand) every hop loads afresh.
+    Rows are read-only views (``ShopView``, ``ProductView``); load the model to change anything.
+    """
+
+    def __init__(self, db: Session, cache: CatalogCache | None = None) -> None:
+        self.db = db
+        self.cache = cache if cache is not None else CatalogCache(max_age=0.0)
+
+    def list_shops(self, offset: int, limit: int, town: str | None = None) -> tuple[ShopView, ...]:
+        """Active shops in dialling order; only ``town``'s (and those with no town) when given."""
+        shops = self.cache.directory(self.db).open_shops
+        if town:
+            shops = tuple(s for s in shops if s.town in (town, None))
+        return shops[offset: offset + limit]
+
+    def list_towns(self) -> tuple[str, ...]:
+        """The towns active shops are in, by name."""
+        return self.cache.directory(self.db).towns
+
+    def shop_by_number(self, number: int) -> ShopView | None:
+        """The open shop a customer dials as ``number``."""
+        return self.cache.directory(self.db).by_number.get(number)
+
+    def get_shop(self, shop_id: int) -> ShopView | None:
+        return self.cache.directory(self.db).by_id.get(shop_id)
+
+    def shop_name(self, shop_id: int) -> str | None:
+        shop = self.get_shop(shop_id)
+        return shop.name if shop else None
+
+    def list_categories(self, shop_id: int, offset: int, limit: int) -> tuple[CategoryView, ...]:
+        """A shop's categories that have something for sale: ``(id, name)`` pairs."""
+        return self.cache.shop(self.db, shop_id).categories[offset: offset + limit]
+
+    def only_category(self, shop_id: int) -> int | None:
+        """The shop's one category with something for sale, when it has exactly one."""
+        rows = self.list_categories(shop_id, 0, 2)
+        return int(rows[0][0]) if len(rows) == 1 else None
+
+    def category_name(self, category_id: int) -> str | None:
+        shop_id = self.cache.shop_of_category(self.db, category_id)
+        return None if shop_id is None else self.cache.shop(self.db, shop_id).category_names.get(category_id)
+
+    def list_products(self, category_id: int, offset: int, limit: int) -> tuple[ProductView, ...]:
+        """On-sale products of a category, by name."""
+        shop_id = self.cache.shop_of_category(self.db, category_id)
+        if shop_id is None:
+            return ()
+        return self.cache.shop(self.db, shop_id).listed.get(category_id, ())[offset: offset + limit]
+
+    def get_product(self, product_id: int, shop_id: int | None = None) -> ProductView | None:
+        """The product (on sale or not), or None. ``shop_id`` is where to look first (the shop the
+        dial is in); a product of another shop is found all the same."""
+        if shop_id is not None:
+            found = self.cache.shop(self.db, shop_id).products.get(product_id)
+            if found is not None:
+                return found
+        owner = self.cache.shop_of_product(self.db, product_id)
+        return None if owner is None else self.cache.shop(self.db, owner).products.get(product_id)
 def _folded(db: Session) -> Any:
     """``search_name`` compared byte by byte, as its btree is built (SQLite's default; PostgreSQL's
     ``COLLATE "C"``), so a prefix is one index range, already in the order the list shows."""
@@ -116,10 +180,11 @@ def _like_escape(text: str) -> str:
 
 
 def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
-                    limit: int) -> list[Row[Any]]:
+                    limit: int, town: str | None = None) -> list[Row[Any]]:
     """Visible products whose name matches what the customer typed, in any case and without accents:
     names that start with it first, then names with a later word that starts with it, each by name.
-    Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's.
+    Rows of ``(id, name, price_minor, currency, stock)``, one shop's or every open shop's (only
+    ``town``'s and those with no town when ``town`` is given, as the first screen lists them).
 
     Both go through ``products.search_name`` (``search_key`` of the name): its btree answers the
     first (one range, in order); pg_trgm's GIN index the second on PostgreSQL, while SQLite reads
@@ -130,25 +195,27 @@ def search_products(db: Session, typed: str, shop_id: int | None, offset: int,
         return []
     starts = _starts(db, key)
     later_word = and_(Product.search_name.like("% " + _like_escape(key) + "%", escape="\\"), not_(starts))
-    first = _matching(db, starts, shop_id).offset(offset).limit(limit)
+    first = _matching(db, starts, shop_id, town).offset(offset).limit(limit)
     rows = list(db.connection().execute(first).all())
     if len(rows) == limit:
         return rows
-    skip = max(0, offset - _count(db, starts, shop_id)) if not rows else 0
-    then = _matching(db, later_word, shop_id).offset(skip).limit(limit - len(rows))
+    skip = max(0, offset - _count(db, starts, shop_id, town)) if not rows else 0
+    then = _matching(db, later_word, shop_id, town).offset(skip).limit(limit - len(rows))
     return rows + list(db.connection().execute(then).all())
 
 
-def _matching(db: Session, condition: Any, shop_id: int | None) -> Any:
+def _matching(db: Session, condition: Any, shop_id: int | None, town: str | None = None) -> Any:
     query = (select(Product.id, Product.name, Product.price_minor, Product.currency, Product.stock)
              .join(Shop, Shop.id == Product.shop_id)
              .where(Product.active.is_(True), Shop.active.is_(True), condition)
              .order_by(_folded(db), Product.id))  # the btree's own order: no sort of every match
+    if town and shop_id is None:
+        query = query.where(or_(Shop.town == town, Shop.town.is_(None)))
     return query.where(Product.shop_id == shop_id) if shop_id is not None else query
 
 
-def _count(db: Session, condition: Any, shop_id: int | None) -> int:
-    found = _matching(db, condition, shop_id).order_by(None).subquery()
+def _count(db: Session, condition: Any, shop_id: int | None, town: str | None = None) -> int:
+    found = _matching(db, condition, shop_id, town).order_by(None).subquery()
     return int(db.connection().execute(select(func.count()).select_from(found)).scalar() or 0)
 
 

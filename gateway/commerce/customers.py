@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.commerce.carts import cart_pairs
 from gateway.commerce.models import Customer
 from gateway.core.phone import country_of
 
@@ -47,6 +51,34 @@ def set_language(db: Session, customer_id: int, lang: str) -> None:
         customer.language = lang
 
 
+@dataclass(frozen=True)
+class CustomerCard:
+    """What a dial needs to know of its caller: who, which language, and the cart's lines
+    (``[product_id, qty]``). Cached by phone between dials, so a known caller costs no SQL."""
+
+    id: int
+    lang: str
+    cart: list[list[int]]
+
+    def to_json(self) -> str:
+        return json.dumps({"id": self.id, "lang": self.lang, "cart": self.cart}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: bytes | str | None) -> CustomerCard | None:
+        """The card ``to_json`` wrote, or None for nothing (or anything unreadable)."""
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            return cls(int(data["id"]), str(data["lang"]), [[int(p), int(q)] for p, q in data["cart"]])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def customer_card(db: Session, phone: str, languages: list[str]) -> CustomerCard:
+    """The caller's card from SQL, creating the customer on their first dial."""
+    customer = find_or_create_customer(db, phone, languages)
+    return CustomerCard(customer.id, customer.language or "en", cart_pairs(db, customer.id))
 def set_town(db: Session, customer_id: int, town: str | None) -> None:
     """Remember the town whose shops the customer browses (None: ask again)."""
     customer = db.get(Customer, customer_id)

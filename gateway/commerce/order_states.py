@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import Order, OrderEvent, Product
 from gateway.core.errors import IllegalTransition
 
@@ -100,4 +101,5 @@ def release_stock(db: Session, order: Order) -> None:
     """Give an order's units back to stock (one UPDATE per line)."""
     for line in order.lines:
         db.execute(update(Product).where(Product.id == line.product_id)
-                   .values(stock=Product.stock + line.qty))
+                   .values(stock=Product.stock + line.qty).execution_options(catalog_noted=True))
+    catalog_changed(db, order.shop_id)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from gateway.commerce import notices, order_states, shop_terms
 from gateway.commerce.carts import cart_lines, cart_total_minor, empty_cart
+from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import (
     CartItem,
     Order,
@@ -40,6 +41,9 @@ REFERENCE_ATTEMPTS = 8
 PICKUP = "pickup"
 DELIVERY = "delivery"
 CASH = "cash"
+# Below this many units left, a sale refreshes the screens' catalog (they offer at most what is
+# left, up to the largest quantity one order takes); above it, Confirm alone guards the stock.
+SHOWN_STOCK_EXACT = 10
 
 
 class EmptyCart(BodegaError):
@@ -64,7 +68,7 @@ class CartChanged(BodegaError):
     user_message = "Your cart changed. Check the new total and confirm again."
 
 
-def cart_as_shown(lines: Sequence[CartItem]) -> list[list[int]]:
+def cart_as_shown(lines: Sequence[Any]) -> list[list[int]]:
     """What a summary shows of a cart, to compare at Confirm: product, quantity and price per line."""
     return sorted([line.product_id, line.qty, line.product.price_minor] for line in lines)
 
@@ -228,12 +232,16 @@ def reserve_stock(db: Session, product: Product, qty: int) -> None:
         update(Product)
         .where(Product.id == product.id, Product.stock >= qty, Product.active.is_(True))
         .values(stock=Product.stock - qty)
-        .execution_options(synchronize_session=False)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False, catalog_noted=True)
     )
+    left = result.scalar()
     db.expire(product, ["stock"])
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if left is None:
         left = max(0, product.stock) if product.active else 0
         raise ShortOfStock(f"product {product.id} short of {qty}", product, qty, left)
+    if left < SHOWN_STOCK_EXACT:  # screens show "sold out" and offer at most what is left
+        catalog_changed(db, product.shop_id)
 
 
 def customer_orders(db: Session, customer_id: int, offset: int, limit: int) -> list[Order]:

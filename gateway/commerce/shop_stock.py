@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import AuditEntry, Product
 
 CHANNEL = "sms"
@@ -54,7 +55,9 @@ def set_stock(db: Session, product: Product, qty: int, actor: str, channel: str 
         raise ValueError(f"stock must be 0..{MAX_STOCK}")
     db.refresh(product, ["stock"])
     old = product.stock
-    db.execute(update(Product).where(Product.id == product.id).values(stock=qty))
+    db.execute(update(Product).where(Product.id == product.id).values(stock=qty)
+               .execution_options(catalog_noted=True))
+    catalog_changed(db, product.shop_id)
     db.refresh(product, ["stock"])
     _audit(db, product, actor, "stock.set", f"{old} -> {qty}", channel)
     return old

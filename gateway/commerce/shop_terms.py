@@ -92,9 +92,9 @@ def check_timezone(name: str) -> str:
     return name
 
 
-def shop_zone(shop: Hours) -> ZoneInfo:
-    """The shop's time zone: its own, else its owner's country's, else UTC."""
-    name = shop.timezone or _zone_of_phone(shop.owner_phone) or FALLBACK_ZONE
+def shop_zone(shop: Hours, fallback: str = FALLBACK_ZONE) -> ZoneInfo:
+    """The shop's time zone: its own, else its owner's country's, else ``fallback`` (UTC)."""
+    name = shop.timezone or _zone_of_phone(shop.owner_phone) or fallback
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import INSTANCE
-from gateway.core import redis_store
+from gateway.commerce.catalog_changes import install_publisher
+from gateway.commerce.catalog_snapshot import CatalogCache
+from gateway.core import catalog_versions, redis_store
 from gateway.core.db import make_engine, make_sessionmaker
 from gateway.core.i18n import Translator, load_translator
 
@@ -30,6 +32,7 @@ class Runtime:
     redis: redis.Redis
     queue: Queue
     translator: Translator
+    catalog: CatalogCache = field(default_factory=CatalogCache)  # this process's catalog snapshots
     extras: dict[str, Any] = field(default_factory=dict)  # providers, built lazily by their modules
 
 
@@ -46,10 +49,14 @@ def build_runtime(settings: dict[str, Any]) -> Runtime:
     url = redis_url_for(settings)
     settings["REDIS_URL"] = url
     client = redis_store.connect(url)
+    info: dict[str, Any] = {}
+    install_publisher(info, catalog_versions.publisher(client))
     # RQ needs a client without the hop's tight read timeout: it blocks on BLPOP while idle.
     queue = Queue(QUEUE_NAME, connection=redis_store.connect(url, timeout=10))
     translator = load_translator()
-    return Runtime(settings, engine, make_sessionmaker(engine), client, queue, translator)
+    cache = CatalogCache(max_shops=int(settings.get("CATALOG_CACHE_SHOPS", 64)),
+                         max_age=float(settings.get("CATALOG_MAX_AGE_SECONDS", 60)))
+    return Runtime(settings, engine, make_sessionmaker(engine, info), client, queue, translator, cache)
 
 
 _current: Runtime | None = None

@@ -15,14 +15,15 @@ from gateway.payments import collection
 from gateway.sms import delivery as sms_delivery
 from gateway.sms import inbox as sms_inbox
 from gateway.sms.daily_summary import send_due_summaries
-from gateway.ussd import session_log
+from gateway.ussd import dial_log, session_log
 
 log = logging.getLogger(__name__)
 
 
 def flush_session_log() -> int:
-    """Move logged hops from the Redis stream into SQL."""
+    """Hand over the transcripts of dials gone idle, then write ended dials' transcripts to SQL."""
     rt = current()
+    dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
     return session_log.drain(rt.redis, rt.sessions)
 
 

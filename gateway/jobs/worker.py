@@ -17,7 +17,7 @@ from rq import SimpleWorker
 from config.log_levels import configure_logging, library_level
 from config.settings import load_settings
 from gateway.core.runtime import Runtime, bind, build_runtime
-from gateway.ussd import session_log
+from gateway.ussd import dial_log, session_log
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def tick(rt: Runtime, now: float | None = None) -> list[str]:
 def _clock(rt: Runtime, stop: threading.Event) -> None:
     while not stop.wait(FLUSH_EVERY_SECONDS):
         try:
+            dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
             session_log.drain(rt.redis, rt.sessions)
             tick(rt)
         except Exception:

@@ -54,6 +54,20 @@ def provider_name_for(settings: dict[str, Any], method: str) -> str:
     return SANDBOX
 
 
+def methods_to_offer(settings: dict[str, Any]) -> tuple[str, ...]:
+    """``PAYMENT_METHODS`` less, in production, the wallets whose provider has no account here.
+
+    Outside production the sandbox collects an unconfigured wallet, so every method stays; in
+    production a customer must never be offered a wallet that can only fail after they chose it.
+    """
+    methods = tuple(settings.get("PAYMENT_METHODS") or ("cash",))
+    if settings.get("ENV") != "production":
+        return methods
+    modules = _modules().values()
+    return tuple(method for method in methods
+                 if any(m.configured(settings) for m in modules if method in (m.METHOD, m.NAME)))
+
+
 def confirms_callbacks(name: str) -> bool:
     """Whether provider ``name`` signs nothing, so each of its callbacks is checked by a query."""
     return bool(getattr(_modules()[name], "CONFIRMS_CALLBACKS", False))

@@ -1,10 +1,15 @@
 """One USSD hop: load state -> menus.step -> commit -> dispatch outbox -> save state.
 
-Redis is touched twice per hop: one pipeline to load the state (and count the caller's hops for
-the abuse limit), one pipeline to enqueue the jobs the hop asked for, save the state and append
-the hop to the session-log stream that the worker writes to SQL in batches. The database is
-committed before the state is saved, so a dial never points past a write that failed. Any
-unexpected error ends the dial politely.
+Redis is touched twice per hop: one pipeline to load the dial's state, the caller's card (id,
+language, cart) and the catalog epoch (and to count the caller's hops for the abuse limit), one
+pipeline to enqueue the jobs the hop asked for and save the state with the hop appended to the
+dial's transcript (handed to the worker when the dial ends, see ``gateway.dial_log``). The first
+hop in this process after a catalog write adds one round trip to read the shops' versions.
+
+A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots and
+the cart from the dial. The database session opens only when a screen writes (or a caller, or a
+shop, is not known yet), and is committed before the state is saved, so a dial never points past
+a write that failed. Any unexpected error ends the dial politely.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 import redis
 from sqlalchemy import select
@@ -21,20 +27,27 @@ from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
 from config.log_levels import one_line
-from gateway.commerce.customers import default_language, find_or_create_customer
+from gateway.commerce import carts
+from gateway.commerce.carts import DialCart
+from gateway.commerce.catalog import CatalogReader
+from gateway.commerce.customers import CustomerCard, customer_card, default_language
 from gateway.commerce.models import UssdSession
-from gateway.core import transactions
+from gateway.core import catalog_versions, transactions
+from gateway.core.db import LazySession
 from gateway.core.pending import PendingJob, forget_pending
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
+from gateway.transports.ussd_path import follow_path, note_heard, within_budget
+from gateway.ussd import dial_log
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 
 log = logging.getLogger(__name__)
 
-HOP_STREAM = "ussd:v1:hops"
+HOP_STREAM = "ussd:v1:hops"  # where hops went one by one before transcripts travelled with the dial
 HOP_STREAM_MAXLEN = 2_000_000
 ENDED_TTL = 120
+CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart) outlives a dial by this long
 FUNNEL = ("dial", "shop", "cart", "checkout", "order")
 SORRY = "Sorry, something went wrong. Please dial again in a moment."
 BUSY = "Sorry, the service is busy. Please dial again in a moment."
@@ -54,6 +67,11 @@ class UssdRequest:
     text: str  # everything typed so far, joined by '*'
     network: str = ""
     provider: str = "at"
+    # Aggregators that send only the last screen's input (see gateway.transports.ussd_path):
+    latest: str | None = None  # that input; None when ``text`` already holds the whole path (AT)
+    new_dial: bool = False  # the provider says this request opens the dial
+    hop_seq: int | None = None  # the provider's own hop counter, when it sends one
+    max_chars: int | None = None  # the provider's screen budget, when below USSD_MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -70,13 +88,15 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     """Answer one hop. Never raises: failures become a polite END (and a logged traceback)."""
     started = time.perf_counter()
     try:
-        raw, hits = _load(rt, req)
+        loaded = _load(rt, req)
+        catalog_versions.bring_up_to_date(rt.redis, rt.catalog, loaded.epoch)
     except redis.RedisError:
         log.exception("redis unavailable for a USSD hop")
         return HopAnswer(BUSY, True)
-    if hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
+    if loaded.hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
         return HopAnswer(TOO_FAST, True)
-    state = DialState.from_dict(json.loads(raw)) if raw else None
+    state = DialState.from_dict(dial_log.decode_state(loaded.state)) if loaded.state else None
+    req, rt = follow_path(req, state, time.time()), within_budget(rt, req)
     if len(req.text) > MAX_TYPED:
         lang = state.lang if state else default_language(req.phone, rt.translator.languages)
         return HopAnswer(rt.translator(lang, TOO_LONG), True)
@@ -84,14 +104,18 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
         return HopAnswer(state.reply, state.ended)  # a retried request: same answer, nothing applied
     if state is not None and state.ended:
         return HopAnswer(state.reply, True)
+    # The card is written back only when this dial changed it (or has just read it from SQL): a
+    # dial never overwrites what another dial of the same phone wrote since.
+    known = loaded.card if state is None else CustomerCard(state.customer_id, state.lang, state.cart or [])
     try:
-        state, reply, answer, pending = _advance(rt, req, state)
+        state, reply, answer, pending = _advance(rt, req, state, loaded.card)
     except Exception:
         log.exception("USSD hop failed; ending the dial politely")
         return HopAnswer(SORRY, True)
+    note_heard(state, req, time.time())
     ms = (time.perf_counter() - started) * 1000
     try:
-        _save(rt, req, state, reply, answer, ms, pending)
+        _save(rt, req, state, reply, answer, ms, pending, known)
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
@@ -107,65 +131,115 @@ def _log_hop(req: UssdRequest, answer: str | None, reply: Reply, ms: float) -> N
                  " END" if reply.end else "", ms, one_line(reply.text, 90))
 
 
-def _load(rt: Runtime, req: UssdRequest) -> tuple[bytes | None, int]:
+@dataclass(frozen=True)
+class _Loaded:
+    """What the hop's first round trip brought back."""
+
+    state: bytes | None
+    hits: int
+    epoch: str  # the catalog epoch (see gateway.catalog_versions)
+    card: CustomerCard | None  # the caller, as the last dial left them
+
+
+def card_key(phone: str) -> str:
+    return f"ussd:v1:customer:{phone}"
+
+
+def _load(rt: Runtime, req: UssdRequest) -> _Loaded:
     rate_key = f"ussd:v1:rate:{req.phone}:{int(time.time() // 60)}"
     pipe = rt.redis.pipeline(transaction=False)
     pipe.get(state_key(req))
     pipe.incr(rate_key)
     pipe.expire(rate_key, 120)
-    raw, hits, _ = pipe.execute()
-    return raw, int(hits)
+    pipe.get(catalog_versions.EPOCH)
+    pipe.get(card_key(req.phone))
+    raw, hits, _, epoch, card = pipe.execute()
+    return _Loaded(raw, int(hits), catalog_versions.epoch_of(epoch), CustomerCard.from_json(card))
 
 
-def _advance(rt: Runtime, req: UssdRequest,
-             state: DialState | None) -> tuple[DialState, Reply, str | None, list[PendingJob]]:
-    """Run the menus on a request's DB session and commit; returns the jobs the hop asked for."""
-    db = rt.sessions()
+def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
+             card: CustomerCard | None) -> tuple[DialState, Reply, str | None, list[PendingJob]]:
+    """Run the menus and commit what they wrote; returns the jobs the hop asked for.
+
+    The database session opens only if a screen needs it (a write, a shop not in the snapshots,
+    a caller not seen before): a hop that only navigates runs no SQL.
+    """
+    db = LazySession(rt.sessions)
     try:
-        state, reply, answer = _navigate(rt, db, req, state)
-        pending = transactions.commit_and_take(db)
+        state, reply, answer = _navigate(rt, cast(Session, db), req, state, card)
+        session = db.opened
+        if session is None:
+            return state, reply, answer, []
+        pending = transactions.commit_and_take(session)
     except Exception:
-        db.rollback()
-        forget_pending(db)
+        if db.opened is not None:
+            db.opened.rollback()
+            forget_pending(db.opened)
         raise
     finally:
-        db.close()
+        if db.opened is not None:
+            db.opened.close()
     return state, reply, answer, pending
 
 
-def _navigate(rt: Runtime, db: Session, req: UssdRequest,
-              state: DialState | None) -> tuple[DialState, Reply, str | None]:
+def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | None,
+              card: CustomerCard | None) -> tuple[DialState, Reply, str | None]:
+    fresh = state is None
+    if state is None:
+        card = card or customer_card(db, req.phone, rt.translator.languages)
+        state = DialState(customer_id=card.id, lang=card.lang, cart=card.cart)
+        state.bag["funnel"] = "dial"
+    cart = DialCart(db, state.customer_id, state.cart)
+    catalog = CatalogReader(db, rt.catalog)
+
     def make_ctx(current: DialState, reserved: int) -> Ctx:
         return Ctx(db=db, customer_id=current.customer_id, phone=req.phone, session_id=req.session_id,
                    lang=current.lang, data=current.data, bag=current.bag, settings=rt.settings,
-                   translate=rt.translator, reserved=reserved)
+                   translate=rt.translator, reserved=reserved, catalog=catalog, cart=cart)
 
-    if state is None:
-        customer = find_or_create_customer(db, req.phone, rt.translator.languages)
-        state = DialState(customer_id=customer.id, lang=customer.language or "en")
-        state.bag["funnel"] = "dial"
-        base_code = rt.settings.get("USSD_SERVICE_CODE")
-        path = direct_dial_path(req.service_code, req.text, base_code)
-        from_home = not direct_dial_path(req.service_code, "", base_code)
-        if path and req.text and from_home and _known_session(db, req.session_id):
-            # Redis lost this dial's state: replay what was typed from the home screen (a dial on a
-            # shop's own code replays from that shop, as its first hop did).
-            reply = open_dial(state, make_ctx)
-            for answer in path:
-                if not replayable(state, reply, answer):
-                    break
-                reply = step(state, answer, make_ctx)
-        else:
-            reply = open_dial(state, make_ctx, path)
-        _note_funnel(state, reply.screen)
-        return state, reply, req.text or None
-    typed = new_input(state.text, req.text)
-    if typed is None:
-        state.ended = True
-        return state, Reply(SORRY, True, state.screen), req.text
-    reply = step(state, typed, make_ctx)
+    if fresh:
+        reply, answer = _open(rt, db, req, state, make_ctx), req.text or None
+    else:
+        typed = new_input(state.text, req.text)
+        if typed is None:
+            state.ended = True
+            return state, Reply(SORRY, True, state.screen), req.text
+        reply, answer = step(state, typed, make_ctx), typed
     _note_funnel(state, reply.screen)
-    return state, reply, typed
+    state.cart = _cart_after(db, cart)
+    return state, reply, answer
+
+
+def _open(rt: Runtime, db: Session, req: UssdRequest, state: DialState,
+          make_ctx: Callable[[DialState, int], Ctx]) -> Reply:
+    """The first hop of a dial: home, a shop's own code, or a dial whose Redis state was lost."""
+    base_code = rt.settings.get("USSD_SERVICE_CODE")
+    path = direct_dial_path(req.service_code, req.text, base_code)
+    from_home = not direct_dial_path(req.service_code, "", base_code)
+    if path and req.text and from_home and _known_session(rt, db, req):
+        # Redis lost this dial's state: replay what was typed from the home screen (a dial on a
+        # shop's own code replays from that shop, as its first hop did).
+        reply = open_dial(state, make_ctx)
+        for answer in path:
+            if not replayable(state, reply, answer):
+                break
+            reply = step(state, answer, make_ctx)
+        return reply
+    return open_dial(state, make_ctx, path)
+
+
+def _cart_after(db: Session, cart: DialCart) -> list[list[int]] | None:
+    """The cart as it stands after the hop. A hop that used the database for anything but the
+    cart's own writes (placing an order empties it) reads it again: one statement."""
+    if cast(LazySession, db).opened is not None and not cart.changed:
+        return carts.cart_pairs(db, cart.customer_id)
+    return cart.known_lines
+
+
+def end_dial(rt: Runtime, session_id: str, provider: str = "at") -> None:
+    """The aggregator says the dial is over: hand its transcript to the worker now, if it did
+    not end on an END screen (which handed it over already). Raises ``redis.RedisError``."""
+    dial_log.close(rt.redis, f"ussd:v1:{provider}:{session_id}")
 
 
 def new_input(previous: str, text: str) -> str | None:
@@ -196,8 +270,12 @@ def direct_dial_path(service_code: str, text: str, base_code: str | None) -> lis
     return [*extra, *typed]
 
 
-def _known_session(db: Session, session_id: str) -> bool:
-    return db.scalar(select(UssdSession.id).where(UssdSession.session_id == session_id)) is not None
+def _known_session(rt: Runtime, db: Session, req: UssdRequest) -> bool:
+    """Whether this dial was under way before (its state lost): still tracked as live in Redis,
+    or already on record in SQL. Asked only of a first hop that arrives with typed answers."""
+    if rt.redis.zscore(dial_log.LIVE, state_key(req)) is not None:
+        return True
+    return db.scalar(select(UssdSession.id).where(UssdSession.session_id == req.session_id)) is not None
 
 
 def _note_funnel(state: DialState, screen: str) -> None:
@@ -207,36 +285,38 @@ def _note_funnel(state: DialState, screen: str) -> None:
         state.bag["funnel"] = step_name
 
 
-def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply,
-          answer: str | None, ms: float, pending: list[PendingJob]) -> None:
-    """Enqueue the committed hop's jobs, save the state, log the hop: one round trip, in that order.
+def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
+          ms: float, pending: list[PendingJob], known: CustomerCard | None) -> None:
+    """Enqueue the committed hop's jobs, save the state (with the hop in its transcript) and the
+    caller's card if it is no longer what the dial ``known`` before: one round trip, in that
+    order. A dial that ends hands its transcript to the worker in the same round trip.
 
     If it fails, nothing of it lands: the dial ends politely and the outbox sweep enqueues the
     committed rows' jobs again.
     """
     state.text, state.reply, state.seq = req.text, reply.text, state.seq + 1
     state.ended = state.ended or reply.end
+    shown = "****" if reply.sensitive and answer else (answer or "")
+    state.log.append(dial_log.hop_entry(state.seq, reply.screen, shown, reply.text, ms))
     key = state_key(req)
     pipe = rt.redis.pipeline(transaction=False)
     transactions.dispatch(rt.queue, pending, pipeline=pipe)
+    if state.cart is not None:
+        now = CustomerCard(state.customer_id, state.lang, state.cart)
+        if now != known:
+            pipe.set(card_key(req.phone), now.to_json(), ex=CARD_TTL)
     if state.ended:
         pipe.set(key, json.dumps({"customer_id": state.customer_id, "lang": state.lang, "text": req.text,
                                   "reply": reply.text, "ended": True}), ex=ENDED_TTL)
+        record = dial_log.transcript(req.session_id, req.phone, req.service_code, req.network, state.bag,
+                                     state.log)
+        pipe.xadd(dial_log.DIALS, {"dial": record}, maxlen=dial_log.DIALS_MAXLEN, approximate=True)
+        pipe.zrem(dial_log.LIVE, key)
     else:
-        pipe.set(key, json.dumps(state.to_dict(), separators=(",", ":")),
+        if not state.meta:
+            state.meta = {"sid": req.session_id, "phone": req.phone, "code": req.service_code,
+                          "net": req.network}
+        pipe.set(key, dial_log.encode_state(state.to_dict()),
                  ex=int(rt.settings.get("USSD_SESSION_TTL", 300)))
-    # One JSON field rather than one stream field per column: a third of the encoding work.
-    record = json.dumps(_hop_record(req, state, reply, answer, ms), separators=(",", ":"))
-    pipe.xadd(HOP_STREAM, {"hop": record}, maxlen=HOP_STREAM_MAXLEN, approximate=True)
+        pipe.zadd(dial_log.LIVE, {key: time.time()})
     pipe.execute()
-
-
-def _hop_record(req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
-                ms: float) -> dict[Any, Any]:
-    shown = "****" if reply.sensitive and answer else (answer or "")
-    return {
-        "sid": req.session_id, "seq": state.seq, "phone": req.phone, "code": req.service_code,
-        "net": req.network, "screen": reply.screen, "input": shown, "reply": reply.text,
-        "end": int(reply.end), "ms": f"{ms:.2f}", "at": f"{time.time():.3f}",
-        "shop": state.bag.get("shop_id") or "", "funnel": state.bag.get("funnel", "dial"),
-    }

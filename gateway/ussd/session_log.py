@@ -1,6 +1,6 @@
-"""Session logs: hops go to a Redis stream inside the hop's save pipeline (no SQL write on the
-critical path); the worker moves them to SQL in batches. AT's end-of-session notification closes
-the dial's record with its outcome and cost.
+"""Session logs: a dial's transcript reaches the worker once, when the dial ends (see
+``gateway.dial_log``), and the worker writes its hops and the dial's record to SQL in batches.
+AT's end-of-session notification closes the dial's record with its outcome and cost.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import UssdHop, UssdSession
+from gateway.ussd.dial_log import DIALS, hop_rows
 from gateway.ussd.hop import FUNNEL, HOP_STREAM
 
 FLUSH_LOCK = "ussd:v1:hops:flush-lock"
@@ -33,30 +34,43 @@ def _hop_fields(fields: dict[Any, Any]) -> dict[str, Any]:
     return json.loads(decoded["hop"]) if "hop" in decoded else decoded
 
 
-def drain(client: redis.Redis, sessions: Any, batch: int = 1000) -> int:
-    """Flush the hop stream into SQL until it is empty; returns the number of hops written.
+def drain(client: redis.Redis, sessions: Any, batch: int = 200) -> int:
+    """Write the ended dials' transcripts (and any hops still queued one by one) into SQL until
+    both streams are empty; returns the number of hops written.
 
-    Only one worker drains at a time (a Redis lock). Rows are written before the stream entries
-    are deleted, and ``(session_id, seq)`` is unique, so a crash in between writes nothing twice.
+    Only one worker drains at a time (a Redis lock). Rows are written and committed before the
+    stream entries are deleted, and ``(session_id, seq)`` is unique, so a worker killed in between
+    writes nothing twice and loses nothing: the next drain finds the entries still there.
     """
     if not client.set(FLUSH_LOCK, "1", nx=True, ex=60):
         return 0
     written = 0
     try:
-        while True:
-            entries: list[Any] = client.xrange(HOP_STREAM, "-", "+", count=batch)  # type: ignore[assignment]
-            if not entries:
-                return written
-            db: Session = sessions()
-            try:
-                write_hops(db, [_hop_fields(fields) for _, fields in entries])
-                db.commit()
-            finally:
-                db.close()
-            client.xdel(HOP_STREAM, *[entry_id for entry_id, _ in entries])
-            written += len(entries)
+        for stream, rows_of in ((DIALS, _dial_rows), (HOP_STREAM, _single_hop)):
+            while True:
+                entries: list[Any] = client.xrange(stream, "-", "+", count=batch)  # type: ignore[assignment]
+                if not entries:
+                    break
+                hops = [hop for _, fields in entries for hop in rows_of(fields)]
+                db: Session = sessions()
+                try:
+                    write_hops(db, hops)
+                    db.commit()
+                finally:
+                    db.close()
+                client.xdel(stream, *[entry_id for entry_id, _ in entries])
+                written += len(hops)
+        return written
     finally:
         client.delete(FLUSH_LOCK)
+
+
+def _dial_rows(fields: dict[Any, Any]) -> list[dict[str, str]]:
+    return hop_rows(_text(fields[b"dial"] if b"dial" in fields else fields["dial"]))
+
+
+def _single_hop(fields: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [_hop_fields(fields)]
 
 
 def write_hops(db: Session, hops: list[dict[str, str]]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.core.app_context import runtime
 from gateway.core.transactions import unit_of_work
 from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
-from gateway.ussd.hop import run_hop
+from gateway.ussd.hop import end_dial, run_hop
 from gateway.ussd.session_log import record_session_end
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,10 @@ def africastalking_ussd() -> Response:
 def africastalking_ussd_events() -> Response:
     rt = runtime()
     end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
+    try:
+        end_dial(rt, end.session_id)
+    except RedisError:  # the sweep hands the transcript over later
+        log.exception("could not close the dial's transcript in Redis")
     try:
         with unit_of_work(rt) as db:
             record_session_end(db, end)

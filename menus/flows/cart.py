@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import setting
-from gateway.commerce import carts, catalog
-from gateway.commerce.models import CartItem
+from gateway.commerce import carts
 from gateway.commerce.money import format_money
 from menus.flows.checkout import start_checkout
 from menus.screens import (
@@ -34,7 +33,12 @@ REMOVE = "99"
 NAME_ROOM = 30
 
 
-def cart_total(lines: list[CartItem]) -> str:
+def lines_of(ctx: Ctx) -> list[carts.PricedLine]:
+    """The dial's cart with its products, as the catalog shows them now."""
+    return carts.priced_lines(ctx.cart, ctx.catalog, ctx.bag.get("shop_id"))
+
+
+def cart_total(lines: list[carts.PricedLine]) -> str:
     """The cart's total as text (``KES 360``); a cart holds one shop, so one currency."""
     if not lines:
         return ""
@@ -54,17 +58,17 @@ class CartView(ListScreen):
     empty_message = "Your cart is empty."
 
     def render(self, ctx: Ctx) -> str:
-        if int(ctx.data.get("offset", 0)) >= len(carts.cart_lines(ctx.db, ctx.customer_id)):
+        if int(ctx.data.get("offset", 0)) >= len(lines_of(ctx)):
             ctx.data["offset"] = 0  # a removed line emptied the page the customer came back to
         return super().render(ctx)
 
     def title(self, ctx: Ctx) -> str:
-        total = cart_total(carts.cart_lines(ctx.db, ctx.customer_id))
+        total = cart_total(lines_of(ctx))
         return ctx.t("My cart: {total}", total=total) if total else ctx.t("My cart")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         rows = []
-        for line in carts.cart_lines(ctx.db, ctx.customer_id)[offset: offset + limit]:
+        for line in lines_of(ctx)[offset: offset + limit]:
             cost = format_money(line.qty * line.product.price_minor, line.product.currency)
             suffix = f" x{line.qty} {cost}"
             rows.append((line.product_id, clip(line.product.name, ITEM_WIDTH - 4 - len(suffix)) + suffix))
@@ -110,18 +114,18 @@ class CartLine(Screen):
         if line is None:
             return Back()
         if answer == REMOVE:
-            carts.set_quantity(ctx.db, ctx.customer_id, line.product_id, 0)
+            ctx.cart.set_quantity(line.product_id, 0)
             return Back()
         most = most_for(ctx, line.product.stock)
         qty = as_number(answer)
         if qty is None or not 1 <= qty <= most:
             return Retry(ctx.t("Enter a number from 1 to {most}.", most=max(most, 1)))
-        carts.set_quantity(ctx.db, ctx.customer_id, line.product_id, qty)
+        ctx.cart.set_quantity(line.product_id, qty)
         return Back()
 
 
-def _line(ctx: Ctx) -> CartItem | None:
-    for line in carts.cart_lines(ctx.db, ctx.customer_id):
+def _line(ctx: Ctx) -> carts.PricedLine | None:
+    for line in lines_of(ctx):
         if line.product_id == ctx.data.get("product"):
             return line
     return None
@@ -139,7 +143,7 @@ class EmptyCartScreen(Screen):
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         if choice(answer, 1) is None:
             return Retry(ctx.t("Press 1 to empty the cart or 0 to go back."))
-        carts.empty_cart(ctx.db, ctx.customer_id)
+        ctx.cart.empty()
         return Back()
 
 
@@ -152,8 +156,8 @@ class SwitchShop(Screen):
     mutates = True
 
     def render(self, ctx: Ctx) -> str:
-        shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-        shop = catalog.get_shop(ctx.db, shop_id) if shop_id else None
+        shop_id = carts.cart_shop(ctx.cart, ctx.catalog, ctx.bag.get("shop_id"))
+        shop = ctx.catalog.get_shop(shop_id) if shop_id else None
         title = ctx.t("Your cart holds items from {shop}. A cart holds one shop's items.",
                       shop=clip(shop.name if shop else "", NAME_ROOM))
         return menu_text(title, [ctx.t("Empty cart and add")]) + f"\n0 {ctx.t('Back')}"
@@ -161,10 +165,10 @@ class SwitchShop(Screen):
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         if choice(answer, 1) is None:
             return Retry(ctx.t("Press 1 to empty the cart or 0 to go back."))
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get("shop_id"))
         if product is None or not product.active or product.stock <= 0:
             return Retry(ctx.t("That item is no longer available."))
         qty = min(int(ctx.data["qty"]), most_for(ctx, product.stock))
-        carts.empty_cart(ctx.db, ctx.customer_id)
-        carts.add_to_cart(ctx.db, ctx.customer_id, product.id, qty)
+        ctx.cart.empty()
+        ctx.cart.add(product.id, qty)
         return Goto("shop.added", {"product": product.id, "qty": qty}, push=False)

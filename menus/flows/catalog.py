@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from gateway.commerce import carts, catalog, shop_terms
+from gateway.commerce import carts, shop_terms
 from gateway.commerce.models import utcnow
 from gateway.commerce.money import format_money
 from menus.flows.cart import most_for
@@ -37,7 +37,7 @@ SEARCH = "90"
 
 def open_shop(ctx: Ctx, shop_id: int) -> Goto:
     """A shop's first screen: its categories, or straight to its products when it has one category."""
-    category = catalog.only_category(ctx.db, shop_id)
+    category = ctx.catalog.only_category(shop_id)
     if category is not None:
         return Goto("shop.products", {"shop": shop_id, "category": category})
     return Goto("shop.categories", {"shop": shop_id})
@@ -59,7 +59,7 @@ class ShopList(ListScreen):
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         now = utcnow()
-        rows = catalog.list_shops(ctx.db, offset, limit, ctx.data.get("town"))
+        rows = ctx.catalog.list_shops(offset, limit, ctx.data.get("town"))
         return [(s.id, shop_label(ctx, s, now)) for s in rows]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
@@ -91,7 +91,7 @@ class DirectDial(Screen):
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         number = as_number(answer)
-        shop = catalog.shop_by_number(ctx.db, number) if number is not None else None
+        shop = ctx.catalog.shop_by_number(number) if number is not None else None
         if shop is None:
             return Retry(ctx.t("There is no shop number {n}.", n=answer[:8]))
         return open_shop(ctx, shop.id)
@@ -106,10 +106,10 @@ class Categories(ListScreen):
 
     def title(self, ctx: Ctx) -> str:
         ctx.bag["shop_id"] = ctx.data["shop"]
-        return catalog.shop_name(ctx.db, ctx.data["shop"]) or ctx.t("Shop")
+        return ctx.catalog.shop_name(ctx.data["shop"]) or ctx.t("Shop")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        return [(c.id, c.name) for c in catalog.list_categories(ctx.db, ctx.data["shop"], offset, limit)]
+        return [(c.id, c.name) for c in ctx.catalog.list_categories(ctx.data["shop"], offset, limit)]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return Goto("shop.products", {"category": key})
@@ -131,11 +131,11 @@ class Products(ListScreen):
     def title(self, ctx: Ctx) -> str:
         if ctx.data.get("shop"):  # the shop's only category: this is the shop's own screen
             ctx.bag["shop_id"] = ctx.data["shop"]
-            return catalog.shop_name(ctx.db, ctx.data["shop"]) or ctx.t("Products")
-        return catalog.category_name(ctx.db, ctx.data["category"]) or ctx.t("Products")
+            return ctx.catalog.shop_name(ctx.data["shop"]) or ctx.t("Products")
+        return ctx.catalog.category_name(ctx.data["category"]) or ctx.t("Products")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        return product_rows(ctx, catalog.list_products(ctx.db, ctx.data["category"], offset, limit))
+        return product_rows(ctx, ctx.catalog.list_products(ctx.data["category"], offset, limit))
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         return pick_product(ctx, key)
@@ -161,7 +161,7 @@ def product_rows(ctx: Ctx, products: Sequence[Any]) -> list[tuple[Any, str]]:
 
 def pick_product(ctx: Ctx, product_id: int) -> Outcome:
     """The quantity screen for a product picked from a list, unless it went away or sold out."""
-    product = catalog.get_product(ctx.db, product_id)
+    product = ctx.catalog.get_product(product_id, ctx.bag.get('shop_id'))
     if product is None or not product.active:
         return Retry(ctx.t("That item is no longer available."))
     if product.stock <= 0:
@@ -181,11 +181,11 @@ class Quantity(Screen):
         return most_for(ctx, stock, in_cart)
 
     def render(self, ctx: Ctx) -> str:
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get('shop_id'))
         if product is None:
             return ctx.t("That item is no longer available.") + "\n0 " + ctx.t("Back")
         price = format_money(product.price_minor, product.currency)
-        in_cart = carts.qty_in_cart(ctx.db, ctx.customer_id, product.id)
+        in_cart = ctx.cart.qty(product.id)
         most = self.most(ctx, product.stock, in_cart)
         if not in_cart:
             return ctx.t("{name} - {price}\nHow many? (1-{most})", name=product.name, price=price, most=most)
@@ -199,20 +199,20 @@ class Quantity(Screen):
                      in_cart=in_cart, name=name)
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get('shop_id'))
         if product is None or not product.active or product.stock <= 0:
             return End(ctx.t("Sorry, that item is no longer available."))
-        in_cart = carts.qty_in_cart(ctx.db, ctx.customer_id, product.id)
+        in_cart = ctx.cart.qty(product.id)
         most = self.most(ctx, product.stock, in_cart)
         if not most:
             return Retry(ctx.t("Press 0 to go back."))
         qty = as_number(answer)
         if qty is None or not 1 <= qty <= most:
             return Retry(ctx.t("Enter a number from 1 to {most}.", most=most))
-        if carts.cart_shop_conflict(ctx.db, ctx.customer_id, product.shop_id):
+        if carts.cart_shop(ctx.cart, ctx.catalog, ctx.bag.get('shop_id')) not in (None, product.shop_id):
             # replaces this screen, so 0 there (and Keep shopping after it) returns to the list
             return Goto("cart.switch_shop", {"product": product.id, "qty": qty}, push=False)
-        carts.add_to_cart(ctx.db, ctx.customer_id, product.id, qty)
+        ctx.cart.add(product.id, qty)
         return Goto("shop.added", {"product": product.id, "qty": qty}, push=False)
 
 
@@ -226,7 +226,7 @@ class Added(Screen):
     funnel = "cart"
 
     def render(self, ctx: Ctx) -> str:
-        product = catalog.get_product(ctx.db, ctx.data["product"])
+        product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get('shop_id'))
         name = product.name if product else ""
         title = ctx.t("Added {qty} x {name}.", qty=ctx.data["qty"], name=name)
         return menu_text(title, [ctx.t("Checkout"), ctx.t("Keep shopping"), ctx.t("View cart")])

@@ -128,6 +128,7 @@ class Confirm(Screen):
                                        ctx.data.get("landmark"), method, self._pay_within(ctx, method),
                                        shown=ctx.data.get("shown"))
         except orders.CartChanged as exc:
+            ctx.cart.read_again()  # the summary under the message shows the cart as it now is
             return Retry(exc.render(ctx.t))
         except orders.ShortOfStock as exc:
             return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,

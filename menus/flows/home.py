@@ -18,8 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from config.settings import setting
-from gateway.commerce import catalog, customers, reorder
-from gateway.commerce.carts import cart_count
+from gateway.commerce import customers, reorder
 from gateway.commerce.models import Order, utcnow
 from menus.flows.catalog import SEARCH, open_shop, shop_label
 from menus.flows.checkout import start_checkout
@@ -52,7 +51,7 @@ class HomeScreen(ListScreen):
         return text
 
     def title(self, ctx: Ctx) -> str:
-        items = cart_count(ctx.db, ctx.customer_id)
+        items = ctx.cart.count()
         ctx.data["cart"] = items
         if ctx.data.get("tight"):
             return ""
@@ -70,13 +69,13 @@ class HomeScreen(ListScreen):
         if offset == 0:
             ctx.data["lead"] = len(lead)
         start = max(0, offset - int(ctx.data.get("lead", 0)))
-        towns = catalog.list_towns(ctx.db)
+        towns = ctx.catalog.list_towns()
         town = customers.customer_town(ctx.db, ctx.customer_id) if len(towns) > 1 else None
         ctx.data["towns"] = len(towns) > 1
         if len(towns) > 1 and town not in towns:  # shops in several towns: theirs first
             return lead + [([TOWN, name], name) for name in towns[start:start + limit - len(lead)]]
         now = utcnow()
-        rows = catalog.list_shops(ctx.db, start, limit - len(lead), town)
+        rows = ctx.catalog.list_shops(start, limit - len(lead), town)
         return lead + [(s.id, shop_label(ctx, s, now)) for s in rows]
 
     def writes_on(self, data: dict[str, Any], answer: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import catalog
+from gateway.commerce import catalog, customers
 from gateway.commerce.search_keys import search_key
 from menus.flows.catalog import pick_product, product_rows
 from menus.screens import BACK, Ctx, Goto, ListScreen, Outcome, Retry, Screen, register
@@ -25,7 +25,17 @@ def _typed(ctx: Ctx, answer: str) -> Outcome:
     key = search_key(answer)
     if len(key.replace(" ", "")) < SHORTEST or key.isdigit():
         return Retry(ctx.t("Type at least 2 letters of the name."))
-    return Goto("search.results", {"q": key, "shop": ctx.data.get("shop")}, push=False)
+    shop = ctx.data.get("shop")
+    return Goto("search.results", {"q": key, "shop": shop, "town": None if shop else _town(ctx)}, push=False)
+
+
+def _town(ctx: Ctx) -> str | None:
+    """The customer's town when shops are in several (search keeps to the shops home lists)."""
+    if "town" in ctx.data:  # a new search from the results: the town already looked up
+        return ctx.data["town"]
+    towns = catalog.list_towns(ctx.db)
+    town = customers.customer_town(ctx.db, ctx.customer_id) if len(towns) > 1 else None
+    return town if town in towns else None
 
 
 @register
@@ -52,7 +62,8 @@ class Results(ListScreen):
         return ctx.t("Found for '{typed}':", typed=clip(str(ctx.data["q"]), SHOWN_TYPED))
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        rows = catalog.search_products(ctx.db, str(ctx.data["q"]), ctx.data.get("shop"), offset, limit)
+        rows = catalog.search_products(ctx.db, str(ctx.data["q"]), ctx.data.get("shop"), offset, limit,
+                                       ctx.data.get("town"))
         return product_rows(ctx, rows)
 
     def render(self, ctx: Ctx) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import catalog, customers
+from gateway.commerce import customers
 from menus.screens import Ctx, Goto, ListScreen, Outcome, register
 
 
 def shop_list_target(ctx: Ctx) -> Goto:
     """Where Home's "Shop" leads: the customer's town's shops, the town list when they have not
     picked one of the towns shops are in, or every shop when there is only one town."""
-    towns = catalog.list_towns(ctx.db)
+    towns = ctx.catalog.list_towns()
     if len(towns) < 2:
         return Goto("shop.list")
     town = customers.customer_town(ctx.db, ctx.customer_id)
@@ -23,7 +23,7 @@ def shop_list_target(ctx: Ctx) -> Goto:
 
 
 def several_towns(ctx: Ctx) -> bool:
-    return len(catalog.list_towns(ctx.db)) > 1
+    return len(ctx.catalog.list_towns()) > 1
 
 
 @register
@@ -37,7 +37,7 @@ class TownList(ListScreen):
         return ctx.t("Choose your town")
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        return [(town, town) for town in catalog.list_towns(ctx.db)[offset:offset + limit]]
+        return [(town, town) for town in ctx.catalog.list_towns()[offset:offset + limit]]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
         customers.set_town(ctx.db, ctx.customer_id, str(key))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from gateway.commerce.models import Customer, Order, OrderEvent, OrderLine, Product, Shop
 from gateway.core.db import session_scope
 from gateway.core.runtime import Runtime
-from gateway.ussd import session_log
+from gateway.ussd import dial_log, session_log
 from tests.conftest import Dialer
 
 PASSWORD = "correct horse battery staple"
@@ -96,11 +97,13 @@ def place_order(rt: Runtime, shop_index: int, phone: str, status: str = "placed"
 
 @pytest.fixture
 def record_dials(rt: Runtime, client: FlaskClient) -> Callable[..., str]:
-    """Dial through the real webhook, flush the hop stream to SQL, and report AT's outcome."""
+    """Dial through the real webhook, let the sweep hand the transcript over, write it to SQL, and
+    report AT's outcome."""
 
     def dial(phone: str, answers: tuple[str, ...], status: str | None, cost: str = "KES 0.10") -> str:
         handset = Dialer(client, phone=phone)
         handset.walk(*answers)
+        dial_log.sweep(rt.redis, idle_seconds=0, now=time.time() + 1)  # as if it had gone quiet
         session_log.drain(rt.redis, rt.sessions)
         if status:
             form = {

@@ -334,3 +334,12 @@ def test_nul_in_an_upload_a_product_edit_or_a_reject_note_is_cleaned_not_a_500(
         product = db.get(Product, pid)
         assert product is not None and (product.name, product.price_minor) == ("Bar soap", 1200)
         assert db.get(Order, order_id).status == "rejected"  # type: ignore[union-attr]
+
+
+def test_sms_page_masks_numbers_inside_messages(boss: FlaskClient, rt: Runtime) -> None:
+    """The order slip names the customer's full number; the SMS page must not show it unaudited."""
+    with session_scope(rt.sessions) as db:
+        db.add(OutboundSms(to_phone="+254722000101", purpose="shop_reply", status="sent",
+                           body="Order K7P2Q (placed): 1x Avocado KSh 25. Customer +51987654325"))
+    html = boss.get("/admin/sms").get_data(as_text=True)
+    assert "Customer +5198****325" in html and "+51987654325" not in html

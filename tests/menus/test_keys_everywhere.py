@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from sqlalchemy import update
 
 from gateway.commerce.models import Product
 from gateway.core.runtime import Runtime
+from gateway.ussd.dial_log import decode_state
 from gateway.ussd.hop import UssdRequest, state_key
 from menus.screens import REGISTRY
 from tests.conftest import Dialer
@@ -68,7 +67,7 @@ def current_screen(rt: Runtime, dialer: Dialer) -> str:
     key = state_key(UssdRequest(dialer.session_id, dialer.phone, "", ""))
     raw = rt.redis.get(key)
     assert raw is not None
-    return str(json.loads(raw)["screen"])
+    return str(decode_state(raw)["screen"])
 
 
 @pytest.fixture

@@ -39,3 +39,15 @@ def test_a_direct_code_works_from_any_town(dialer: Dialer, app: Flask, demo_cata
     dialer.walk("2")  # lives in Lima now
     direct = dialer.dial(text="1")
     assert direct.startswith("CON Mama Njeri Groceries")
+
+
+def test_search_from_home_keeps_to_the_customers_town(dialer: Dialer, app: Flask, demo_catalog: None) -> None:
+    _towns(app)
+    dialer.walk("1")  # lives in Kasarani: Tienda Dona Lucia (Lima) is not on their first screen
+    found = dialer.walk("90", "azucar")
+    assert found.startswith("CON No match for 'azucar'."), found  # Lima's sugar is not offered
+    assert dialer.dial("sugar").startswith("CON Found for 'sugar':\n1. Sugar 1kg - KSh 170"), dialer.screen
+    dialer.walk("95", "2")  # moves to Lima: Lima's sugar is found, Kasarani's is not
+    dialer.walk("90")
+    assert "Azucar morena 1kg" in dialer.dial("azucar")
+    assert dialer.walk("90", "sugar").startswith("CON No match for 'sugar'.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gateway.payments import registry
-from tests.conftest import run_jobs
 from tests.fakes import FakeDaraja
-from tests.payments.conftest import Shop
+from tests.menus.conftest import CHECKOUT, TO_AVOCADO
+from tests.payments.conftest import PHONE, Shop
 
 
 def test_mpesa_is_collected_by_the_sandbox_until_daraja_is_configured(fake_daraja: FakeDaraja) -> None:
@@ -19,11 +19,27 @@ def test_mpesa_is_collected_by_the_sandbox_until_daraja_is_configured(fake_daraj
 
 
 def test_production_never_pretends_to_collect_money(open_shop: Callable[..., Shop]) -> None:
+    """Production never lets the sandbox collect a wallet, and never offers one it has no account
+    for: the customer of a gateway without Daraja keys is offered what can really be paid."""
     assert registry.provider_name_for({"ENV": "production"}, "mpesa") == "mpesa"
     shop = open_shop(ENV="production")  # the testing config, told it is production for the registry
-    reference = shop.buy_avocados_with_mpesa()
-    run_jobs(shop.rt)
-    (payment,) = shop.payments(reference)
-    assert (payment.status, payment.result_code) == ("failed", "unavailable")
-    assert "MPESA_CONSUMER_KEY" in (payment.result_desc or "")
-    assert shop.order(reference).status == "payment_failed"
+    shop.dialer.phone = PHONE
+    shop.dialer.dial()
+    for key in (*TO_AVOCADO, "2"):
+        shop.dialer.dial(key)
+    summary = shop.dialer.dial(CHECKOUT)
+    assert "M-Pesa" not in summary and "Pay at pickup" in summary, summary
+    assert "3. Change payment" not in summary  # cash is the one method left: nothing to change
+
+
+def test_production_offers_only_the_wallets_it_has_an_account_for() -> None:
+    """A wallet whose provider has no account here is offered in development (the sandbox
+    collects it) but never in production, where the customer's choice could only fail."""
+    chosen = ("mpesa", "momo", "airtel", "pagoefectivo", "cash")
+    development = {"ENV": "development", "PAYMENT_METHODS": chosen}
+    assert registry.methods_to_offer(development) == chosen
+    production = {"ENV": "production", "PAYMENT_METHODS": chosen,
+                  "MPESA_CONSUMER_KEY": "key", "MPESA_CONSUMER_SECRET": "secret",
+                  "MPESA_SHORTCODE": "174379", "MPESA_PASSKEY": "passkey"}
+    assert registry.methods_to_offer(production) == ("mpesa", "cash")
+    assert registry.methods_to_offer({**production, "PAYMENT_METHODS": ("momo",)}) == ()

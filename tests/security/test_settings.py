@@ -22,7 +22,8 @@ SECRET_NAME = re.compile(r"SECRET|API_KEY|PASSKEY|PASSWORD|TOKEN")
 
 @pytest.fixture
 def bare_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in (*GOOD_ENV, "BODEGA_ENV", "SMS_PROVIDER"):
+    carriers = ("SMS_PROVIDER", "SMS_ROUTES", "TWILIO_ACCOUNT_SID", "INFOBIP_API_KEY")
+    for name in (*GOOD_ENV, "BODEGA_ENV", *carriers):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -84,3 +85,14 @@ def test_production_refuses_to_start_without_an_sms_provider(bare_env: pytest.Mo
     bare_env.delenv("AT_USERNAME")
     bare_env.setenv("SMS_PROVIDER", "console")  # said on purpose: a staging box, say
     assert load_settings("production")["SMS_PROVIDER"] == "console"
+
+
+@pytest.mark.parametrize(("name", "value"), [("TWILIO_ACCOUNT_SID", "AC1"), ("INFOBIP_API_KEY", "k"),
+                                             ("SMS_ROUTES", "+51=twilio,*=africastalking")])
+def test_production_starts_with_another_carrier_or_routes(bare_env: pytest.MonkeyPatch, name: str,
+                                                          value: str) -> None:
+    for good, setting in GOOD_ENV.items():
+        if not good.startswith("AT_"):
+            bare_env.setenv(good, setting)
+    bare_env.setenv(name, value)
+    assert load_settings("production")[name] == value

@@ -45,3 +45,8 @@ def test_a_stranger_is_answered_in_their_saved_language(make_app) -> None:  # ty
     assert texter.texts_to("+254711000555") == ["Bodega: kununua, piga *384*123#. Kuona oda zako, tuma HALI."]
     with texter.rt.sessions() as db:
         assert db.scalar(select(Customer.language).where(Customer.phone == "+254711000555")) == "sw"
+
+
+def test_a_five_letter_greeting_gets_help_not_no_such_order(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    make_order(rt, shop, qty=1)  # a known customer: a reference-shaped word is looked up
+    assert texter.ask("Mambo", phone=CUSTOMER).startswith("Bodega: to shop, dial")

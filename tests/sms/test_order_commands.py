@@ -207,6 +207,8 @@ def test_help_and_unknown_words(texter: Texter, shop: Shop) -> None:
     assert "OK ref" in help_text and "STOCK sku qty" in help_text and len(help_text) <= 160
     assert texter.ask("help stock") == "Send: STOCK SKU 12"
     assert texter.ask("banana 5") == "Sorry, BANANA is not a command. Send HELP for the list."
+    # five letters, but with an O no reference holds: a word, not "No order HELLO in your shop"
+    assert texter.ask("hello") == "Sorry, HELLO is not a command. Send HELP for the list."
     assert "OK ref" in texter.ask("   ")
 
 

@@ -101,6 +101,18 @@ def test_daily_summary_once_a_day_to_owners(texter: Texter, rt: Runtime, shop: S
     assert _summaries(texter, STAFF) == []
 
 
+def test_daily_summary_comes_in_the_shops_own_evening(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    lima = make_shop(rt, "Bodega Don Pepe", 7, [("+51987000111", "owner")], skus=("PE-001",))
+    with rt.sessions() as db:
+        db.get(Shop, lima.id).timezone = "America/Lima"  # type: ignore[union-attr]
+        db.commit()
+    assert send_due_summaries(rt, EVENING) == 1  # 20:30 in Nairobi is 12:30 in Lima: Nairobi's only
+    assert _summaries(texter, "+51987000111") == []
+    lima_evening = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)  # 20:30 on the 23rd in Lima
+    send_due_summaries(rt, lima_evening)
+    assert [text[:22] for text in _summaries(texter, "+51987000111")] == ["Bodega Don Pepe 23/11:"]
+
+
 def test_daily_summary_can_be_switched_off(make_app, shop: Shop) -> None:  # type: ignore[no-untyped-def]
     app = make_app(DAILY_SUMMARY_ENABLED=False)
     assert send_due_summaries(app.extensions["bodega"], EVENING) == 0

@@ -3,13 +3,18 @@ notification (verbatim fields from PROTOCOLS.md) closes the dial's record."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from flask.testing import FlaskClient
 from rq.job import JobStatus
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from gateway.commerce.models import UssdHop, UssdSession
 from gateway.core.runtime import Runtime
-from gateway.ussd.hop import HOP_STREAM
+from gateway.ussd import dial_log, session_log
+from gateway.ussd.dial_log import DIALS, LIVE
 from tests.conftest import Dialer, run_jobs
 
 FLUSH = "gateway.jobs.flush_session_log"
@@ -33,13 +38,17 @@ def flush(rt: Runtime) -> int:
     return int(job.return_value())  # type: ignore[arg-type]
 
 
-def test_hops_reach_sql_through_the_worker(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+def test_a_dial_reaches_sql_once_when_aggregator_says_it_ended(dialer: Dialer, client: FlaskClient,
+                                                               rt: Runtime, demo_catalog: None) -> None:
     dialer.walk("1", "1", "1", "2", "1")
-    assert rt.redis.xlen(HOP_STREAM) == 6  # the hop itself only appended to a Redis stream
+    assert rt.redis.xlen(DIALS) == 0  # the hops travel with the live dial, not one by one
+    assert flush(rt) == 0
     with rt.sessions() as db:
         assert db.scalar(select(func.count()).select_from(UssdHop)) == 0
+    assert client.post("/hooks/africastalking/ussd/events", data=end_of_session(dialer)).status_code == 200
+    assert rt.redis.xlen(DIALS) == 1  # one entry for the whole dial
     assert flush(rt) == 6
-    assert rt.redis.xlen(HOP_STREAM) == 0
+    assert rt.redis.xlen(DIALS) == 0
     assert flush(rt) == 0  # nothing is written twice
     with rt.sessions() as db:
         hops = db.scalars(select(UssdHop).where(UssdHop.session_id == dialer.session_id)
@@ -52,13 +61,63 @@ def test_hops_reach_sql_through_the_worker(dialer: Dialer, rt: Runtime, demo_cat
         record = db.scalar(select(UssdSession).where(UssdSession.session_id == dialer.session_id))
         assert record is not None
         assert (record.hops, record.last_screen, record.furthest_step, record.status) == (
-            6, "checkout.confirm", "checkout", None)
+            6, "checkout.confirm", "checkout", "Incomplete")
         assert record.shop_id is not None
+
+
+def test_a_dial_that_ends_on_an_end_screen_is_handed_over_by_its_last_hop(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1", "2", "1", "1")
+    assert dialer.ended
+    assert rt.redis.xlen(DIALS) == 1 and rt.redis.zcard(LIVE) == 0
+    assert flush(rt) == 7
+
+
+def test_a_dial_that_vanishes_is_swept_to_sql(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1", "1")
+    assert dial_log.sweep(rt.redis, idle_seconds=60) == 0  # still live
+    assert dial_log.sweep(rt.redis, idle_seconds=60, now=time.time() + 61) == 1
+    assert flush(rt) == 3
+    dialer.dial("1")  # it was not over after all: the rest is written when it ends, nothing twice
+    dial_log.sweep(rt.redis, idle_seconds=0, now=time.time() + 1)
+    assert flush(rt) == 4
+    with rt.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(UssdHop)) == 4
+
+
+def test_a_transcript_survives_a_worker_killed_before_it_wrote_it(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1", "2", "1", "1")
+
+    def killed_at_commit() -> Session:
+        db = rt.sessions()
+        event.listen(db, "before_commit", lambda _db: _die())
+        return db
+
+    with pytest.raises(SystemExit):
+        session_log.drain(rt.redis, killed_at_commit)
+    rt.redis.delete(session_log.FLUSH_LOCK)  # a killed worker's lock expires on its own
+    assert rt.redis.xlen(DIALS) == 1
+    assert flush(rt) == 7
+    with rt.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(UssdHop)) == 7
+
+
+def _die() -> None:
+    raise SystemExit("worker killed")
+
+
+def test_a_live_dial_keeps_under_two_kilobytes_in_redis(dialer: Dialer, rt: Runtime,
+                                                        demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1", "2", "1", "0", "1", "0", "1")
+    assert not dialer.ended and "1. Confirm" in dialer.screen  # ten hops, the summary showing
+    used = rt.redis.memory_usage(f"ussd:v1:at:{dialer.session_id}")
+    assert used is not None and used <= 2048, used
 
 
 def test_end_of_session_closes_the_record(dialer: Dialer, client: FlaskClient, rt: Runtime,
                                           demo_catalog: None) -> None:
-    dialer.walk("1", "1", "1", "2", "1")
+    dialer.walk("1", "1", "1", "1", "2")
     flush(rt)
     form = end_of_session(dialer)
     response = client.post("/hooks/africastalking/ussd/events", data=form)
@@ -68,7 +127,7 @@ def test_end_of_session_closes_the_record(dialer: Dialer, client: FlaskClient, r
         (record,) = db.scalars(select(UssdSession)).all()
         assert (record.status, record.cost, record.duration_ms, record.hops) == (
             "Incomplete", "KES 0.10", 23456, 6)
-        assert record.input_masked == "1*1*1*2*1"
+        assert record.input_masked == "1*1*1*1*2"
         assert record.ended_at is not None and record.error_message is None
 
 

@@ -52,3 +52,22 @@ def test_a_wrong_key_is_reported(served: str) -> None:
     run = dial(served, "q\n", "--key", "wrong")
     assert run.returncode == 0
     assert "error: HTTP 403" in run.stderr
+
+
+def test_a_whole_order_through_hubtel(served: str) -> None:
+    keys = "\n".join(["1", "1", "1", "1", "2", "1", "1", "1", "1", "q"]) + "\n"  # no M-Pesa in Ghana
+    run = dial(served, keys, "--key", "a-long-random-secret", "--provider", "hubtel",
+               "--phone", "+233246912184", "--code", "*713*32#")
+    assert run.returncode == 0, run.stderr
+    screens = " ".join(line.strip("| ") for line in run.stdout.splitlines() if line.startswith("|"))
+    assert "through hubtel" in run.stdout
+    assert re.search(r"Order [A-HJ-NP-Z2-9]{5} placed\. Total KSh 50, pay at pickup", screens), screens
+
+
+@pytest.mark.parametrize("provider", ["arkesel", "nalo"])
+def test_arkesel_and_nalo_from_the_terminal(served: str, provider: str) -> None:
+    run = dial(served, "1\n2\nq\n", "--key", "a-long-random-secret", "--provider", provider,
+               "--phone", "+233246912184", "--code", "*713*32#")
+    assert run.returncode == 0, run.stderr
+    assert "| 1. Mama Njeri Groceries" in run.stdout
+    assert "Vegetables" in run.stdout  # "1" opened the shop; "2" then went on from there

@@ -1,0 +1,99 @@
+"""A dial's transcript travels with the dial and is handed to the worker once, when it ends.
+
+Each hop appends a compact entry to the dial's state in Redis (saved in the pipeline the hop
+sends anyway). When the dial ends (an END screen, AT's end-of-session event, or the sweep finding
+a dial idle past ``idle_seconds``), the whole transcript goes to the ``DIALS`` stream in one
+command, and the worker writes it to SQL and only then deletes the entry: a worker killed in
+between leaves it there for the next drain, and hops are unique per ``(session_id, seq)``, so a
+transcript handed over twice (swept, then ended after all) writes each hop once.
+
+Live dials are indexed in the ``LIVE`` sorted set (state key -> time of the last hop), which is
+how the sweep finds the ones that vanished, and how a hop whose state was lost knows it belongs to
+a dial already under way.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from typing import Any
+
+import redis
+
+DIALS = "ussd:v1:dials"
+DIALS_MAXLEN = 500_000
+LIVE = "ussd:v1:live"
+SWEEP_BATCH = 200
+
+# A state longer than this is stored zlib-compressed (a ten-hop dial's transcript would take it
+# past 2 KB of Redis; compressed it takes under half). JSON starts with "{", zlib with 0x78.
+COMPRESS_ABOVE = 1200
+
+# Where each field sits in a hop entry: [seq, screen, input, reply, ms, at]
+SEQ, SCREEN, INPUT, REPLY, MS, AT = range(6)
+
+
+def encode_state(state: dict[str, Any]) -> bytes:
+    """A dial's state as stored in Redis: JSON, compressed when it is long."""
+    raw = json.dumps(state, separators=(",", ":")).encode()
+    return zlib.compress(raw, 1) if len(raw) > COMPRESS_ABOVE else raw
+
+
+def decode_state(raw: bytes) -> dict[str, Any]:
+    """What ``encode_state`` stored (or plain JSON written by an older release)."""
+    data: dict[str, Any] = json.loads(zlib.decompress(raw) if raw[:1] == b"x" else raw)
+    return data
+
+
+def hop_entry(seq: int, screen: str, shown_input: str, reply: str, ms: float) -> list[Any]:
+    """One hop as the dial's state carries it (``shown_input`` already masked when sensitive)."""
+    return [seq, screen, shown_input, reply, round(ms, 2), round(time.time(), 3)]
+
+
+def transcript(session_id: str, phone: str, code: str, network: str, bag: dict[str, Any],
+               hops: list[list[Any]]) -> str:
+    """The dial's transcript as the worker reads it from the ``DIALS`` stream."""
+    return json.dumps({"sid": session_id, "phone": phone, "code": code, "net": network,
+                       "shop": bag.get("shop_id") or "", "funnel": bag.get("funnel", "dial"),
+                       "hops": hops}, separators=(",", ":"))
+
+
+def hop_rows(raw: str) -> list[dict[str, str]]:
+    """A transcript from the stream as one dict per hop (the shape ``session_log.write_hops`` takes)."""
+    dial = json.loads(raw)
+    common = {"sid": dial["sid"], "phone": dial["phone"], "code": dial.get("code") or "",
+              "net": dial.get("net") or "", "shop": str(dial.get("shop") or ""),
+              "funnel": dial.get("funnel") or "dial"}
+    return [{**common, "seq": str(h[SEQ]), "screen": h[SCREEN], "input": h[INPUT], "reply": h[REPLY],
+             "ms": str(h[MS]), "at": str(h[AT])} for h in dial["hops"]]
+
+
+def sweep(client: redis.Redis, idle_seconds: float, now: float | None = None) -> int:
+    """Hand over the transcripts of dials idle for ``idle_seconds``; returns how many.
+
+    A dial that goes on after all is handed over again when it ends; its hops are written once.
+    """
+    now = time.time() if now is None else now
+    keys: list[bytes] = client.zrangebyscore(LIVE, "-inf", now - idle_seconds,  # type: ignore[assignment]
+                                             start=0, num=SWEEP_BATCH)
+    for key in keys:
+        close(client, key.decode())
+    return len(keys)
+
+
+def close(client: redis.Redis, state_key: str) -> bool:
+    """Hand over the transcript of the live dial at ``state_key`` (if it has one) and stop
+    tracking it; True when there was one to hand over."""
+    raw = client.get(state_key)
+    state = decode_state(raw) if raw else {}  # type: ignore[arg-type]
+    pipe = client.pipeline(transaction=True)
+    handed = bool(state.get("log")) and not state.get("ended")
+    if handed:
+        meta = state.get("meta") or {}
+        pipe.xadd(DIALS, {"dial": transcript(meta.get("sid", ""), meta.get("phone", ""), meta.get("code", ""),
+                                             meta.get("net", ""), state.get("bag") or {}, state["log"])},
+                  maxlen=DIALS_MAXLEN, approximate=True)
+    pipe.zrem(LIVE, state_key)
+    pipe.execute()
+    return handed
