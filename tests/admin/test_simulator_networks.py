@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask.testing import FlaskClient
 
 from gateway.core.runtime import Runtime
-from gateway.ussd import session_log
+from gateway.ussd import dial_log, session_log
 from tests.admin.conftest import form_token
 
 
@@ -47,6 +49,7 @@ def test_a_simulated_dial_on_a_network_shows_up_under_that_network(
         },
     ).get_data(as_text=True)
     assert "Vegetables" in second
+    assert dial_log.sweep(rt.redis, idle_seconds=0, now=time.time() + 1) == 1  # the dial went quiet
     assert session_log.drain(rt.redis, rt.sessions) == 2
     dials = boss.get("/admin/dials").get_data(as_text=True)
     assert f"<td>{shown}</td>" in dials
@@ -57,5 +60,6 @@ def test_a_simulated_dial_on_a_network_shows_up_under_that_network(
 def test_an_at_dial_is_shown_as_africas_talking(boss: FlaskClient, rt: Runtime) -> None:
     token = form_token(boss, "/simulator")
     boss.post("/simulator", data={"csrf_token": token, "phone": "+254711000441", "action": "dial"})
-    session_log.drain(rt.redis, rt.sessions)
+    dial_log.sweep(rt.redis, idle_seconds=0, now=time.time() + 1)
+    assert session_log.drain(rt.redis, rt.sessions) == 1
     assert "<td>Africa&#39;s Talking</td>" in boss.get("/admin/dials").get_data(as_text=True)
