@@ -8,6 +8,7 @@ outbox and the sandbox payment provider, so a fresh clone runs end to end with n
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,12 @@ class Base:
             default = getattr(cls, name)
             values[name] = _override(name, default)
         return values
+
+
+def setting(settings: Mapping[str, Any], name: str) -> Any:
+    """``settings[name]``, else the default written once in ``Base``: a caller handed a partial
+    mapping (a screen's context in a test) never restates a default of its own."""
+    return settings[name] if name in settings else getattr(Base, name)
 
 
 def _override(name: str, default: Any) -> Any:

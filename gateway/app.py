@@ -6,13 +6,23 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.log_levels import configure_logging
 from config.settings import load_settings
+from gateway.admin import (
+    init_admin,
+    simulator_sms,  # noqa: F401 - importing registers the shop-owner tab and the polled panels
+)
+from gateway.admin import simulator as phone_simulator
+from gateway.cli.catalog import catalog_cli
+from gateway.cli.doctor import doctor
+from gateway.cli.shop import shop_cli
 from gateway.core.errors import BadRequest, Forbidden
 from gateway.core.runtime import bind, build_runtime
 from gateway.payments.registry import methods_to_offer
 from gateway.transports.sms_routes import parse_routes
+from gateway.webhooks import health, payments, sms, sms_delivery, sms_networks, ussd, ussd_networks
 from gateway.webhooks.guard import check_key
 
 log = logging.getLogger(__name__)
@@ -42,14 +52,10 @@ def _trust_proxies(app: Flask, hops: int) -> None:
     """Behind ``hops`` reverse proxies, take the client's address from X-Forwarded-For (else
     every client looks like the proxy, and one address's sign-in limit locks out everyone)."""
     if hops > 0:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_blueprints(app: Flask) -> None:
-    from gateway.webhooks import health, payments, sms, sms_delivery, sms_networks, ussd, ussd_networks
-
     app.register_blueprint(ussd.bp)
     app.register_blueprint(ussd_networks.bp)
     app.register_blueprint(sms.bp)
@@ -61,14 +67,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_console(app: Flask, settings: dict[str, Any]) -> None:
     """The admin console, and the phone simulator everywhere but production."""
-    from gateway.admin import init_admin
-
     simulator = settings.get("ENV") != "production"
     init_admin(app, production=not simulator, simulator=simulator)
     if simulator:
-        from gateway.admin import simulator as phone_simulator
-        from gateway.admin import simulator_sms  # noqa: F401 - the shop-owner tab and the polled panels
-
         app.register_blueprint(phone_simulator.bp)
 
 
@@ -94,10 +95,6 @@ def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from gateway.cli.catalog import catalog_cli
-    from gateway.cli.doctor import doctor
-    from gateway.cli.shop import shop_cli
-
     app.cli.add_command(catalog_cli)
     app.cli.add_command(shop_cli)
     app.cli.add_command(doctor)

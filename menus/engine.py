@@ -116,7 +116,7 @@ def _guarded(ctx: Ctx, handle: Callable[[], Outcome]) -> Outcome:
         return handle()
     except BodegaError as exc:
         log.info("screen refused an answer: %s", exc)
-        return Retry(ctx.t(exc.user_message))
+        return Retry(exc.render(ctx.t))
 
 
 def _apply(state: DialState, ctx: Ctx, outcome: Outcome, make_ctx: CtxFactory) -> Reply:

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from config.settings import setting
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
 from menus.text import as_number, clip, paginate
@@ -35,7 +36,6 @@ class Ctx:
     settings: dict[str, Any]
     translate: Callable[[str, str], str]
     reserved: int = 0  # septets already taken on this screen (e.g. by a retry message)
-    jobs: list[tuple[str, tuple[Any, ...], float]] = field(default_factory=list)
     # The catalog and the cart as this hop reads them. The hop hands in the process's snapshots
     # and the dial's cart (so a screen that only reads them costs no SQL); left out, both are
     # read from ``db``.
@@ -55,7 +55,7 @@ class Ctx:
 
     @property
     def max_chars(self) -> int:
-        return int(self.settings.get("USSD_MAX_CHARS", 182))
+        return int(setting(self.settings, "USSD_MAX_CHARS"))
 
 
 @dataclass(frozen=True)

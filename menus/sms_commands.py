@@ -21,17 +21,13 @@ visibility commands live in ``menus.sms_stock_commands``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy.orm import Session
-
+from gateway.commerce import order_moves, shop_desk
 from gateway.commerce import order_states as st
-from gateway.commerce import shop_desk
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
+from gateway.commerce.order_slip import order_slip
+from gateway.commerce.references import canonical_reference
 from gateway.core.errors import IllegalTransition
-from gateway.sms import notices
-from gateway.sms.order_slip import order_slip
 from menus import sms_stock_commands  # noqa: F401 - registers STOCK, PRICE, OFF, ON
 from menus.sms_desk import KEYWORDS, Refusal, ShopDesk, Words, command
 from menus.text import septets, to_gsm7
@@ -47,17 +43,15 @@ def _order(desk: ShopDesk, words: Words, keyword: str) -> Order:
     order = shop_desk.find_order(desk.db, desk.shop_ids, words.args[0])
     if order is None:
         raise Refusal(desk.t("No order {ref} in your shop. Send ORDERS to see open orders.",
-                             ref=shop_desk.canonical_reference(words.args[0]) or words.args[0]))
+                             ref=canonical_reference(words.args[0]) or words.args[0]))
     return order
 
 
-ShopMove = Callable[[Session, Order, str], object]  # (db, order, the sender's number)
-
-
-def _move(desk: ShopDesk, order: Order, target: str, move: ShopMove) -> str | None:
-    """Make one of the shop's moves on ``order``: None when it happened, else the reply saying why not."""
+def _move(desk: ShopDesk, order: Order, target: str, reason: str | None = None) -> str | None:
+    """Make the shop's move to ``target`` on ``order`` (``order_moves``, which also texts the
+    customer): None when it happened, else the reply saying why not."""
     try:
-        move(desk.db, order, desk.phone)
+        order_moves.BY_TARGET[target](desk.db, order, desk.phone, order_moves.SMS, reason)
     except IllegalTransition:
         return _why_not(desk, order, target)
     return None
@@ -77,10 +71,9 @@ def _why_not(desk: ShopDesk, order: Order, target: str) -> str:
          es=("OK", "SI", "CONFIRMAR", "ACEPTAR"), sw=("OK", "NDIO", "SAWA", "KUBALI"))
 def confirm(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
-    refused = _move(desk, order, st.CONFIRMED, shop_desk.confirm_order)
+    refused = _move(desk, order, st.CONFIRMED)
     if refused:
         return refused
-    notices.order_confirmed_by_shop(desk.db, order)
     return desk.t("{ref} confirmed, customer told. Send READY {ref} when it is ready.", ref=order.reference)
 
 
@@ -89,11 +82,9 @@ def confirm(desk: ShopDesk, words: Words) -> str:
 def reject(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
     reason = words.rest_after(1)[:80] or None
-    refused = _move(desk, order, st.REJECTED,
-                    lambda db, order, phone: shop_desk.reject_order(db, order, phone, reason))
+    refused = _move(desk, order, st.REJECTED, reason)
     if refused:
         return refused
-    notices.order_rejected_by_shop(desk.db, order, reason)
     reply = desk.t("{ref} rejected, stock put back, customer told.", ref=order.reference)
     if order.refund_due:
         reply += " " + desk.t("It was paid: refund {total} is due.",
@@ -104,10 +95,9 @@ def reject(desk: ShopDesk, words: Words) -> str:
 @command("ready", "READY {ref}", en=("READY",), es=("LISTO", "LISTA"), sw=("TAYARI",))
 def ready(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
-    refused = _move(desk, order, st.READY, shop_desk.mark_ready)
+    refused = _move(desk, order, st.READY)
     if refused:
         return refused
-    notices.order_ready(desk.db, order)
     return desk.t("{ref} is ready, customer told. Send DONE {ref} once handed over.", ref=order.reference)
 
 
@@ -115,7 +105,7 @@ def ready(desk: ShopDesk, words: Words) -> str:
          sw=("IMEFIKA", "IMEKAMILIKA"))
 def done(desk: ShopDesk, words: Words) -> str:
     order = _order(desk, words, words.keyword)
-    refused = _move(desk, order, st.DELIVERED, shop_desk.mark_done)
+    refused = _move(desk, order, st.DELIVERED)
     if refused:
         return refused
     if order.fulfilment == "pickup":

@@ -22,14 +22,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from gateway.commerce import shop_desk
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import ShopContact
+from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH, canonical_reference
+from gateway.core.i18n import load_translator
 
 # Stripped from both ends of every word; '#' stays (it marks a shop number) and so do inner
 # characters (``S1-001``, ``12.50``, ``1,200``).
 EDGE_PUNCTUATION = ".,;:!?\"'()[]<>*-_/=~+"
-LANGUAGES = ("en", "es", "sw")
 
 
 class Refusal(Exception):
@@ -143,7 +143,7 @@ def split(text: str) -> tuple[Command | None, Words]:
     return None, Words(first, [fold(r) for r in raw[1:]], raw[1:])
 
 
-REFERENCE_LENGTH = 5  # gateway.commerce.orders.REFERENCE_LENGTH: menus do not import order creation
+
 
 
 def looks_like_reference(word: str) -> bool:
@@ -152,14 +152,13 @@ def looks_like_reference(word: str) -> bool:
     no reference holds) is a word, answered as one, not "No order HELLO"."""
     if len(word) != REFERENCE_LENGTH or not word.isalnum() or not word.isascii():
         return False
-    alphabet = shop_desk.reference_alphabet()
-    return all(ch in alphabet for ch in shop_desk.canonical_reference(word, alphabet))
+    return all(ch in REFERENCE_ALPHABET for ch in canonical_reference(word))
 
 
 def language_of(word: str, known: str | None) -> str:
     """The reply language for a keyword: its own if it has one, else the sender's, else English."""
     found = KEYWORDS.get(word)
-    langs = found[1] if found else LANGUAGES
+    langs = found[1] if found else tuple(load_translator().languages)
     if len(langs) == 1:
         return langs[0]
     if known in langs:
@@ -171,7 +170,7 @@ def answer(desk: ShopDesk, text: str) -> tuple[str, str | None]:
     """Run the command in ``text`` for ``desk``'s sender; returns the reply and, when the keyword
     belongs to one language only, that language (to remember for later messages)."""
     known = next((c.language for c in desk.contacts if c.language), None) or default_language(
-        desk.phone, list(LANGUAGES))
+        desk.phone, load_translator().languages)
     found, words = split(text)
     desk.lang = language_of(words.keyword, known) if found else known
     learnt = desk.lang if found and len(KEYWORDS[words.keyword][1]) == 1 else None

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 from flask import Flask
 
+from gateway.admin import (  # noqa: F401 - importing registers the pages on the blueprint
+    auth,
+    formatting,
+    security,
+    tx,
+    views_activity,
+    views_catalog,
+    views_money,
+    views_orders,
+    views_shop_terms,
+    views_users,
+)
+from gateway.admin.blueprint import bp
+from gateway.admin.commands import admin_cli
+from gateway.core.limits import init_limits
+
 
 def init_admin(app: Flask, production: bool, simulator: bool) -> None:
     """Register the console on ``app``; ``simulator`` adds the phone simulator link to the nav."""
-    from gateway.admin import (  # noqa: F401 - importing registers the pages on the blueprint
-        auth,
-        formatting,
-        security,
-        tx,
-        views_activity,
-        views_catalog,
-        views_money,
-        views_orders,
-        views_shop_terms,
-        views_users,
-    )
-    from gateway.admin.blueprint import bp
-    from gateway.admin.commands import admin_cli
-    from gateway.core.limits import init_limits
-
     # The blueprint's hooks first: the catalog upload raises the body limit before CSRF reads it.
     app.register_blueprint(bp)
     security.install(app, production)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gateway.admin.passwords import check_password
 from gateway.commerce.models import AdminUser, AuditEntry, Shop
 from gateway.core.errors import BadRequest
-from menus.text import as_number
+from gateway.core.text import as_number
 
 ROLES = ("admin", "staff")
 _hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile

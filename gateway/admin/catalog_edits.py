@@ -6,15 +6,21 @@ and stored in minor units, as the CSV import does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.admin.listings import Page, paginate
+from gateway.commerce import shop_stock
 from gateway.commerce.models import AuditEntry, Category, Product, Shop
 from gateway.commerce.money import precision, to_minor
-from menus.text import as_number
+from gateway.core.text import as_number
+
+CHANNEL = "admin"
+Change = Callable[[Session, Product, Any, str, str], object]  # a shop_stock move
 
 
 @dataclass(frozen=True)
@@ -71,43 +77,44 @@ def price_text(minor: int, currency: str) -> str:
 
 
 def _audit(db: Session, shop_id: int | None, actor: str, action: str, subject: str, detail: str) -> None:
-    db.add(AuditEntry(shop_id=shop_id, actor=actor[:60], channel="admin", action=action,
+    db.add(AuditEntry(shop_id=shop_id, actor=actor[:60], channel=CHANNEL, action=action,
                       subject=subject[:80], detail=detail[:300]))
 
 
 def edit_product(db: Session, product: Product, name: str, price: str, stock: str,
                  actor: str) -> list[str]:
-    """Apply a name / price / stock edit; returns the problems (nothing changes when any)."""
-    problems = []
-    name = name.strip()
-    if not name or len(name) > 120:
-        problems.append("name must be 1 to 120 characters")
-    new_price = product.price_minor
+    """Apply a name / price / stock edit through the shop's own catalog moves
+    (``gateway.commerce.shop_stock``, which holds the rules and audits each change); returns the
+    problems, and nothing changes when there is any."""
+    problems: list[str] = []
+    new_price: int | None = None
     try:
         new_price = to_minor(price, product.currency)
     except ValueError as exc:
         problems.append(str(exc))
-    stock = stock.strip()
-    units = as_number(stock)
-    if units is None or units > 1_000_000:
-        problems.append(f"stock {stock!r} is not a whole number from 0 to 1000000")
-    if problems or units is None:
-        return problems
-    changes = [f"{label}: {old} -> {new}" for label, old, new in (
-        ("name", product.name, name), ("price", product.price_minor, new_price),
-        ("stock", product.stock, units)) if old != new]
-    if changes:
-        product.name, product.price_minor, product.stock = name, new_price, units
-        _audit(db, product.shop_id, actor, "product.edit", product.sku, "; ".join(changes))
-        db.flush()
-    return []
+    units = as_number(stock.strip())
+    if units is None:
+        problems.append(f"stock {stock.strip()!r} is not a whole number from 0 to {shop_stock.MAX_STOCK}")
+    changes: list[tuple[Change, object, object]] = [
+        (shop_stock.rename, name.strip(), product.name),
+        (shop_stock.set_price, new_price, product.price_minor),
+        (shop_stock.set_stock, units, product.stock)]
+    with db.begin_nested() as savepoint:
+        for change, new, old in changes:
+            if new is not None and new != old:
+                try:
+                    change(db, product, new, actor, CHANNEL)
+                except ValueError as exc:
+                    problems.append(str(exc))
+        if problems:
+            savepoint.rollback()
+    return problems
 
 
 def set_product_visible(db: Session, product: Product, visible: bool, actor: str) -> None:
+    """Show or hide ``product`` (audited, as a shop's ON/OFF by SMS); nothing when it already is."""
     if product.active != visible:
-        product.active = visible
-        _audit(db, product.shop_id, actor, "product.show" if visible else "product.hide", product.sku, "")
-        db.flush()
+        shop_stock.set_on_sale(db, product, visible, actor, CHANNEL)
 
 
 def set_shop_active(db: Session, shop: Shop, active: bool, actor: str) -> None:

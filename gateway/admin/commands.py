@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from gateway.admin import accounts
 from gateway.commerce.models import Shop
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest
+from gateway.core.transactions import unit_of_work
 
 admin_cli = click.Group("admin", help="Manage admin console accounts.")
 ACTOR = "cli"
@@ -26,7 +26,7 @@ ACTOR = "cli"
 def _refusing() -> Iterator[Session]:
     """A committed session; a ``BadRequest`` becomes ``refused: <reason>`` and exit status 1."""
     try:
-        with session_scope(runtime().sessions) as db:
+        with unit_of_work(runtime()) as db:
             yield db
     except BadRequest as exc:
         click.echo(f"refused: {exc}", err=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from gateway.commerce.models import Customer, Order, OrderEvent, Payment, Shop, UssdHop, UssdSession
 from gateway.commerce.order_states import AWAITING_SHOP
-from menus.text import as_number
+from gateway.core.text import as_number
 
 PAGE_SIZE = 25
 OUTCOMES = ("Success", "Incomplete", "Failed", "open")

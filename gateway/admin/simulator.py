@@ -24,17 +24,17 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import OutboundSms, Payment
 from gateway.commerce.money import format_money
+from gateway.core import transactions
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest, BodegaError
 from gateway.core.phone import to_e164
+from gateway.core.text import as_number
+from gateway.core.transactions import unit_of_work
 from gateway.payments import sandbox
-from gateway.sms import outbox
 from gateway.transports import arkesel_ussd, hubtel_ussd, nalo_ussd
 from gateway.transports.ussd_callers import UssdCall
 from gateway.ussd.hop import HopAnswer, UssdRequest, run_hop
 from gateway.ussd.session_log import SessionEnd, record_session_end
-from menus.text import as_number
 
 bp = Blueprint("simulator", __name__, template_folder="templates")
 
@@ -138,7 +138,7 @@ def _report_end(phone_number: str, session_id: str, code: str, text: str, status
     end = SessionEnd(session_id=session_id, phone=phone_number, service_code=code,
                      network_code=SANDBOX_NETWORK, status=status, cost="", duration_ms=duration, hops=None,
                      input=text, last_response="", error_message="", at=datetime.now(UTC))
-    with session_scope(runtime().sessions) as db:
+    with unit_of_work(runtime()) as db:
         record_session_end(db, end)
 
 
@@ -150,7 +150,7 @@ def answer_prompt() -> ResponseReturnValue:
     if payment_id is None:
         return _page(phone_number, error="There is no sandbox prompt to answer.", status=400)
     try:
-        with outbox.transaction(runtime()) as db:
+        with transactions.unit_of_work(runtime()) as db:
             sandbox.answer_prompt(db, payment_id, request.form.get("accept") == "1")
     except BodegaError as exc:
         return _page(phone_number, error=str(exc), status=400)

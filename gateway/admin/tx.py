@@ -1,7 +1,8 @@
 """The console's transaction boundary: one session per request, committed by the view.
 
 ``request_db()`` opens the request's session (closed at teardown); ``commit(db)`` commits and
-then enqueues the jobs the transaction asked for (SMS notices, resends), as every boundary does.
+then enqueues the jobs the transaction asked for (SMS notices, resends) through
+``gateway.core.transactions``, as every boundary does.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
+from gateway.core import transactions
 from gateway.core.app_context import runtime
-from gateway.sms import outbox
 
 _KEY = "bodega_admin_db"
 
@@ -26,8 +27,7 @@ def request_db() -> Session:
 
 def commit(db: Session) -> None:
     """Commit, then hand the jobs asked for in this transaction to the queue."""
-    db.commit()
-    outbox.dispatch(runtime().queue, outbox.take_pending(db))
+    transactions.commit(runtime(), db)
 
 
 def install(app: Flask) -> None:

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
+from config.settings import setting
 from gateway.admin import catalog_edits, listings
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
@@ -56,7 +57,7 @@ def products() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:60]
     shop_id = scope if scope is not None else f.shop_id
     page = catalog_edits.products(db, shop_id, search, f.page)
-    threshold = int(runtime().settings.get("LOW_STOCK_THRESHOLD", 3))
+    threshold = int(setting(runtime().settings, "LOW_STOCK_THRESHOLD"))
     return render_template("admin/products.html", page=page, f=f, q=search, shops=listings.shop_names(db),
                            categories=catalog_edits.category_names(db), threshold=threshold,
                            low=catalog_edits.low_stock(db, shop_id, threshold))

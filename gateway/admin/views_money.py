@@ -16,10 +16,10 @@ from gateway.admin.formatting import console_zone
 from gateway.admin.tx import commit, request_db
 from gateway.commerce import payment_review
 from gateway.commerce.models import Payment
+from gateway.commerce.sms_queue import SEND_JOB
+from gateway.core import transactions
 from gateway.core.app_context import runtime
 from gateway.core.errors import BadRequest, IllegalTransition
-from gateway.sms import outbox
-from gateway.sms.messages import SEND_JOB
 
 
 @bp.get("/payments")
@@ -65,7 +65,7 @@ def resolve_payment(payment_id: int) -> ResponseReturnValue:
                                                me().actor, note)
     except (BadRequest, IllegalTransition) as exc:
         db.rollback()
-        flash(exc.user_message, "error")
+        flash(exc.english, "error")
     else:
         commit(db)
         flash(done, "info")
@@ -102,7 +102,7 @@ def requeue_sms(message_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.sms"))
     db.commit()
     try:
-        outbox.enqueue(runtime().queue, SEND_JOB, message_id)
+        transactions.enqueue(runtime().queue, SEND_JOB, message_id)
         flash(f"Message {message_id} is queued again.", "info")
     except Exception:  # noqa: BLE001 - the row is queued; the periodic sweep sends it
         flash(f"Message {message_id} is queued; the queue did not answer, the sweep will send it.", "error")

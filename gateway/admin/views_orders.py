@@ -102,7 +102,7 @@ def move_order(order_id: int) -> ResponseReturnValue:
         order_actions.move_order(db, found, target, viewer.actor, note)
     except IllegalTransition as exc:
         db.rollback()
-        flash(exc.user_message, "error")
+        flash(exc.english, "error")
     else:
         commit(db)
         flash(f"Order {found.reference} is now {LABELS[target]}.", "info")

@@ -14,8 +14,8 @@ from gateway.commerce.catalog_file import decode_catalog
 from gateway.commerce.catalog_import import apply_catalog, parse_catalog
 from gateway.commerce.models import Shop
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest
+from gateway.core.transactions import unit_of_work
 from gateway.transports.clean import clean_text
 
 DEMO_CATALOG = ROOT / "config" / "demo_catalog.csv"
@@ -34,7 +34,7 @@ def import_catalog(path: Path) -> None:
     except BadRequest as exc:
         click.echo(f"refused: {path.name}: {exc}; nothing imported", err=True)
         sys.exit(1)
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         report = parse_catalog(db, text, rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
         if not report.errors:
             apply_catalog(db, report)
@@ -52,7 +52,7 @@ def import_catalog(path: Path) -> None:
 def seed_demo() -> None:
     """Import the demo catalog once; later runs leave the shops (and their stock) as they are."""
     rt = runtime()
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         if db.scalar(select(func.count()).select_from(Shop)):
             click.echo("demo catalog: shops already exist, nothing to seed")
             return

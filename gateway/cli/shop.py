@@ -26,9 +26,9 @@ from gateway.commerce.models import AuditEntry, Shop
 from gateway.commerce.shop_settings import TermsChange, describe_terms, update_terms
 from gateway.commerce.shop_terms import BadTerms
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
 from gateway.core.errors import BadRequest
 from gateway.core.phone import to_e164
+from gateway.core.transactions import unit_of_work
 
 shop_cli = click.Group("shop", help="Manage the numbers, PIN and summary of a shop run by SMS.")
 ACTOR = "cli"
@@ -52,7 +52,7 @@ def _refuse(exc: Exception) -> None:
 def numbers(number: int) -> None:
     """List the phone numbers that run shop NUMBER by SMS."""
     try:
-        with session_scope(runtime().sessions) as db:
+        with unit_of_work(runtime()) as db:
             shop = _shop(db, number)
             lines = [f"{c.phone} {c.role}" + (f" (texts in {c.language})" if c.language else "")
                      for c in sorted(shop.contacts, key=lambda c: (c.role, c.phone))]
@@ -75,7 +75,7 @@ def add_number(number: int, phone: str, role: str) -> None:
     rt = runtime()
     try:
         e164 = to_e164(phone, rt.settings["DEFAULT_REGION"])
-        with session_scope(rt.sessions) as db:
+        with unit_of_work(rt) as db:
             shop_desk.add_contact(db, _shop(db, number), e164, role, ACTOR)
     except BadRequest as exc:
         _refuse(exc)
@@ -91,7 +91,7 @@ def remove_number(number: int, phone: str) -> None:
     rt = runtime()
     try:
         e164 = to_e164(phone, rt.settings["DEFAULT_REGION"])
-        with session_scope(rt.sessions) as db:
+        with unit_of_work(rt) as db:
             removed = shop_desk.remove_contact(db, _shop(db, number), e164, ACTOR)
     except BadRequest as exc:
         _refuse(exc)
@@ -109,7 +109,7 @@ def set_pin(number: int, pin_stdin: bool, clear: bool) -> None:
         _refuse(BadRequest("give exactly one of --pin-stdin or --clear"))
     pin = None if clear else sys.stdin.readline().strip()
     try:
-        with session_scope(runtime().sessions) as db:
+        with unit_of_work(runtime()) as db:
             shop = _shop(db, number)
             shop_pins.set_pin(shop, pin)
             db.add(AuditEntry(shop_id=shop.id, actor=ACTOR, channel="admin",
@@ -126,7 +126,7 @@ def set_pin(number: int, pin_stdin: bool, clear: bool) -> None:
 def summary(number: int, state: str) -> None:
     """Switch shop NUMBER's evening summary SMS on or off."""
     try:
-        with session_scope(runtime().sessions) as db:
+        with unit_of_work(runtime()) as db:
             shop = _shop(db, number)
             shop.summary_enabled = state == "on"
             db.add(AuditEntry(shop_id=shop.id, actor=ACTOR, channel="admin", action=f"summary.{state}",
@@ -149,7 +149,7 @@ def set_terms(number: int, **typed: Any) -> None:
     """Set shop NUMBER's town, delivery terms and opening hours. Nothing changes if any part is bad."""
     change = TermsChange(**typed)
     try:
-        with session_scope(runtime().sessions) as db:
+        with unit_of_work(runtime()) as db:
             shop = _shop(db, number)
             changed = update_terms(db, shop, change, ACTOR, "admin")
             summary = describe_terms(shop)

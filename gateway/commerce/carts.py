@@ -6,6 +6,7 @@ into several orders would be hard to follow on a 182-character screen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, delete, func, select, update
@@ -26,6 +27,17 @@ _SHOP = (select(Product.shop_id).join(CartItem, CartItem.product_id == Product.i
          .where(CartItem.customer_id == _CUSTOMER).limit(1))
 _LINE = select(CartItem).where(CartItem.customer_id == _CUSTOMER,
                                CartItem.product_id == bindparam("product_id"))
+
+
+def cart_total_minor(lines: Sequence[CartItem] | Sequence[PricedLine]) -> int:
+    """What ``lines`` cost at today's prices, in minor units (a cart holds one shop, one currency)."""
+    return sum(line.qty * line.product.price_minor for line in lines)
+
+
+def quantity_cap(stock: int, max_qty: int, in_cart: int = 0) -> int:
+    """How many more of a product a customer may put in the cart: the line as a whole stays
+    within the stock and ``max_qty`` (``USSD_MAX_QTY``); never below 0."""
+    return max(0, min(stock, max_qty) - in_cart)
 
 
 def cart_lines(db: Session, customer_id: int) -> list[CartItem]:
@@ -188,5 +200,5 @@ def cart_total(db: Session, customer_id: int, fulfilment: str) -> tuple[Shop, Ba
         return None
     shop = db.get(Shop, lines[0].product.shop_id)
     assert shop is not None  # a product's shop: the foreign key keeps it
-    items = sum(line.qty * line.product.price_minor for line in lines)
+    items = cart_total_minor(lines)
     return shop, basket(shop, items, fulfilment)

@@ -98,10 +98,6 @@ def get_product(db: Session, product_id: int) -> Product | None:
     return product
 
 
-def product_by_sku(db: Session, shop_id: int, sku: str) -> Product | None:
-    return db.scalar(select(Product).where(Product.shop_id == shop_id, Product.sku == sku))
-
-
 class CatalogReader:
     """What screens read of the catalog during one hop: answered from the process's snapshots
     (``catalog_snapshot.CatalogCache``), touching ``db`` only to load a shop not held yet.

@@ -62,7 +62,7 @@ def can_move(current: str, target: str) -> bool:
 
 def transition(db: Session, order: Order, target: str, actor: str, channel: str,
                note: str | None = None) -> OrderEvent:
-    """Move ``order`` to ``target`` or raise ``IllegalTransition`` (its ``user_message`` says why).
+    """Move ``order`` to ``target`` or raise ``IllegalTransition`` (``render`` says why).
 
     Returns the audit event. Ending an order unfulfilled puts its stock back; ending a paid one
     that way flags it for a refund. The caller commits.
@@ -93,7 +93,8 @@ def transition(db: Session, order: Order, target: str, actor: str, channel: str,
 
 def _illegal(order: Order, current: str, target: str) -> IllegalTransition:
     return IllegalTransition(f"order {order.reference}: {current} -> {target} is not allowed",
-                             user_message=f"{order.reference} is already {LABELS.get(current, current)}.")
+                             "{ref} is already {status}.", ref=order.reference,
+                             status=LABELS.get(current, current))
 
 
 def release_stock(db: Session, order: Order) -> None:

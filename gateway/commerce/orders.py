@@ -20,8 +20,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from gateway.commerce import order_states, shop_terms
-from gateway.commerce.carts import cart_lines, empty_cart
+from gateway.commerce import notices, order_states, shop_terms
+from gateway.commerce.carts import cart_lines, cart_total_minor, empty_cart
 from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import (
     CartItem,
@@ -33,12 +33,10 @@ from gateway.commerce.models import (
     Shop,
     utcnow,
 )
+from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from gateway.commerce.shop_terms import Basket
 from gateway.core.errors import BodegaError, IllegalTransition, OutOfStock
 
-# Read aloud and typed on a keypad: no O/0 and no I/1 to confuse.
-REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-REFERENCE_LENGTH = 5
 REFERENCE_ATTEMPTS = 8
 PICKUP = "pickup"
 DELIVERY = "delivery"
@@ -57,7 +55,8 @@ class ShortOfStock(OutOfStock):
     left (0 when it is sold out or no longer sold), so the screen can say so."""
 
     def __init__(self, detail: str, product: Product, wanted: int, left: int) -> None:
-        super().__init__(detail, user_message=f"Sorry, {product.name} does not have {wanted} left.")
+        super().__init__(detail, "Sorry, {name} does not have {wanted} left.", name=product.name,
+                         wanted=wanted)
         self.product_name = product.name
         self.wanted = wanted
         self.left = left
@@ -152,7 +151,7 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
     ``OutOfStock`` naming the product that ran short (then nothing was written and the cart is
     untouched). Cash orders start ``placed``; any other method
     starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
-    ``gateway.sms.notices.order_placed`` so the people concerned are told, after commit, by SMS.
+    ``gateway.commerce.notices.order_placed`` so the people concerned are told, after commit, by SMS.
     """
     existing = order_for_session(db, session_id)
     if existing is not None:
@@ -180,7 +179,7 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
     order, ours = _insert(db, fields, draft)
     if ours:  # not a racing duplicate's order
         empty_cart(db, customer_id)
-        _notify_placed(db, order)
+        notices.order_placed(db, order)
     return order
 
 
@@ -208,7 +207,7 @@ def _draft(db: Session, customer_id: int) -> _Draft:
     shops = {line.product.shop_id for line in lines}
     if len(shops) != 1:
         raise MixedCart(f"customer {customer_id} cart spans shops {sorted(shops)}")
-    total = sum(line.product.price_minor * line.qty for line in lines)
+    total = cart_total_minor(lines)
     return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total)
 
 
@@ -243,14 +242,6 @@ def reserve_stock(db: Session, product: Product, qty: int) -> None:
         raise ShortOfStock(f"product {product.id} short of {qty}", product, qty, left)
     if left < SHOWN_STOCK_EXACT:  # screens show "sold out" and offer at most what is left
         catalog_changed(db, product.shop_id)
-
-
-def _notify_placed(db: Session, order: Order) -> None:
-    # Imported here: gateway.sms.notices sits outside the domain (it queues SMS), and the domain must
-    # not depend on it at import time.
-    from gateway.sms import notices
-
-    notices.order_placed(db, order)
 
 
 def customer_orders(db: Session, customer_id: int, offset: int, limit: int) -> list[Order]:
@@ -289,10 +280,8 @@ def cancel_by_customer(db: Session, order: Order, phone: str) -> OrderEvent:
     if not can_cancel(order):
         raise IllegalTransition(
             f"order {order.reference}: customer cannot cancel from {order.status}",
-            user_message=f"{order.reference} can no longer be cancelled.")
+            user_message="{ref} can no longer be cancelled.", ref=order.reference)
     event = order_states.transition(db, order, order_states.CANCELLED, actor=phone, channel="ussd",
                                     note="cancelled by the customer")
-    from gateway.sms import notices  # outside the domain, as in _notify_placed
-
     notices.order_cancelled_by_customer(db, order)
     return event

@@ -58,12 +58,12 @@ def accept_as_paid(db: Session, payment: Payment, actor: str, note: str) -> Orde
         label = order_states.LABELS.get(order.status, order.status)
         raise IllegalTransition(
             f"payment {payment.id}: order {order.reference} is {order.status}, cannot take a payment",
-            user_message=f"Order {order.reference} is {label}: it cannot be paid now. "
-                         "Mark the payment refunded instead.")
+            user_message="Order {ref} is {status}: it cannot be paid now. Mark the payment refunded instead.",
+            ref=order.reference, status=label)
     if payment.status == settlement.MISMATCH and not settlement.move_payment(
             db, payment, (settlement.MISMATCH,), settlement.PAID):
         raise BadRequest(f"payment {payment.id} moved on meanwhile",
-                         user_message=f"Payment {payment.id} changed meanwhile. Reload and look again.")
+                         user_message="Payment {id} changed meanwhile. Reload and look again.", id=payment.id)
     event = None
     if order_states.can_move(order.status, order_states.PAID):
         event = order_states.transition(db, order, order_states.PAID, actor, CHANNEL,
@@ -100,7 +100,7 @@ def _resolvable(payment: Payment, note: str) -> str:
     reason = flag_reason(payment)
     if reason is None:
         raise BadRequest(f"payment {payment.id} is not flagged",
-                         user_message=f"Payment {payment.id} is not flagged: nothing to resolve.")
+                         user_message="Payment {id} is not flagged: nothing to resolve.", id=payment.id)
     return reason
 
 
@@ -110,7 +110,8 @@ def _resolve(db: Session, payment: Payment, resolution: str, actor: str, note: s
                          .values(resolution=resolution).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise BadRequest(f"payment {payment.id} was resolved meanwhile",
-                         user_message=f"Payment {payment.id} was resolved meanwhile. Reload and look again.")
+                         user_message="Payment {id} was resolved meanwhile. Reload and look again.",
+                         id=payment.id)
     set_committed_value(payment, "resolution", resolution)
     db.add(AuditEntry(shop_id=payment.order.shop_id, actor=actor[:60], channel=CHANNEL,
                       action=f"payment.{resolution}", subject=_subject(payment),

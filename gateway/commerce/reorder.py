@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
-from gateway.commerce.carts import add_to_cart, empty_cart
+from gateway.commerce.carts import add_to_cart, empty_cart, quantity_cap
 from gateway.commerce.models import Order, Product
 
 _LAST = (select(Order).options(selectinload(Order.lines))
@@ -47,7 +47,7 @@ def refill_cart(db: Session, customer_id: int, order: Order, most_per_line: int)
         if product is None or not product.active or product.shop_id != order.shop_id or product.stock <= 0:
             refill.gone.append(line.name)
             continue
-        qty = min(line.qty, product.stock, most_per_line)
+        qty = min(line.qty, quantity_cap(product.stock, most_per_line))
         if qty < line.qty:
             refill.cut.append((product.name, qty))
         keep.append((product, qty))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from gateway.commerce import order_states
 from gateway.commerce.models import Order, Payment
 from gateway.commerce.money import format_money
-from gateway.commerce.pending import after_commit
+from gateway.core.pending import after_commit
 
 REQUEST_JOB = "gateway.jobs.request_payment"
 

@@ -2,13 +2,12 @@
 
 Who is texting is decided by ``contacts_of`` (a number may run several shops). Orders are found by
 a forgiving reference (``canonical_reference``) among the sender's shops only, so a reference from
-another shop reads as unknown. Every status change goes through ``order_states.transition`` with
-the sender's number as actor and ``sms`` as channel. Functions here never commit.
+another shop reads as unknown. The moves a shop makes on an order (confirm, reject, ready, done)
+live in ``gateway.commerce.order_moves``, shared with the console. Functions here never commit.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -16,41 +15,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from gateway.commerce import order_states as st
 from gateway.commerce.customers import default_language
-from gateway.commerce.models import AuditEntry, Order, OrderEvent, Payment, Shop, ShopContact
+from gateway.commerce.models import AuditEntry, Order, Payment, Shop, ShopContact
+from gateway.commerce.references import canonical_reference
 
-CHANNEL = "sms"
 # What a shop still has to act on, oldest first, when it asks for its orders.
 OPEN_FOR_SHOP = (st.PLACED, st.PAID, st.CONFIRMED, st.READY)
-# Characters people mistake for one another when copying a reference from a screen.
-LOOKALIKES = (("O", "0"), ("I", "1"), ("L", "1"))
-
-
-def reference_alphabet() -> str:
-    """The characters order references are made of (taken from order creation when it defines them)."""
-    try:
-        orders = importlib.import_module("gateway.commerce.orders")
-    except ImportError:  # order creation not present: references may hold any letter or digit
-        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return str(getattr(orders, "REFERENCE_ALPHABET", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))
-
-
-def canonical_reference(typed: str, alphabet: str | None = None) -> str:
-    """``" k7p2q. "`` -> ``"K7P2Q"``: upper case, only letters and digits, look-alikes mapped.
-
-    A character that is not in the reference alphabet is replaced by its look-alike that is
-    (``O`` typed for ``0`` or the other way round, ``I``/``L`` for ``1``), so what a person
-    copies by eye from an SMS still finds the order.
-    """
-    letters = alphabet or reference_alphabet()
-    out = []
-    for ch in typed.upper():
-        if not ch.isalnum() or not ch.isascii():
-            continue
-        if ch not in letters:
-            ch = next((b if a == ch else a for a, b in LOOKALIKES
-                       if ch in (a, b) and (b if a == ch else a) in letters), ch)
-        out.append(ch)
-    return "".join(out)
 
 
 def contacts_of(db: Session, phone: str) -> list[ShopContact]:
@@ -83,35 +52,6 @@ def was_paid(db: Session, order: Order) -> bool:
         return True
     return db.scalar(select(Payment.id).where(Payment.order_id == order.id, Payment.status == "paid")
                      .limit(1)) is not None
-
-
-def confirm_order(db: Session, order: Order, actor: str) -> OrderEvent:
-    """The shop accepts ``order``. Raises ``IllegalTransition`` when it is not waiting for the shop."""
-    return st.transition(db, order, st.CONFIRMED, actor, CHANNEL)
-
-
-def reject_order(db: Session, order: Order, actor: str, reason: str | None) -> OrderEvent:
-    """The shop turns ``order`` down: stock goes back, and money received is flagged for refund.
-
-    Raises ``IllegalTransition`` when the order can no longer be rejected.
-    """
-    paid = was_paid(db, order)
-    event = st.transition(db, order, st.REJECTED, actor, CHANNEL, note=reason)
-    if paid:
-        order.refund_due = True
-    if reason:
-        order.note = reason[:200]
-    return event
-
-
-def mark_ready(db: Session, order: Order, actor: str) -> OrderEvent:
-    """The order is packed: ready for pickup, or leaving for delivery."""
-    return st.transition(db, order, st.READY, actor, CHANNEL)
-
-
-def mark_done(db: Session, order: Order, actor: str) -> OrderEvent:
-    """The customer has the goods (delivered or collected)."""
-    return st.transition(db, order, st.DELIVERED, actor, CHANNEL)
 
 
 def contact_language(contact: ShopContact, languages: Sequence[str]) -> str:

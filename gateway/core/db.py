@@ -1,4 +1,6 @@
-"""Engine, one session per request (closed at teardown) and ``session_scope`` for jobs and CLI.
+"""Engine and sessions. Entry points open their transactions with ``gateway.core.transactions``
+(which enqueues the jobs a commit asked for); ``session_scope`` is for reading and for test set-up,
+and refuses to drop jobs silently.
 
 The boundary owns the transaction: a request, job or CLI command commits; domain functions take
 a ``Session`` and never commit.
@@ -14,6 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.core.pending import PENDING
 
 
 def make_engine(url: str) -> Engine:
@@ -70,10 +74,16 @@ class LazySession:
 
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits when the block ends cleanly and rolls back when it raises."""
+    """A session that commits when the block ends cleanly and rolls back when it raises.
+
+    It has no queue: when the block asked for jobs (``after_commit``), it raises ``RuntimeError``
+    before committing rather than lose them; use ``gateway.core.transactions.unit_of_work``.
+    """
     db = factory()
     try:
         yield db
+        if db.info.get(PENDING):
+            raise RuntimeError("jobs were asked for in a session_scope; use transactions.unit_of_work")
         db.commit()
     except BaseException:
         db.rollback()

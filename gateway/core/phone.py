@@ -40,7 +40,3 @@ def mask(phone: str) -> str:
         return phone[:2] + "*" * max(0, len(phone) - 2)
     return phone[:5] + "****" + phone[-3:]
 
-
-def without_plus(e164: str) -> str:
-    """``+254708374149`` -> ``254708374149`` (M-Pesa's format)."""
-    return e164.lstrip("+")

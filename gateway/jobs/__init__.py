@@ -6,10 +6,15 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from config.settings import setting
+from gateway.core import transactions
 from gateway.core.runtime import current
+from gateway.core.transactions import unit_of_work
 from gateway.jobs import retention
 from gateway.payments import collection
 from gateway.sms import delivery as sms_delivery
+from gateway.sms import inbox as sms_inbox
+from gateway.sms.daily_summary import send_due_summaries
 from gateway.ussd import dial_log, session_log
 
 log = logging.getLogger(__name__)
@@ -33,28 +38,20 @@ def purge_session_logs() -> int:
 
 def handle_inbound_sms(inbound_id: int) -> str:
     """Answer one stored inbound SMS (a shop command, or the help text for a stranger)."""
-    from gateway.sms import inbox as sms_inbox
-
     return sms_inbox.handle(current(), inbound_id)
 
 
 def requeue_inbound_sms() -> int:
     """Enqueue again inbound SMS whose handling job was lost (a crash between commit and enqueue)."""
-    from gateway.core.db import session_scope
-    from gateway.sms import inbox as sms_inbox
-    from gateway.sms import outbox
-
     rt = current()
-    with session_scope(rt.sessions) as db:
+    with unit_of_work(rt) as db:
         ids = sms_inbox.stuck_messages(db, datetime.now(UTC))
-    outbox.dispatch(rt.queue, [(sms_inbox.HANDLE_JOB, (inbound_id,), 0.0) for inbound_id in ids])
+    transactions.dispatch(rt.queue, [(sms_inbox.HANDLE_JOB, (inbound_id,), 0.0) for inbound_id in ids])
     return len(ids)
 
 
 def send_daily_summaries() -> int:
     """Queue the evening summary SMS for each shop (once per shop and day)."""
-    from gateway.sms.daily_summary import send_due_summaries
-
     return send_due_summaries(current())
 
 
@@ -88,7 +85,7 @@ def settle_payment_callback(callback_id: int) -> str:
 def settle_stale_payments() -> int:
     """Periodic: query payments whose callback never came; recover lost payment jobs."""
     rt = current()
-    stale = int(rt.settings.get("PAYMENT_STALE_SECONDS", 180))
+    stale = int(setting(rt.settings, "PAYMENT_STALE_SECONDS"))
     return collection.settle_stale_payments(rt, stale_seconds=stale)
 
 

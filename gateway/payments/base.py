@@ -5,15 +5,14 @@
   ``ProviderError(retryable=True)`` when trying again later may work (network, 5xx).
 - ``query(ask)`` asks how a requested payment ended: a ``PaymentResult`` (paid, failed or still
   pending); raises ``ProviderError`` when the provider cannot say.
-- ``parse_callback(body)`` reads the provider's own callback into a ``PaymentResult``; raises
-  ``BadRequest`` saying what is wrong with it.
 
 A provider whose callbacks are not signed (MTN MoMo, Airtel Money) sets ``CONFIRMS_CALLBACKS =
 True``: every callback it sends is only a hint, and ``query`` decides what it means.
 
 A provider module exposes ``NAME``, ``METHOD`` (the payment method customers pick, e.g. ``mpesa``),
 ``configured(settings)``, ``build(settings, redis)`` and a module-level ``parse_callback(body)``
-(callbacks are read without building the provider); ``gateway.payments.registry`` lists it.
+that reads the provider's own callback into a ``PaymentResult`` (``BadRequest`` saying what is
+wrong with it; callbacks are read without building the provider); ``gateway.payments.registry`` lists it.
 """
 
 from __future__ import annotations
@@ -62,5 +61,3 @@ class PaymentProvider(Protocol):
     def request(self, ask: PaymentAsk) -> PushAnswer: ...
 
     def query(self, ask: PaymentAsk) -> PaymentResult: ...
-
-    def parse_callback(self, body: bytes) -> PaymentResult: ...

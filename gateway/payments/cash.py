@@ -35,9 +35,6 @@ class CashOnDelivery:
     def query(self, ask: PaymentAsk) -> PaymentResult:
         return PaymentResult(ask.checkout_id or "", RESULT_PENDING, "", "collected on delivery")
 
-    def parse_callback(self, body: bytes) -> PaymentResult:
-        return parse_callback(body)
-
 
 def parse_callback(body: bytes) -> PaymentResult:
     raise BadRequest("cash payments have no callback")

@@ -1,9 +1,9 @@
 """Collecting a payment: what the payment jobs and the callback webhook do, around providers.
 
-Each function owns its transactions (``outbox.transaction``) and never holds one open across a
+Each function owns its transactions (``unit_of_work``) and never holds one open across a
 provider call: it reads what it needs, commits, calls the provider with its timeout, then records
 the answer in a new transaction that re-checks the row. ``gateway.commerce.settlement`` decides
-what an answer means; this module adds the customer's SMS (``settle_and_announce``).
+what an answer means and ``gateway.commerce.payment_moves.settle_payment`` whom it tells.
 
 Callbacks are stored raw by the webhook and settled here in a job (``settle_callback``): with
 ``MPESA_VERIFY`` settling asks Daraja first, an outbound call the webhook must not wait on, and a
@@ -23,16 +23,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from config.settings import setting
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
-from gateway.commerce.pending import after_commit
-from gateway.commerce.settlement import PaymentResult, Settled
+from gateway.commerce.payment_moves import fail_payment_request, record_prompt_sent, settle_payment
+from gateway.commerce.settlement import PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
+from gateway.core.pending import after_commit
 from gateway.core.runtime import Runtime
+from gateway.core.transactions import unit_of_work
 from gateway.payments import confirmation, registry
 from gateway.payments.base import PaymentAsk, PaymentProvider
-from gateway.sms import notices
-from gateway.sms.outbox import transaction
 from gateway.transports.clean import storable_raw
 
 log = logging.getLogger(__name__)
@@ -46,22 +47,6 @@ VERIFY_GUARD_SECONDS = 60  # longer than one provider query with its timeout
 # Errors no retry cures: the stored body or a value in it is bad (a NUL PostgreSQL refuses ...).
 NEVER_SETTLES = (BadRequest, ValueError, ArithmeticError, LookupError, TypeError, DataError, IntegrityError)
 CALLBACK_GIVE_UP = timedelta(hours=6)  # a callback still unsettled by then is the admin's to look at
-
-
-def settle_and_announce(db: Session, payment: Payment, result: PaymentResult) -> Settled:
-    """``settlement.settle`` plus the customer's SMS it calls for. The caller commits."""
-    settled = settlement.settle(db, payment, result)
-    _announce(db, payment, settled)
-    return settled
-
-
-def _announce(db: Session, payment: Payment, settled: Settled) -> None:
-    if settled.notice == "paid":
-        notices.order_paid(db, payment.order, payment)
-    elif settled.notice == "failed":
-        notices.payment_failed(db, payment.order, payment)
-    elif settled.notice == "refund":
-        notices.payment_to_refund(db, payment.order, payment)
 
 
 def _ask(payment: Payment) -> PaymentAsk:
@@ -89,17 +74,16 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
         answer = provider.request(ask)
     except ProviderError as exc:
         return _retry_or_give_up(rt, payment_id, exc)
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
         keep_answer(db, payment, "request", answer.raw, "accepted" if answer.accepted else "refused")
         if not answer.accepted:
-            _announce(db, payment, settlement.fail_request(db, payment, answer.code, answer.detail))
+            fail_payment_request(db, payment, answer.code, answer.detail)
             return "refused"
-        if settlement.record_accepted(db, payment, answer.checkout_id or "", answer.merchant_id) \
-                and answer.pay_code:
-            notices.pay_code_sent(db, payment.order, payment, answer.pay_code, answer.pay_by)
+        record_prompt_sent(db, payment, answer.checkout_id or "", answer.merchant_id, answer.pay_code,
+                           answer.pay_by)
         if answer.check_after is not None:
             after_commit(db, CHECK_JOB, payment_id, delay=answer.check_after)
     return "requested"
@@ -107,7 +91,7 @@ def request_payment(rt: Runtime, payment_id: int) -> str:
 
 def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, PaymentAsk] | str:
     """Claim a queued payment for its provider (committed before any call), or say why not."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.QUEUED:
             return "nothing to do"
@@ -121,7 +105,7 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
             provider = registry.provider(rt.extras, rt.settings, rt.redis, name)
         except (KeyError, RuntimeError) as exc:
             log.error("payment %s: provider %s unavailable: %s", payment_id, name, exc)
-            _announce(db, payment, settlement.fail_request(db, payment, "unavailable", str(exc)))
+            fail_payment_request(db, payment, "unavailable", str(exc))
             return "failed"
         if settlement.claim_request(db, payment_id, name) is None:
             return "nothing to do"
@@ -132,7 +116,7 @@ def _claim_request(rt: Runtime, payment_id: int) -> tuple[PaymentProvider, Payme
 
 def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
     """Put the payment back for RQ's retry (re-raising ``exc``), or fail it after the last attempt."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
@@ -140,7 +124,7 @@ def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
             settlement.release_request(db, payment, str(exc))
         else:
             log.warning("payment %s: giving up after %s attempts: %s", payment_id, payment.attempts, exc)
-            _announce(db, payment, settlement.fail_request(db, payment, exc.code or "unreachable", str(exc)))
+            fail_payment_request(db, payment, exc.code or "unreachable", str(exc))
             return "failed"
     raise exc
 
@@ -148,7 +132,7 @@ def _retry_or_give_up(rt: Runtime, payment_id: int, exc: ProviderError) -> str:
 def check_payment(rt: Runtime, payment_id: int) -> str:
     """Ask the provider how a requested payment ended, and settle it. Raises only retryable errors;
     a payment the provider can never answer about is failed (a late callback still pays it)."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None or payment.status != settlement.REQUESTED:
             return "nothing to do"
@@ -159,18 +143,18 @@ def check_payment(rt: Runtime, payment_id: int) -> str:
         if exc.retryable:
             raise
         log.warning("payment %s: cannot be checked, failed and flagged: %s", payment_id, exc)
-        with transaction(rt) as db:  # else the sweep would ask again every period, forever
+        with unit_of_work(rt) as db:  # else the sweep would ask again every period, forever
             payment = db.get(Payment, payment_id)
             if payment is not None:
-                _announce(db, payment, settlement.fail_request(db, payment, "unchecked", str(exc)))
+                fail_payment_request(db, payment, "unchecked", str(exc))
         return "failed"
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         if payment is None:
             return "nothing to do"
         if result.status == settlement.RESULT_PENDING:
             payment.updated_at = utcnow()  # ask again one stale period from now, not every sweep
-        outcome = settle_and_announce(db, payment, result).outcome
+        outcome = settle_payment(db, payment, result).outcome
         keep_answer(db, payment, "status", result.raw, outcome)
         return outcome
 
@@ -183,7 +167,7 @@ def receive_callback(rt: Runtime, provider_name: str, body: bytes,
     body, after storing it: nothing that arrives is ever lost.
     """
     problem: BadRequest | None = None
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         record = PaymentCallback(provider=provider_name, raw=storable_raw(body))  # NUL and all
         db.add(record)
         try:
@@ -216,7 +200,7 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
     except NEVER_SETTLES as exc:
         log.error("payment callback %s cannot be settled (%s); flagged for the admin",
                   callback_id, type(exc).__name__)
-        with transaction(rt) as db:
+        with unit_of_work(rt) as db:
             db.execute(update(PaymentCallback).where(PaymentCallback.id == callback_id,
                                                      PaymentCallback.outcome.is_(None))
                        .values(outcome="error"))
@@ -224,7 +208,7 @@ def settle_callback(rt: Runtime, callback_id: int) -> str:
 
 
 def _settle_callback(rt: Runtime, callback_id: int) -> str:
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         if record is None or record.outcome is not None or record.payment_id is None:
             return "nothing to do"
@@ -244,19 +228,19 @@ def _settle_callback(rt: Runtime, callback_id: int) -> str:
 
 
 def _unsettled(rt: Runtime, payment_id: int) -> bool:
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         payment = db.get(Payment, payment_id)
         return payment is not None and payment.status in (*settlement.IN_FLIGHT, settlement.FAILED)
 
 
 def _record_settlement(rt: Runtime, callback_id: int, payment_id: int, result: PaymentResult,
                        outcome_note: str, answer: PaymentResult | None = None) -> str:
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         record = db.get(PaymentCallback, callback_id)
         payment = db.get(Payment, payment_id)
         if record is None or payment is None or record.outcome is not None:
             return "nothing to do"
-        settled = settle_and_announce(db, payment, result)
+        settled = settle_payment(db, payment, result)
         record.outcome = outcome_note or settled.outcome
         if answer is not None:
             keep_answer(db, payment, "status", answer.raw, record.outcome)
@@ -287,7 +271,7 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
     """The sweep: query payments whose callback never came, resend requests whose job was lost,
     fail requests whose job died mid-call, settle callbacks whose job was lost. Returns the count."""
     now = now or utcnow()
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         to_check = [p.id for p in settlement.stale_payments(db, settlement.REQUESTED,
                                                              now - timedelta(seconds=stale_seconds))]
         to_request = [p.id for p in settlement.stale_payments(db, settlement.QUEUED,
@@ -295,7 +279,7 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
         for payment in settlement.stale_payments(db, settlement.REQUESTING, now - timedelta(minutes=5)):
             # We cannot tell whether the prompt went out and have no id to ask about: let the
             # customer retry; a payment made anyway arrives as an "unknown" callback for the admin.
-            _announce(db, payment, settlement.fail_request(db, payment, "no_answer", NO_ANSWER))
+            fail_payment_request(db, payment, "no_answer", NO_ANSWER)
         unsettled = (PaymentCallback.outcome.is_(None), PaymentCallback.payment_id.is_not(None))
         given_up = db.execute(update(PaymentCallback).where(
             *unsettled, PaymentCallback.received_at <= now - CALLBACK_GIVE_UP).values(outcome="unsettled"))
@@ -312,6 +296,6 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
 
 def expire_unpaid_orders(rt: Runtime, now: datetime | None = None) -> int:
     """Expire orders left unpaid past their deadline; their stock goes back. Returns how many."""
-    minutes = int(rt.settings.get("ORDER_EXPIRY_MINUTES", 30))
-    with transaction(rt) as db:
+    minutes = int(setting(rt.settings, "ORDER_EXPIRY_MINUTES"))
+    with unit_of_work(rt) as db:
         return len(settlement.expire_unpaid_orders(db, now or utcnow(), minutes))

@@ -138,9 +138,6 @@ class MpesaDaraja:
             return PaymentResult(ask.checkout_id, RESULT_PENDING, code, detail)
         raise ProviderError(f"STK query failed ({status} {code}): {detail}", retryable=True, code=code)
 
-    def parse_callback(self, body: bytes) -> PaymentResult:
-        return parse_callback(body)
-
     # -- plumbing -------------------------------------------------------------------------------
     def _signed(self) -> dict[str, str]:
         stamp = datetime.now(EAT).strftime("%Y%m%d%H%M%S")

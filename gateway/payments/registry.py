@@ -2,7 +2,7 @@
 
 Adding a provider (MTN MoMo, Airtel Money, a Latin American wallet) is one module in
 ``gateway/payments`` exposing ``NAME``, ``METHOD``, ``configured(settings)`` and
-``build(settings, redis)`` (see ``base.py``), plus its line in ``PROVIDER_MODULES``.
+``build(settings, redis)`` (see ``base.py``), plus its import and its entry in ``PROVIDER_MODULES``.
 
 A mobile-money method whose provider is not configured is collected by the sandbox, so a fresh
 clone pays end to end with no account, except in production, where that would take orders for
@@ -11,7 +11,6 @@ money that never moves: there the method's own provider is used and fails loudly
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import cache
 from types import ModuleType
@@ -19,15 +18,16 @@ from typing import Any
 
 import redis
 
+from gateway.payments import airtel, cash, momo, mpesa, pagoefectivo, sandbox
 from gateway.payments.base import PaymentProvider, PaymentResult
 
-PROVIDER_MODULES = (
-    "gateway.payments.mpesa",
-    "gateway.payments.momo",
-    "gateway.payments.airtel",
-    "gateway.payments.pagoefectivo",
-    "gateway.payments.sandbox",
-    "gateway.payments.cash",
+PROVIDER_MODULES: tuple[ModuleType, ...] = (
+    mpesa,
+    momo,
+    airtel,
+    pagoefectivo,
+    sandbox,
+    cash,
 )
 SANDBOX = "sandbox"
 EXTRA_KEY = "payment_providers"
@@ -35,8 +35,7 @@ EXTRA_KEY = "payment_providers"
 
 @cache
 def _modules() -> dict[str, ModuleType]:
-    modules = [importlib.import_module(path) for path in PROVIDER_MODULES]
-    return {module.NAME: module for module in modules}
+    return {module.NAME: module for module in PROVIDER_MODULES}
 
 
 def known_providers() -> list[str]:

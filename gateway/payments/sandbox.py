@@ -18,11 +18,12 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.settings import setting
 from gateway.commerce.models import Payment
+from gateway.commerce.payment_moves import settle_payment
 from gateway.commerce.settlement import REQUESTED, RESULT_FAILED, RESULT_PAID, PaymentResult, Settled
 from gateway.core.errors import BadRequest, NotFound
 from gateway.payments.base import PaymentAsk, PushAnswer
-from gateway.payments.collection import settle_and_announce
 
 NAME = "sandbox"
 METHOD = "sandbox"
@@ -35,7 +36,7 @@ def configured(settings: dict[str, Any]) -> bool:
 
 
 def build(settings: dict[str, Any], client: redis.Redis) -> SandboxWallet:
-    return SandboxWallet(float(settings.get("SANDBOX_PAYMENT_SECONDS", 5)))
+    return SandboxWallet(float(setting(settings, "SANDBOX_PAYMENT_SECONDS")))
 
 
 def receipt_for(payment_id: int, checkout_id: str) -> str:
@@ -61,9 +62,6 @@ class SandboxWallet:
         checkout = ask.checkout_id or ""
         return PaymentResult(checkout, RESULT_PAID, "0", APPROVED, amount_minor=ask.amount_minor,
                              receipt=receipt_for(ask.payment_id, checkout), phone=ask.phone)
-
-    def parse_callback(self, body: bytes) -> PaymentResult:
-        return parse_callback(body)
 
 
 def parse_callback(body: bytes) -> PaymentResult:
@@ -91,4 +89,4 @@ def answer_prompt(db: Session, payment_id: int, accept: bool) -> Settled:
                                receipt=receipt_for(payment.id, checkout), phone=payment.phone)
     else:
         result = PaymentResult(checkout, RESULT_FAILED, "1032", DECLINED, phone=payment.phone)
-    return settle_and_announce(db, payment, result)
+    return settle_payment(db, payment, result)

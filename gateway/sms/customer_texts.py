@@ -20,8 +20,8 @@ from gateway.commerce.models import Customer, Order
 from gateway.commerce.money import format_money
 from gateway.commerce.order_states import LABELS
 from gateway.core.i18n import translate
+from gateway.core.text import clip, septets, to_gsm7
 from menus.sms_desk import fold, looks_like_reference
-from menus.text import clip, septets, to_gsm7
 
 STATUS_WORDS = {"STATUS": "en", "ESTADO": "es", "HALI": "sw"}
 SMS_LIMIT = 160

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+from config.settings import setting
+from gateway.commerce.shop_notices import shop_daily_summary
 from gateway.commerce.shop_summary import day_summary, shops_for_summary
 from gateway.commerce.shop_terms import shop_zone
+from gateway.core import transactions
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
-from gateway.sms.shop_notices import shop_daily_summary
 
 
 def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:
@@ -25,13 +26,13 @@ def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:
     Returns how many owner texts were asked for (repeats of already-queued ones included).
     """
     settings = rt.settings
-    if not settings.get("DAILY_SUMMARY_ENABLED", True):
+    if not setting(settings, "DAILY_SUMMARY_ENABLED"):
         return 0
     default_zone = str(settings.get("SHOP_TIMEZONE") or "Africa/Nairobi")
-    hour = int(settings.get("DAILY_SUMMARY_HOUR", 20))
+    hour = int(setting(settings, "DAILY_SUMMARY_HOUR"))
     moment = now or datetime.now(UTC)
     texts = 0
-    with outbox.transaction(rt) as db:
+    with transactions.unit_of_work(rt) as db:
         for shop in shops_for_summary(db):
             zone = shop_zone(shop, default_zone)
             local = moment.astimezone(zone)

@@ -26,11 +26,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
-from gateway.commerce.pending import after_commit
+from gateway.commerce.sms_queue import SEND_JOB
 from gateway.core.errors import ProviderError
+from gateway.core.pending import after_commit
 from gateway.core.runtime import Runtime
-from gateway.sms.messages import SEND_JOB
-from gateway.sms.outbox import transaction
+from gateway.core.transactions import unit_of_work
 from gateway.transports.base import ACCEPTED, DELIVERED, PERMANENT, UNDELIVERED, DeliveryUpdate, SmsReceipt
 from gateway.transports.sms_provider import sms_transport
 
@@ -48,14 +48,14 @@ class SmsNotSent(ProviderError):
 
 def send_message(rt: Runtime, message_id: int) -> str:
     """Send one outbox message (the ``send_sms`` job). Idempotent; raises only ``SmsNotSent``."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         message = claim(db, message_id, utcnow())
         if message is None:
             return "nothing to do"
         to, body = message.to_phone, message.body
     receipt = sms_transport(rt.extras, rt.settings).send(to, body)
     max_attempts = int(rt.settings.get("SMS_MAX_ATTEMPTS") or 8)
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         status = record_receipt(db, message_id, receipt, max_attempts)
     if status == "queued":
         raise SmsNotSent(f"SMS {message_id} not sent: {receipt.status} {receipt.detail}")
@@ -96,7 +96,7 @@ def record_receipt(db: Session, message_id: int, receipt: SmsReceipt, max_attemp
 def requeue_stuck(rt: Runtime, now: datetime | None = None, limit: int = 200) -> int:
     """The sweep: enqueue send jobs for messages nobody is sending. Returns how many."""
     now = now or utcnow()
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         lost = list(db.scalars(select(OutboundSms).where(
             OutboundSms.status == "queued",
             ((OutboundSms.attempts == 0) & (OutboundSms.created_at <= now - NEVER_TRIED))

@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 from config.log_levels import one_line
 from gateway.commerce import shop_desk
 from gateway.commerce.models import InboundSms, OutboundSms
-from gateway.commerce.pending import after_commit
+from gateway.commerce.sms_queue import queue_sms
+from gateway.core import transactions
+from gateway.core.i18n import load_translator
+from gateway.core.pending import after_commit
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
 from gateway.sms.customer_texts import answer_customer
-from gateway.sms.messages import queue_sms
 from gateway.transports.clean import clean_typed
 from menus import sms_commands  # noqa: F401 - registers the commands
 from menus.sms_desk import ShopDesk, answer
@@ -58,7 +59,7 @@ class InboundMessage:
 def receive(rt: Runtime, msg: InboundMessage) -> bool:
     """Store ``msg`` and ask for its handling job; False (and nothing done) if already stored."""
     try:
-        with outbox.transaction(rt) as db:
+        with transactions.unit_of_work(rt) as db:
             if db.scalar(select(InboundSms.id).where(InboundSms.provider_id == msg.provider_id)):
                 return False
             row = InboundSms(provider_id=msg.provider_id, from_phone=msg.sender, to=msg.to,
@@ -74,7 +75,7 @@ def receive(rt: Runtime, msg: InboundMessage) -> bool:
 def handle(rt: Runtime, inbound_id: int, now: datetime | None = None) -> str:
     """Answer one stored SMS (the job's body); returns its final status, or ``skipped`` if done."""
     now = now or datetime.now(UTC)
-    with outbox.transaction(rt) as db:
+    with transactions.unit_of_work(rt) as db:
         claimed = db.execute(update(InboundSms).where(InboundSms.id == inbound_id,
                                                       InboundSms.status == "received")
                              .values(status="processing"))
@@ -117,7 +118,7 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
 def _answer_customer(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> str:
     """A number that runs no shop: its orders when it asks (STATUS, a reference), else one short
     help text a day naming the USSD code (often a customer replying to one of our texts)."""
-    reply = answer_customer(db, row.from_phone, row.text, list(settings.get("LANGUAGES") or ("en",)),
+    reply = answer_customer(db, row.from_phone, row.text, load_translator().languages,
                             settings.get("USSD_SERVICE_CODE"))
     if reply.is_help:
         queue_sms(db, row.from_phone, reply.body, STRANGER,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from gateway.core.errors import BadRequest
 from gateway.core.phone import to_e164
 from gateway.transports.clean import clean_text, clean_typed
-from gateway.ussd.hop import HopAnswer, UssdRequest
+from gateway.ussd.request import HopAnswer, UssdRequest
 from gateway.ussd.session_log import SessionEnd
 
 SESSION_OUTCOMES = ("Success", "Incomplete", "Failed")  # the only statuses AT reports

@@ -15,7 +15,7 @@ from typing import Any
 from gateway.core.errors import BadRequest
 from gateway.core.phone import mask, to_e164
 from gateway.transports.ussd_json import ParsedHop, dialled_code, json_object, session_field, text_field
-from gateway.ussd.hop import HopAnswer, UssdRequest
+from gateway.ussd.request import HopAnswer, UssdRequest
 
 log = logging.getLogger(__name__)
 

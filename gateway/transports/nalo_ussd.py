@@ -20,7 +20,7 @@ from gateway.transports.ussd_json import (
     session_field,
     text_field,
 )
-from gateway.ussd.hop import HopAnswer, UssdRequest
+from gateway.ussd.request import HopAnswer, UssdRequest
 
 NAME = "nalo"
 REGION = "GH"

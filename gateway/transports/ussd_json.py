@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.core.errors import BadRequest
-
-if TYPE_CHECKING:
-    from gateway.ussd.hop import UssdRequest
+from gateway.ussd.request import UssdRequest
 
 MAX_SESSION_ID = 80  # plus the provider's prefix, within the session log's 100 characters
 USSD_STRING = re.compile(r"\*[0-9*]{1,38}#")  # what a handset dials: *713*2#

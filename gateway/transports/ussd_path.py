@@ -17,12 +17,11 @@ reply for a retried request and the menus work exactly as they do for AT:
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # gateway.ussd.hop imports this module
-    from gateway.core.runtime import Runtime
-    from gateway.ussd.hop import UssdRequest
-    from menus.engine import DialState
+from gateway.core.runtime import Runtime
+from gateway.ussd.request import UssdRequest
+from menus.engine import DialState
 
 # A person reads a screen and types an answer in more than this (and the network adds ~2 s per
 # round trip); an aggregator resending a request it thinks was lost does it sooner.

@@ -32,14 +32,14 @@ from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
 from gateway.commerce.customers import CustomerCard, customer_card, default_language
 from gateway.commerce.models import UssdSession
-from gateway.commerce.pending import PendingJob, forget_pending
-from gateway.core import catalog_versions
+from gateway.core import catalog_versions, transactions
 from gateway.core.db import LazySession
+from gateway.core.pending import PendingJob, forget_pending
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
 from gateway.transports.ussd_path import follow_path, note_heard, within_budget
 from gateway.ussd import dial_log
+from gateway.ussd.request import HopAnswer, UssdRequest
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
 
@@ -56,29 +56,6 @@ TOO_FAST = "Too many requests from your phone. Please wait a minute and dial aga
 # No keypad dial types this much; answering with END (HTTP 200) spares the customer a network error.
 MAX_TYPED = 2000
 TOO_LONG = "Sorry, that was too long to read. Please dial again."
-
-
-@dataclass(frozen=True)
-class UssdRequest:
-    """A hop in neutral form, whatever aggregator carried it."""
-
-    session_id: str
-    phone: str  # E.164
-    service_code: str
-    text: str  # everything typed so far, joined by '*'
-    network: str = ""
-    provider: str = "at"
-    # Aggregators that send only the last screen's input (see gateway.transports.ussd_path):
-    latest: str | None = None  # that input; None when ``text`` already holds the whole path (AT)
-    new_dial: bool = False  # the provider says this request opens the dial
-    hop_seq: int | None = None  # the provider's own hop counter, when it sends one
-    max_chars: int | None = None  # the provider's screen budget, when below USSD_MAX_CHARS
-
-
-@dataclass(frozen=True)
-class HopAnswer:
-    text: str
-    end: bool
 
 
 def state_key(req: UssdRequest) -> str:
@@ -171,8 +148,7 @@ def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
         session = db.opened
         if session is None:
             return state, reply, answer, []
-        session.commit()
-        pending = outbox.take_pending(session)
+        pending = transactions.commit_and_take(session)
     except Exception:
         if db.opened is not None:
             db.opened.rollback()
@@ -302,7 +278,7 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
     state.log.append(dial_log.hop_entry(state.seq, reply.screen, shown, reply.text, ms))
     key = state_key(req)
     pipe = rt.redis.pipeline(transaction=False)
-    outbox.dispatch(rt.queue, pending, pipeline=pipe)
+    transactions.dispatch(rt.queue, pending, pipeline=pipe)
     if state.cart is not None:
         now = CustomerCard(state.customer_id, state.lang, state.cart)
         if now != known:

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.app_context import runtime
+from gateway.core.transactions import unit_of_work
 from gateway.sms.delivery import record_delivery_report
-from gateway.sms.outbox import transaction
 from gateway.transports.africastalking_sms import parse_delivery_report
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def africastalking_delivery_report() -> Response:
     rt = runtime()
     report = parse_delivery_report(request.form, rt.settings["DEFAULT_REGION"])
     try:
-        with transaction(rt) as db:
+        with unit_of_work(rt) as db:
             record_delivery_report(db, report)
     except SQLAlchemyError:
         log.exception("delivery report %s could not be stored", report.message_id)

@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.app_context import runtime
 from gateway.core.errors import Forbidden
+from gateway.core.transactions import unit_of_work
 from gateway.sms.delivery import record_delivery_report
 from gateway.sms.inbox import InboundMessage, receive
-from gateway.sms.outbox import transaction
 from gateway.transports import infobip_sms, twilio_sms
 from gateway.transports.base import DeliveryUpdate
 
@@ -50,7 +50,7 @@ def _receive_all(messages: list[InboundMessage]) -> bool:
 
 def _record_all(updates: list[DeliveryUpdate]) -> bool:
     try:
-        with transaction(runtime()) as db:
+        with unit_of_work(runtime()) as db:
             for update in updates:
                 record_delivery_report(db, update)
     except SQLAlchemyError:

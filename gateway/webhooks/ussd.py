@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-import redis
 from flask import Blueprint, Response, request
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.core.app_context import runtime
-from gateway.core.db import session_scope
+from gateway.core.transactions import unit_of_work
 from gateway.transports.africastalking_ussd import parse_hop, parse_session_end, render_hop
 from gateway.ussd.hop import end_dial, run_hop
 from gateway.ussd.session_log import record_session_end
@@ -30,8 +31,12 @@ def africastalking_ussd_events() -> Response:
     end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
     try:
         end_dial(rt, end.session_id)
-    except redis.RedisError:  # the sweep hands the transcript over later
+    except RedisError:  # the sweep hands the transcript over later
         log.exception("could not close the dial's transcript in Redis")
-    with session_scope(rt.sessions) as db:
-        record_session_end(db, end)
+    try:
+        with unit_of_work(rt) as db:
+            record_session_end(db, end)
+    except (SQLAlchemyError, RedisError):  # not recorded: a 503 makes AT send the event again
+        log.exception("session end %s could not be recorded", end.session_id)
+        return Response("Busy: not recorded, please retry\n", 503, mimetype="text/plain")
     return Response("OK", 200, mimetype="text/plain")

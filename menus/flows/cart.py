@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from config.settings import setting
 from gateway.commerce import carts
 from gateway.commerce.money import format_money
 from menus.flows.checkout import start_checkout
@@ -41,12 +42,12 @@ def cart_total(lines: list[carts.PricedLine]) -> str:
     """The cart's total as text (``KES 360``); a cart holds one shop, so one currency."""
     if not lines:
         return ""
-    return format_money(sum(line.qty * line.product.price_minor for line in lines), lines[0].product.currency)
+    return format_money(carts.cart_total_minor(lines), lines[0].product.currency)
 
 
-def most_for(ctx: Ctx, stock: int) -> int:
-    """The largest quantity a customer may pick: the stock, capped by ``USSD_MAX_QTY``."""
-    return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))))
+def most_for(ctx: Ctx, stock: int, in_cart: int = 0) -> int:
+    """How many more a customer may pick (``carts.quantity_cap`` with ``USSD_MAX_QTY``)."""
+    return carts.quantity_cap(stock, int(setting(ctx.settings, "USSD_MAX_QTY")), in_cart)
 
 
 @register

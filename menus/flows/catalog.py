@@ -13,6 +13,7 @@ from typing import Any
 from gateway.commerce import carts, shop_terms
 from gateway.commerce.models import utcnow
 from gateway.commerce.money import format_money
+from menus.flows.cart import most_for
 from menus.flows.checkout import start_checkout
 from menus.screens import (
     ITEM_WIDTH,
@@ -177,7 +178,7 @@ class Quantity(Screen):
 
     def most(self, ctx: Ctx, stock: int, in_cart: int) -> int:
         """How many more the customer may add: the line as a whole stays within stock and the cap."""
-        return max(0, min(stock, int(ctx.settings.get("USSD_MAX_QTY", 10))) - in_cart)
+        return most_for(ctx, stock, in_cart)
 
     def render(self, ctx: Ctx) -> str:
         product = ctx.catalog.get_product(ctx.data["product"], ctx.bag.get('shop_id'))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from config.settings import setting
 from gateway.commerce import carts, orders, reorder, wallets
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
@@ -128,7 +129,7 @@ class Confirm(Screen):
                                        shown=ctx.data.get("shown"))
         except orders.CartChanged as exc:
             ctx.cart.read_again()  # the summary under the message shows the cart as it now is
-            return Retry(ctx.t(exc.user_message))
+            return Retry(exc.render(ctx.t))
         except orders.ShortOfStock as exc:
             return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,
                                                  "left": exc.left})
@@ -141,7 +142,7 @@ class Confirm(Screen):
             return Retry(ctx.t(exc.user_message))
         code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
-            delay = 0 if code_wallet else float(ctx.settings.get("PAYMENT_PUSH_DELAY_SECONDS", 3))
+            delay = 0 if code_wallet else float(setting(ctx.settings, "PAYMENT_PUSH_DELAY_SECONDS"))
             start_payment(ctx.db, order, method, ctx.phone, delay=delay)
         ctx.bag["funnel"] = "order"
         if code_wallet:
@@ -153,7 +154,7 @@ class Confirm(Screen):
         if method == orders.CASH:
             return None
         minutes = ctx.settings.get(f"{method.upper()}_PAY_WITHIN_MINUTES") or \
-            ctx.settings.get("ORDER_EXPIRY_MINUTES", 30)
+            setting(ctx.settings, "ORDER_EXPIRY_MINUTES")
         return timedelta(minutes=int(minutes))
 
 

@@ -206,3 +206,28 @@ def test_reject_with_a_reason_tells_the_customer_and_returns_stock(boss: FlaskCl
         sms = db.scalar(select(OutboundSms).where(OutboundSms.order_id == order_id))
         assert sms is not None and sms.purpose == "order_rejected" and "out of gas" in sms.body
     assert [j.func_name for j in rt.queue.get_jobs()] == ["gateway.jobs.send_sms"]
+
+
+def test_the_shop_hears_what_the_console_decided(boss: FlaskClient, rt: Runtime) -> None:
+    """A shop number that was sent the order is told when the console confirms or rejects it, in
+    that number's language; the customer hears the same news as when the shop answers by SMS."""
+    from gateway.commerce import shop_notices
+    from gateway.core.transactions import unit_of_work
+
+    confirmed, rejected = place_order(rt, 0, "+254711000441"), place_order(rt, 0, "+254711000442")
+    with unit_of_work(rt) as db:
+        for order_id in (confirmed, rejected):
+            order = db.get(Order, order_id)
+            assert order is not None
+            order.shop.contacts[0].language = "sw"
+            shop_notices.shop_new_order(db, order)
+        owner = order.shop.contacts[0].phone
+    for order_id, target in ((confirmed, "confirmed"), (rejected, "rejected")):
+        token = form_token(boss, f"/admin/orders/{order_id}")
+        boss.post(f"/admin/orders/{order_id}/status", data={"to": target, "csrf_token": token})
+    with session_scope(rt.sessions) as db:
+        told = {(m.order_id, m.purpose, m.to_phone): m.body for m in db.scalars(select(OutboundSms))}
+    assert told[(confirmed, "order_confirmed", "+254711000441")]
+    assert told[(rejected, "order_rejected", "+254711000442")]
+    assert "imethibitishwa" in told[(confirmed, "shop_console_move", owner)]
+    assert "Usiiandae" in told[(rejected, "shop_console_move", owner)]

@@ -173,7 +173,7 @@ def test_confirmed_orders_cannot_be_cancelled_by_the_customer(db: Session) -> No
     order_states.transition(db, order, order_states.CONFIRMED, "+254722000101", "sms")
     with pytest.raises(IllegalTransition) as raised:
         orders.cancel_by_customer(db, order, "+254711000111")
-    assert raised.value.user_message == f"{order.reference} can no longer be cancelled."
+    assert raised.value.english == f"{order.reference} can no longer be cancelled."
 
 
 def test_customer_sees_only_their_orders_newest_first(db: Session) -> None:

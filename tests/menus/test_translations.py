@@ -17,7 +17,7 @@ from menus.flows.checkout_choices import METHOD_LABELS, PICKUP_METHOD_LABELS
 from menus.screens import REGISTRY, ListScreen
 from menus.text import septets, to_gsm7
 
-SOURCES = [*sorted((ROOT / "menus").rglob("*.py")), ROOT / "gateway" / "sms" / "notices.py"]
+SOURCES = [*sorted((ROOT / "menus").rglob("*.py")), ROOT / "gateway" / "commerce" / "notices.py"]
 WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most": 10, "left": 9,
           "name": "N" * 30, "shop": "S" * 30, "price": "KES 9,999,999.99", "landmark": "L" * 40,
           "method": "Pesa taslimu unapopokea", "status": "malipo yameshindwa",
@@ -26,7 +26,7 @@ WIDEST = {"ref": "K7P2Q", "total": "KES 9,999,999.99", "n": 99, "qty": 10, "most
           "sku": "SKU-0000001", "tag": "#999", "shops": "#1, #2, #3", "example": "STOCK PIN S1-001 12",
           "tags": "#1 #2 #3", "time": "23:59", "old": "KES 9,999,999.99", "currency": "KES", "digits": 3,
           "in_cart": 99, "names": "N" * 40, "items": "9 " + "N" * 40, "typed": "T" * 20,
-          # customer payment SMS (gateway/sms/notices.py)
+          # customer payment SMS (gateway/commerce/notices.py)
           "receipt": "NLJ7RT61SV", "code": "*384*12345#", "wallet": "Airtel Money", "pay_by": "31/12 23:59",
           # delivery terms and hours (checkout, shop lists)
           "fee": "KSh 99,999", "least": "KSh 99,999", "missing": "KSh 99,999", "town": "T" * 20}

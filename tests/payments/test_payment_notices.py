@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from gateway.commerce import notices
 from gateway.commerce.models import Order, OutboundSms, Payment, UssdSession
 from gateway.core.i18n import translate
-from gateway.sms import notices
-from gateway.sms.outbox import transaction
+from gateway.core.transactions import unit_of_work
 from menus.text import is_gsm7, sms_segments
 from tests.payments.conftest import Shop
 
@@ -22,7 +22,7 @@ def test_every_payment_notice_is_one_gsm7_segment_in_every_language(open_shop: C
                                                                      lang: str) -> None:
     shop = open_shop()
     reference = shop.buy_avocados_with_mpesa()
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         order = db.scalar(select(Order).where(Order.reference == reference))
         assert order is not None
         order.shop.name = LONGEST_SHOP
@@ -74,5 +74,5 @@ def test_every_payment_msgid_has_a_translation(lang: str) -> None:
 def test_mobile_money_orders_get_no_pay_on_delivery_text(open_shop: Callable[..., Shop]) -> None:
     shop = open_shop()
     shop.buy_avocados_with_mpesa()
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         assert db.scalars(select(OutboundSms).where(OutboundSms.purpose == "order_placed")).all() == []

@@ -10,9 +10,9 @@ from rq import SimpleWorker
 from gateway.commerce import order_states, settlement
 from gateway.commerce.models import Order
 from gateway.core.runtime import Runtime
+from gateway.core.transactions import unit_of_work
 from gateway.jobs import request_payment
 from gateway.payments.sandbox import answer_prompt, pending_prompts
-from gateway.sms.outbox import transaction
 from tests.conftest import run_jobs
 from tests.payments.conftest import PHONE, Shop
 
@@ -28,7 +28,7 @@ def test_sandbox_pays_by_itself_end_to_end_through_a_real_worker(open_shop: Call
     work_like_the_worker(shop.rt)
     (payment,) = shop.payments(reference)
     assert (payment.provider, payment.status) == ("sandbox", "requested")
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         assert [p.id for p in pending_prompts(db, PHONE)] == [payment.id]
     assert shop.order(reference).status == "awaiting_payment"
     time.sleep(1.2)  # the prompt's time runs out; the scheduler hands the check job to the worker
@@ -39,7 +39,7 @@ def test_sandbox_pays_by_itself_end_to_end_through_a_real_worker(open_shop: Call
     assert shop.order(reference).status == "paid"
     (sms,) = shop.sms("payment_received")
     assert payment.receipt in sms.body and sms.status == "sent"
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         assert pending_prompts(db, PHONE) == []
 
 
@@ -49,14 +49,14 @@ def test_a_declined_prompt_fails_and_a_retry_can_pay(open_shop: Callable[..., Sh
     shop.rt.queue.empty()
     (payment,) = shop.payments(reference)
     request_payment(payment.id)
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         settled = answer_prompt(db, payment.id, accept=False)
     assert settled.outcome == "failed"
     run_jobs(shop.rt)  # the sandbox's own check finds nothing left to do; the SMS goes
     assert shop.order(reference).status == "payment_failed"
     assert shop.payments(reference)[0].status == "failed"
     assert "did not go through" in shop.sms("payment_failed")[0].body
-    with transaction(shop.rt) as db:  # My orders -> Pay: what the orders menu does
+    with unit_of_work(shop.rt) as db:  # My orders -> Pay: what the orders menu does
         order = db.get(Order, shop.order(reference).id)
         assert order is not None
         order_states.transition(db, order, order_states.AWAITING_PAYMENT, actor=PHONE, channel="ussd")
@@ -73,9 +73,9 @@ def test_accepting_a_prompt_pays_at_once_and_answering_twice_changes_nothing(
     reference = shop.buy_avocados_with_mpesa()
     run_jobs(shop.rt)
     (payment,) = shop.payments(reference)
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         assert answer_prompt(db, payment.id, accept=True).outcome == "paid"
-    with transaction(shop.rt) as db:
+    with unit_of_work(shop.rt) as db:
         assert answer_prompt(db, payment.id, accept=False).outcome == "ignored"
     assert shop.order(reference).status == "paid"
     assert len(shop.sms("payment_received")) == 1

@@ -9,16 +9,16 @@ from sqlalchemy import update
 
 from gateway.commerce.models import Order, Payment, utcnow
 from gateway.core.runtime import Runtime
+from gateway.core.transactions import unit_of_work
 from gateway.jobs import expire_unpaid_orders
 from gateway.payments import collection
-from gateway.sms.outbox import transaction
 from tests.conftest import run_jobs
 from tests.fakes import FakeDaraja
 from tests.payments.conftest import Shop
 
 
 def age_payments(rt: Runtime, minutes: int) -> None:
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         db.execute(update(Payment).values(updated_at=utcnow() - timedelta(minutes=minutes)))
 
 
@@ -75,7 +75,7 @@ def test_a_request_whose_worker_died_mid_call_fails_so_the_customer_can_retry(
         mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
     reference = mpesa_shop.buy_avocados_with_mpesa()
     mpesa_shop.rt.queue.empty()
-    with transaction(mpesa_shop.rt) as db:
+    with unit_of_work(mpesa_shop.rt) as db:
         db.execute(update(Payment).values(status="requesting", attempts=1))
     age_payments(mpesa_shop.rt, 6)
     collection.settle_stale_payments(mpesa_shop.rt)
@@ -86,7 +86,7 @@ def test_a_request_whose_worker_died_mid_call_fails_so_the_customer_can_retry(
 
 
 def _past_deadline(rt: Runtime) -> None:
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         db.execute(update(Order).values(expires_at=utcnow() - timedelta(minutes=1)))
 
 
@@ -141,7 +141,7 @@ def test_paid_orders_never_expire(mpesa_shop: Shop, fake_daraja: FakeDaraja) -> 
     mpesa_shop.client.post("/hooks/mpesa/stk?key=hook-secret", content_type="application/json",
                            data=json.dumps(fake_daraja.callback_for(fake_daraja.pushes[0])))
     run_jobs(mpesa_shop.rt)
-    with transaction(mpesa_shop.rt) as db:
+    with unit_of_work(mpesa_shop.rt) as db:
         db.execute(update(Order).values(created_at=utcnow() - timedelta(days=1)))
     _past_deadline(mpesa_shop.rt)
     assert expire_unpaid_orders() == 0
@@ -153,7 +153,7 @@ def test_a_payment_the_provider_can_never_answer_about_is_failed_not_asked_forev
     reference = mpesa_shop.buy_avocados_with_mpesa()
     run_jobs(mpesa_shop.rt)
     (payment,) = mpesa_shop.payments(reference)
-    with transaction(mpesa_shop.rt) as db:  # requested, but with no id Daraja could be asked about
+    with unit_of_work(mpesa_shop.rt) as db:  # requested, but with no id Daraja could be asked about
         db.execute(update(Payment).where(Payment.id == payment.id).values(checkout_request_id=None))
     assert collection.check_payment(mpesa_shop.rt, payment.id) == "failed"
     (payment,) = mpesa_shop.payments(reference)

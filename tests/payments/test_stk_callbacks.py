@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from gateway.commerce.models import PaymentCallback, utcnow
+from gateway.core.transactions import unit_of_work
 from gateway.payments import collection
 from gateway.payments.collection import settle_callback
-from gateway.sms.outbox import transaction
 from tests.conftest import run_jobs, run_scheduled_jobs, scheduled_jobs
 from tests.fakes import FakeDaraja, stk_callback
 from tests.fakes.fake_daraja import Push
@@ -225,7 +225,7 @@ def test_a_callback_that_can_never_settle_is_flagged_not_retried(
         mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
     reference, _ = prompted(mpesa_shop, fake_daraja)
     (payment,) = mpesa_shop.payments(reference)
-    with transaction(mpesa_shop.rt) as db:  # a stored row its parser can no longer read
+    with unit_of_work(mpesa_shop.rt) as db:  # a stored row its parser can no longer read
         record = PaymentCallback(provider="mpesa", raw="{not json", payment_id=payment.id)
         db.add(record)
         db.flush()
@@ -240,7 +240,7 @@ def test_the_sweep_gives_up_on_a_callback_unsettled_for_hours(
         mpesa_shop: Shop, fake_daraja: FakeDaraja) -> None:
     reference, push = prompted(mpesa_shop, fake_daraja)
     (payment,) = mpesa_shop.payments(reference)
-    with transaction(mpesa_shop.rt) as db:  # its job keeps dying (a worker killed mid-settle, say)
+    with unit_of_work(mpesa_shop.rt) as db:  # its job keeps dying (a worker killed mid-settle, say)
         db.add(PaymentCallback(provider="mpesa", raw=json.dumps(fake_daraja.callback_for(push)),
                                payment_id=payment.id, received_at=utcnow() - timedelta(hours=7)))
     assert collection.settle_stale_payments(mpesa_shop.rt, stale_seconds=3600) == 0

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import update
 
 from gateway.commerce.models import Payment
-from gateway.sms.outbox import enqueue
+from gateway.core.transactions import enqueue
 from tests.conftest import run_jobs, run_scheduled_jobs, scheduled_jobs
 from tests.fakes import Answer, FakeDaraja
 from tests.fakes.fake_daraja import PASSKEY, PUSH_PATH, SHORTCODE

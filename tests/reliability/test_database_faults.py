@@ -133,3 +133,28 @@ def test_postgres_lost_mid_dial(make_app: Callable[..., Flask],
     again = check_reply(post_hop(app.test_client(), session_id, PHONE, f"{typed}*2"))
     assert "Added 2" in again, again
     assert _counts(rt) == (1, 0)
+
+
+def test_every_webhook_answers_clearly_with_the_database_unreachable(
+        make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture) -> None:
+    """With the database gone no webhook answers 500: the hop ends politely, and the callbacks
+    that must not be lost answer 503 so their sender retries them (AT's session-end event too)."""
+    app = make_app(DATABASE_URL=f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/bodega")
+    client = app.test_client()
+    session_end = {"sessionId": "ATUid_gone", "phoneNumber": PHONE, "serviceCode": "*384*123#",
+                   "networkCode": "63902", "status": "Incomplete", "cost": "KES 0.10",
+                   "durationInMillis": "23456", "hopsCount": "3", "input": "1*1", "lastAppResponse": "CON x",
+                   "errorMessage": "", "date": "2026-11-23 10:00:00"}
+    inbound = {"id": "sms-1", "from": PHONE, "to": "12345", "text": "ORDERS", "date": "2026-11-23 10:00:00"}
+    report = {"id": "ATXid_1", "status": "Success", "phoneNumber": PHONE}
+    stk = b'{"Body": {"stkCallback": {"MerchantRequestID": "m", "CheckoutRequestID": "ws_CO_1", ' \
+          b'"ResultCode": 1032, "ResultDesc": "Request cancelled by user"}}}'
+    answers = {
+        "hop": check_reply(post_hop(client, f"ATUid_{uuid.uuid4().hex}", PHONE, "")),
+        "session end": client.post("/hooks/africastalking/ussd/events", data=session_end).status_code,
+        "inbound sms": client.post("/hooks/africastalking/sms", data=inbound).status_code,
+        "delivery report": client.post("/hooks/africastalking/sms/delivery", data=report).status_code,
+        "mpesa": client.post("/hooks/mpesa/stk", data=stk, content_type="application/json").status_code,
+    }
+    assert answers == {"hop": f"END {SORRY}", "session end": 503, "inbound sms": 503,
+                       "delivery report": 503, "mpesa": 503}

@@ -119,7 +119,7 @@ def test_a_move_decided_on_a_stale_status_is_refused(make_app: Callable[..., Fla
     with pytest.raises(IllegalTransition) as refused:
         order_states.transition(owner_db, stale, order_states.CONFIRMED, actor="+254722000101",
                                 channel="sms")
-    assert refused.value.user_message.endswith("is already cancelled.")
+    assert refused.value.english.endswith("is already cancelled.")
     owner_db.rollback()
     owner_db.close()
     with rt.sessions() as db:

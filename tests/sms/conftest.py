@@ -26,8 +26,8 @@ from gateway.commerce.models import (
     ShopContact,
 )
 from gateway.commerce.orders import place_order
+from gateway.core import transactions
 from gateway.core.runtime import Runtime
-from gateway.sms import outbox
 from tests.conftest import run_jobs
 
 OWNER = "+254722000101"
@@ -128,7 +128,7 @@ def make_order(rt: Runtime, shop: Shop, status: str | None = None, payment_metho
         if status is not None:
             order.status = status
         db.commit()
-        outbox.dispatch(rt.queue, outbox.take_pending(db))  # as the dial that placed it would
+        transactions.dispatch(rt.queue, transactions.take_pending(db))  # as the dial that placed it would
         db.refresh(order)
         return order
 

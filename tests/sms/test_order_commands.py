@@ -136,7 +136,7 @@ def test_forgiving_spelling(texter: Texter, rt: Runtime, order_factory: Orders, 
 
 
 def test_lookalike_characters_in_references(texter: Texter, rt: Runtime, order_factory: Orders) -> None:
-    from gateway.commerce.shop_desk import canonical_reference
+    from gateway.commerce.references import canonical_reference
 
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     assert canonical_reference("k0l2i", alphabet) == "K0L2I"  # nothing to map it to: left as typed
@@ -213,7 +213,7 @@ def test_help_and_unknown_words(texter: Texter, shop: Shop) -> None:
 
 
 def test_owner_language_follows_for_new_order_texts(texter: Texter, rt: Runtime, shop: Shop) -> None:
-    from gateway.sms import notices
+    from gateway.commerce import notices
 
     texter.ask("MSAADA")
     order = make_order(rt, shop)

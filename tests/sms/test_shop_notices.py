@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import update
 
 from config.settings import ROOT
+from gateway.commerce import notices
 from gateway.commerce import order_states as st
 from gateway.commerce.models import Order, Product, Shop
 from gateway.commerce.shop_summary import day_summary
 from gateway.core.i18n import load_translator
 from gateway.core.runtime import Runtime
-from gateway.sms import notices
 from gateway.sms.daily_summary import send_due_summaries
 from menus.text import septets, to_gsm7
 from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
@@ -136,8 +136,9 @@ def _shop_msgids() -> set[str]:
     """Every text the shop SMS code translates: ``.t(msgid)``, ``translate(lang, msgid)``,
     ``_fit(lang, msgid, ...)``, and the message tables and ``msgid = ...`` choices they use."""
     found: set[str] = set()
-    for name in ("gateway/sms/shop_notices.py", "gateway/sms/inbox.py", "menus/sms_commands.py",
-                 "menus/sms_stock_commands.py", "gateway/sms/order_slip.py", "gateway/sms/customer_texts.py"):
+    for name in ("gateway/commerce/shop_notices.py", "gateway/sms/inbox.py", "menus/sms_commands.py",
+                 "menus/sms_stock_commands.py", "gateway/commerce/order_slip.py",
+                 "gateway/sms/customer_texts.py"):
         for node in ast.walk(ast.parse((ROOT / name).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 func = node.func
@@ -147,7 +148,8 @@ def _shop_msgids() -> set[str]:
                 if index is not None and len(node.args) > index:
                     found |= _strings(node.args[index])
             elif isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id in ("msgid", "USAGE") for t in node.targets):
+                    isinstance(t, ast.Name) and t.id in ("msgid", "USAGE", "CONSOLE_MOVES")
+                    for t in node.targets):
                 found |= _strings(node.value)
     return found
 

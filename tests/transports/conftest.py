@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.commerce.models import DeliveryReport, OutboundSms
+from gateway.commerce.sms_queue import queue_sms
 from gateway.core.runtime import Runtime
-from gateway.sms.messages import queue_sms
-from gateway.sms.outbox import transaction
+from gateway.core.transactions import unit_of_work
 
 PHONE = "+254711000111"
 
@@ -16,7 +16,7 @@ def queue_message(rt: Runtime, body: str = "Bodega: order K7P2Q is ready.", to: 
                   enqueue: bool = True) -> int:
     """Commit one outbox row. ``enqueue=False`` plays a process that died right after the commit."""
     if enqueue:
-        with transaction(rt) as db:
+        with unit_of_work(rt) as db:
             return queue_sms(db, to, body, "test").id
     db = rt.sessions()
     try:

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
 from gateway.core.runtime import Runtime
+from gateway.core.transactions import enqueue, unit_of_work
 from gateway.sms import delivery as sms_delivery
-from gateway.sms.outbox import enqueue, transaction
 from gateway.transports.base import DeliveryUpdate
 from tests.conftest import run_jobs
 from tests.fakes import FakeAT
@@ -50,7 +50,7 @@ def test_the_same_job_twice_texts_once(at_rt: Runtime, fake_at: FakeAT) -> None:
 
 def _die_mid_send(rt: Runtime, message_id: int, minutes_ago: int) -> None:
     """A worker claimed the message (committed ``sending``) and died during the HTTP call."""
-    with transaction(rt) as db:
+    with unit_of_work(rt) as db:
         db.execute(update(OutboundSms).where(OutboundSms.id == message_id).values(
             status="sending", attempts=1, last_attempt_at=utcnow() - timedelta(minutes=minutes_ago)))
 
@@ -68,7 +68,7 @@ def test_a_report_for_an_id_never_issued_settles_nothing(at_rt: Runtime, fake_at
     'delivered'. Only the provider's message id links a report to a message: it stays an orphan."""
     message_id = queue_message(at_rt, enqueue=False)
     _die_mid_send(at_rt, message_id, minutes_ago=11)
-    with transaction(at_rt) as db:
+    with unit_of_work(at_rt) as db:
         report = DeliveryUpdate("ATXid_x", "Success", "delivered", phone=PHONE)  # AT never gave us this id
         sms_delivery.record_delivery_report(db, report)
         db.execute(update(DeliveryReport).values(received_at=utcnow() - timedelta(minutes=10)))
@@ -84,7 +84,7 @@ def test_a_report_for_an_id_never_issued_settles_nothing(at_rt: Runtime, fake_at
 def test_a_message_in_doubt_too_often_is_failed_and_flagged(at_rt: Runtime, fake_at: FakeAT) -> None:
     message_id = queue_message(at_rt, enqueue=False)
     _die_mid_send(at_rt, message_id, minutes_ago=11)
-    with transaction(at_rt) as db:
+    with unit_of_work(at_rt) as db:
         db.execute(update(OutboundSms).where(OutboundSms.id == message_id).values(attempts=8))
     assert sms_delivery.requeue_stuck(at_rt) == 0
     row = message(at_rt, message_id)

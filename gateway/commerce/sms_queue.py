@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import OutboundSms
-from gateway.commerce.pending import after_commit
-from menus.text import sms_segments, to_gsm7
+from gateway.core.pending import after_commit
+from gateway.core.text import sms_segments, to_gsm7
 
 SEND_JOB = "gateway.jobs.send_sms"
 

@@ -1,8 +1,8 @@
 """Work asked for inside a transaction and started only after it commits.
 
 Domain code calls ``after_commit(db, "gateway.jobs.send_sms", message_id)``; the boundary that
-commits (a hop, a webhook, a job, a CLI command) then hands ``take_pending(db)`` to
-``gateway.sms.outbox.dispatch``. Kept free of RQ so the domain never imports it.
+commits (a hop, a webhook, a job, a CLI command) does so through ``gateway.core.transactions``,
+which enqueues them. Kept free of RQ so the domain can use it.
 """
 
 from __future__ import annotations

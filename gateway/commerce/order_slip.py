@@ -17,7 +17,7 @@ from gateway.commerce import order_states
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.shop_desk import was_paid
-from menus.text import clip, septets, to_gsm7
+from gateway.core.text import clip, septets, to_gsm7
 
 Translate = Callable[..., str]  # t(msgid, **values) -> the text in the reader's language
 METHOD_NAMES = {"mpesa": "M-Pesa", "cash": "cash"}

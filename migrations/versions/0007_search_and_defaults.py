@@ -4,8 +4,8 @@ A btree (``COLLATE "C"`` on PostgreSQL) answers "the name starts with" as one ra
 PostgreSQL a pg_trgm GIN index also answers "a later word starts with" (``LIKE '% q%'``), when
 the extension can be created (without it that half reads the table, as it does on SQLite).
 
-Revision ID: 0008_search_and_defaults
-Revises: 0009_shop_terms
+Revision ID: 0007_search_and_defaults
+Revises: 0006_shop_terms
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from gateway.commerce.search_keys import search_key
 
 
-revision = '0008_search_and_defaults'
-down_revision = '0009_shop_terms'
+revision = '0007_search_and_defaults'
+down_revision = '0006_shop_terms'
 branch_labels = None
 depends_on = None
 

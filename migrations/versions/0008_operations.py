@@ -1,14 +1,14 @@
 """admin_users.disabled_at: a disabled console account cannot sign in (kept for the audit trail)
 
-Revision ID: 0012_operations
-Revises: 0008_search_and_defaults
+Revision ID: 0008_operations
+Revises: 0007_search_and_defaults
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012_operations'
-down_revision = '0008_search_and_defaults'
+revision = '0008_operations'
+down_revision = '0007_search_and_defaults'
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,15 @@ payments.idempotency_key: the id we give the provider before asking (MTN MoMo's 
 Airtel's transaction.id, PagoEfectivo's transactionCode), so a retried request is the same one.
 payment_callbacks.kind: "callback" (the provider called us) or "status" (we asked it).
 
-Revision ID: 0011_wallets
-Revises: 0012_operations
+Revision ID: 0009_wallets
+Revises: 0008_operations
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_wallets'
-down_revision = '0012_operations'
+revision = '0009_wallets'
+down_revision = '0008_operations'
 branch_labels = None
 depends_on = None
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from gateway.commerce.models import Order, OutboundSms, Shop, ShopContact
 from gateway.commerce.money import format_money
+from gateway.commerce.order_slip import fit_items
 from gateway.commerce.shop_desk import contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
+from gateway.commerce.sms_queue import queue_sms
 from gateway.core.i18n import load_translator, translate
-from gateway.sms.messages import queue_sms
-from gateway.sms.order_slip import fit_items
-from menus.text import clip, septets, to_gsm7
+from gateway.core.text import clip, septets, to_gsm7
 
 SMS_LIMIT = 160
 

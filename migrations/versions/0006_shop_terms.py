@@ -1,13 +1,13 @@
 """shops: town, delivery terms and opening hours; orders.delivery_fee_minor; customers.town
 
-Revision ID: 0009_shop_terms
+Revision ID: 0006_shop_terms
 Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_shop_terms'
+revision = '0006_shop_terms'
 down_revision = '0005'
 branch_labels = None
 depends_on = None

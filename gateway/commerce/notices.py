@@ -12,10 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.commerce.models import Order, Payment, UssdSession
 from gateway.commerce.money import format_money
 from gateway.commerce.order_states import AWAITING_SHOP, LABELS
-from gateway.commerce.wallets import MPESA, WALLET_NAMES
-from gateway.core.i18n import translate
-from gateway.sms.messages import queue_sms
-from gateway.sms.shop_notices import (  # noqa: F401 - the shop's texts, reachable as notices.<name>
+from gateway.commerce.shop_notices import (  # noqa: F401 - the shop's texts, reachable as notices.<name>
     customer_order_cancelled,
     order_cancelled_by_customer,
     order_confirmed_by_shop,
@@ -25,7 +22,10 @@ from gateway.sms.shop_notices import (  # noqa: F401 - the shop's texts, reachab
     shop_new_order,
     shop_told_of_console_move,
 )
-from menus.text import clip
+from gateway.commerce.sms_queue import queue_sms
+from gateway.commerce.wallets import MPESA, WALLET_NAMES
+from gateway.core.i18n import translate
+from gateway.core.text import clip
 
 SHOP_ROOM = 24  # a long shop name must not push a notice into a second SMS
 
