@@ -113,7 +113,9 @@ class Confirm(Screen):
             return Goto("checkout.fulfilment", {"fulfilment": self._how(ctx)})
         if answer == CHANGE_PAYMENT and len(payment_methods(ctx)) > 1:
             return Goto("checkout.payment", {"fulfilment": self._how(ctx)})
-        if answer != CONFIRM:
+        if answer != CONFIRM:  # name every key the summary offers, not only 1 and 0
+            if len(self._options(ctx, len(payment_methods(ctx)))) > 1:
+                return Retry(ctx.t("Choose a number from the list."))
             return Retry(ctx.t("Press 1 to confirm or 0 to go back."))
         priced = carts.cart_total(ctx.db, ctx.customer_id, self._how(ctx))
         if not ctx.data.get("method") or (priced and cannot_order(ctx, priced[0], priced[1].items_minor)):

@@ -62,7 +62,7 @@ def test_more_back_and_home_on_a_long_list(dialer: Dialer, demo_catalog: None) -
     ((), "9", "Choose a number from the list."),
     (("1",), "x", "Choose a number from the list."),
     ((*TO_AVOCADO,), "0x", "Enter a number from 1 to 10."),
-    ((*TO_AVOCADO, "1", CHECKOUT), "7", "Press 1 to confirm or 0 to go back."),
+    ((*TO_AVOCADO, "1", CHECKOUT), "7", "Choose a number from the list."),  # 1, 2, 3 and 0 offered
     ((*TO_AVOCADO, "1", CHECKOUT, "2"), "4", "Choose 1 to 2."),
     ((*TO_AVOCADO, "1", CHECKOUT, "3"), "3", "Choose 1 to 2."),
     ((LANGUAGE,), "5", "Choose 1 to 3."),
