@@ -7,8 +7,9 @@ so the send job alone decides what to record and whether to retry.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 ACCEPTED = "accepted"  # the provider took the message; a delivery report may follow
 PERMANENT = "permanent"  # the provider refused it and will refuse it again
@@ -53,3 +54,19 @@ class SmsTransport(Protocol):
     def send(self, to: str, body: str) -> SmsReceipt:
         """Send ``body`` to ``to`` (E.164) once."""
         ...
+
+
+def json_reply(text: str) -> dict[str, Any] | None:
+    """A provider's JSON answer as an object, or None when it is not one (an HTML error page,
+    truncated or absurdly nested JSON): the caller reports it as unreadable and retries."""
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def refusal_outcome(status: int) -> str:
+    """How a send the provider did not accept ends: worth retrying when the provider is down,
+    throttling or refusing our credentials (an operator can fix them); otherwise permanent."""
+    return RETRY if status in (401, 429) or status >= 500 or status < 400 else PERMANENT

@@ -27,6 +27,8 @@ from gateway.transports.base import (
     UNDELIVERED,
     DeliveryUpdate,
     SmsReceipt,
+    json_reply,
+    refusal_outcome,
 )
 from gateway.transports.ussd_json import json_object
 
@@ -79,11 +81,8 @@ class InfobipSms:
 
 def read_reply(status: int, text: str) -> SmsReceipt:
     """What Infobip's answer to a send means (see the module docstring)."""
-    try:
-        body: Any = json.loads(text)
-    except (ValueError, RecursionError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_reply(text)
+    if body is None:
         return SmsReceipt(RETRY, status="UnreadableReply", detail=f"Infobip HTTP {status}: {text[:150]}")
     if status == 200 and isinstance(body.get("messages"), list) and body["messages"]:
         return _message_receipt(body["messages"][0])
@@ -91,7 +90,7 @@ def read_reply(status: int, text: str) -> SmsReceipt:
     word, reason = str(error.get("messageId") or status)[:40], str(error.get("text") or "")
     if status == 401:
         log.error("Infobip refused our key: check INFOBIP_API_KEY and INFOBIP_BASE_URL")
-    outcome = RETRY if status in (401, 429) or status >= 500 or status < 400 else PERMANENT
+    outcome = refusal_outcome(status)
     return SmsReceipt(
         outcome, status=word, status_code=status, detail=f"Infobip HTTP {status} {word}: {reason}"[:200]
     )

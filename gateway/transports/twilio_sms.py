@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -34,6 +33,8 @@ from gateway.transports.base import (
     UNDELIVERED,
     DeliveryUpdate,
     SmsReceipt,
+    json_reply,
+    refusal_outcome,
 )
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,8 @@ class TwilioSms:
 
 def read_reply(status: int, text: str) -> SmsReceipt:
     """What Twilio's answer to a send means (see the module docstring)."""
-    try:
-        body: Any = json.loads(text)
-    except (ValueError, RecursionError):
-        body = None
-    if not isinstance(body, dict):
+    body = json_reply(text)
+    if body is None:
         return SmsReceipt(RETRY, status="UnreadableReply", detail=f"Twilio HTTP {status}: {text[:150]}")
     if status in (200, 201) and body.get("sid"):
         word = str(body.get("status") or "queued")[:40]
@@ -86,7 +84,7 @@ def read_reply(status: int, text: str) -> SmsReceipt:
     detail = f"Twilio HTTP {status} {code}: {message}"[:200]
     if status == 401:
         log.error("Twilio refused our credentials: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
-    outcome = RETRY if status in (401, 429) or status >= 500 or status < 400 else PERMANENT
+    outcome = refusal_outcome(status)
     return SmsReceipt(outcome, status=code[:40], status_code=status, detail=detail)
 
 
