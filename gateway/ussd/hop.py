@@ -1,10 +1,11 @@
 """One USSD hop: load state -> menus.step -> commit -> dispatch outbox -> save state.
 
-Redis is touched twice per hop: one pipeline to load the dial's state, the caller's card (id,
-language, cart) and the catalog epoch (and to count the caller's hops for the abuse limit), one
-pipeline to enqueue the jobs the hop asked for and save the state with the hop appended to the
-dial's transcript (handed to the worker when the dial ends, see ``gateway.dial_log``). The first
-hop in this process after a catalog write adds one round trip to read the shops' versions.
+Redis is touched twice per hop, with one command each (Lua scripts, see ``dial_store``): one to
+load the dial's state, the caller's card (id, language, cart) and the catalog epoch (and to count
+the caller's hops for the abuse limit), one to save the state with the hop appended to the dial's
+transcript (handed to the worker when the dial ends, see ``gateway.dial_log``), sent after the
+jobs the hop asked for in the same round trip. The first hop in this process after a catalog
+write adds one round trip to read the shops' versions.
 
 A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots and
 the cart from the dial. The database session opens only when a screen writes (or a caller, or a
@@ -38,7 +39,7 @@ from gateway.core.pending import PendingJob, forget_pending
 from gateway.core.phone import mask
 from gateway.core.runtime import Runtime
 from gateway.transports.ussd_path import follow_path, note_heard, within_budget
-from gateway.ussd import dial_log
+from gateway.ussd import dial_log, dial_store
 from gateway.ussd.request import HopAnswer, UssdRequest
 from menus.engine import DialState, Reply, open_dial, replayable, screen_of, step
 from menus.screens import Ctx
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 HOP_STREAM = "ussd:v1:hops"  # where hops went one by one before transcripts travelled with the dial
 HOP_STREAM_MAXLEN = 2_000_000
 ENDED_TTL = 120
+RATE_TTL = 120  # a per-minute counter of a phone's hops outlives its minute by one more
 CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart) outlives a dial by this long
 FUNNEL = ("dial", "shop", "cart", "checkout", "order")
 SORRY = "Sorry, something went wrong. Please dial again in a moment."
@@ -125,14 +127,9 @@ def card_key(phone: str) -> str:
 
 def _load(rt: Runtime, req: UssdRequest) -> _Loaded:
     rate_key = f"ussd:v1:rate:{req.phone}:{int(time.time() // 60)}"
-    pipe = rt.redis.pipeline(transaction=False)
-    pipe.get(state_key(req))
-    pipe.incr(rate_key)
-    pipe.expire(rate_key, 120)
-    pipe.get(catalog_versions.EPOCH)
-    pipe.get(card_key(req.phone))
-    raw, hits, _, epoch, card = pipe.execute()
-    return _Loaded(raw, int(hits), catalog_versions.epoch_of(epoch), CustomerCard.from_json(card))
+    raw, hits, epoch, card = dial_store.load(rt.redis, state_key(req), rate_key, RATE_TTL,
+                                             catalog_versions.EPOCH, card_key(req.phone))
+    return _Loaded(raw, hits, catalog_versions.epoch_of(epoch), CustomerCard.from_json(card))
 
 
 def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
@@ -267,7 +264,8 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
           ms: float, pending: list[PendingJob], known: CustomerCard | None) -> None:
     """Enqueue the committed hop's jobs, save the state (with the hop in its transcript) and the
     caller's card if it is no longer what the dial ``known`` before: one round trip, in that
-    order. A dial that ends hands its transcript to the worker in the same round trip.
+    order (the jobs' commands, then one script). A dial that ends hands its transcript to the
+    worker in the same round trip.
 
     If it fails, nothing of it lands: the dial ends politely and the outbox sweep enqueues the
     committed rows' jobs again.
@@ -277,24 +275,26 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
     shown = "****" if reply.sensitive and answer else (answer or "")
     state.log.append(dial_log.hop_entry(state.seq, reply.screen, shown, reply.text, ms))
     key = state_key(req)
-    pipe = rt.redis.pipeline(transaction=False)
-    transactions.dispatch(rt.queue, pending, pipeline=pipe)
+    pipe = rt.redis.pipeline(transaction=False) if pending else None
+    if pipe is not None:
+        transactions.dispatch(rt.queue, pending, pipeline=pipe)
+    card = None
     if state.cart is not None:
         now = CustomerCard(state.customer_id, state.lang, state.cart)
         if now != known:
-            pipe.set(card_key(req.phone), now.to_json(), ex=CARD_TTL)
+            card = now.to_json()
     if state.ended:
-        pipe.set(key, json.dumps({"customer_id": state.customer_id, "lang": state.lang, "text": req.text,
-                                  "reply": reply.text, "ended": True}), ex=ENDED_TTL)
-        record = dial_log.transcript(req.session_id, req.phone, req.service_code, req.network, state.bag,
-                                     state.log)
-        pipe.xadd(dial_log.DIALS, {"dial": record}, maxlen=dial_log.DIALS_MAXLEN, approximate=True)
-        pipe.zrem(dial_log.LIVE, key)
+        value: bytes | str = json.dumps({"customer_id": state.customer_id, "lang": state.lang,
+                                         "text": req.text, "reply": reply.text, "ended": True})
+        ttl = ENDED_TTL
+        record: str | None = dial_log.transcript(req.session_id, req.phone, req.service_code, req.network,
+                                                 state.bag, state.log)
     else:
         if not state.meta:
             state.meta = {"sid": req.session_id, "phone": req.phone, "code": req.service_code,
                           "net": req.network}
-        pipe.set(key, dial_log.encode_state(state.to_dict()),
-                 ex=int(rt.settings.get("USSD_SESSION_TTL", 300)))
-        pipe.zadd(dial_log.LIVE, {key: time.time()})
-    pipe.execute()
+        value, record = dial_log.encode_state(state.to_dict()), None
+        ttl = int(rt.settings.get("USSD_SESSION_TTL", 300))
+    dial_store.save(rt.redis, pipe, state_key=key, state=value, ttl=ttl, live_key=dial_log.LIVE,
+                    now=time.time(), card_key=card_key(req.phone), card=card, card_ttl=CARD_TTL,
+                    dials_key=dial_log.DIALS, transcript=record, dials_maxlen=dial_log.DIALS_MAXLEN)
