@@ -12,6 +12,7 @@ from config.log_levels import configure_logging
 from config.settings import load_settings
 from gateway.admin import (
     init_admin,
+    security,
     simulator_sms,  # noqa: F401 - importing registers the shop-owner tab and the polled panels
 )
 from gateway.admin import simulator as phone_simulator
@@ -44,8 +45,16 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     _register_console(app, settings)
     _register_guards(app, settings)
     _register_cli(app)
+    _answer_hops_first(app, settings)
     _trust_proxies(app, int(settings.get("TRUSTED_PROXIES") or 0))
     return app
+
+
+def _answer_hops_first(app: Flask, settings: dict[str, Any]) -> None:
+    """AT's USSD hops skip the console's per-request machinery (see ``webhooks.ussd.HopLane``)."""
+    app.wsgi_app = ussd.HopLane(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions, settings.get("WEBHOOK_SECRET"), app.config.get("MAX_CONTENT_LENGTH"),
+        security.response_headers(settings.get("ENV") == "production"))
 
 
 def _trust_proxies(app: Flask, hops: int) -> None:

@@ -31,6 +31,12 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def response_headers(production: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (HSTS in production only)."""
+    return [*HEADERS.items(), *([HSTS] if production else [])]
 
 
 def install(app: Flask, production: bool) -> None:
@@ -51,12 +57,12 @@ def install(app: Flask, production: bool) -> None:
         return Response(f"Bad request: {exc.description} Reload the page and try again.\n", 400,
                         mimetype="text/plain")
 
+    every = response_headers(production)
+
     @app.after_request
     def _headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
+        for name, value in every:
             response.headers.setdefault(name, value)
-        if production:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         if request.path.startswith("/admin") and not request.path.startswith("/admin/static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

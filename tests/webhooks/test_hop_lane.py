@@ -1,0 +1,91 @@
+"""AT's hops are answered straight off WSGI (``HopLane``); whatever the lane does not take goes to
+Flask, which answers it as it always did. Both give the same answer, with the same headers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask, request, request_started
+
+SECRET = "lane-test-webhook-key-0123456789"
+PHONE = "+254711000444"
+URL = f"/hooks/africastalking/ussd?key={SECRET}"
+
+
+def _form(**fields: str) -> dict[str, str]:
+    return {"sessionId": f"ATUid_{uuid.uuid4().hex}", "phoneNumber": PHONE, "networkCode": "63902",
+            "serviceCode": "*384*123#", "text": "", **fields}
+
+
+@contextmanager
+def flask_requests(app: Flask) -> Iterator[list[str]]:
+    """The paths of the requests Flask itself handled while the block ran."""
+    seen: list[str] = []
+
+    def started(_sender: Flask, **_extra: Any) -> None:
+        seen.append(request.path)
+
+    request_started.connect(started, app)
+    try:
+        yield seen
+    finally:
+        request_started.disconnect(started, app)
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(WEBHOOK_SECRET=SECRET)
+
+
+def test_a_hop_is_answered_without_a_flask_request(app: Flask) -> None:
+    client = app.test_client()
+    with flask_requests(app) as seen:
+        response = client.post(URL, data=_form())
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith("CON ")
+    assert seen == []
+
+
+def test_the_lane_and_flask_answer_alike(app: Flask) -> None:
+    client = app.test_client()
+    with flask_requests(app) as seen:
+        lane = client.post(URL, data=_form())
+        # a multipart body is not the lane's: Flask reads it
+        flask = client.post(URL, data=_form(), content_type="multipart/form-data")
+    assert seen == ["/hooks/africastalking/ussd"]
+    assert lane.status_code == flask.status_code == 200
+    assert lane.get_data() == flask.get_data()
+    ignored = {"Vary", "Content-Length"}  # Flask's cookie session says it looked at the cookies
+    assert ({k: v for k, v in lane.headers if k not in ignored}
+            == {k: v for k, v in flask.headers if k not in ignored})
+    assert lane.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_what_the_lane_does_not_take_flask_answers_as_before(make_app: Callable[..., Flask]) -> None:
+    app = make_app(WEBHOOK_SECRET=SECRET, MAX_CONTENT_LENGTH=4096)
+    client = app.test_client()
+    with flask_requests(app) as seen:
+        assert client.post("/hooks/africastalking/ussd?key=wrong", data=_form()).status_code == 403
+        assert client.post("/hooks/africastalking/ussd", data=_form()).status_code == 403
+        assert client.post(URL, data=_form(text="1" * 5000)).status_code == 413
+        missing = client.post(URL, data={"phoneNumber": PHONE, "text": ""})
+        assert missing.status_code == 400 and b"sessionId" in missing.data
+        not_utf8 = client.post(URL, data=b"sessionId=\xff&phoneNumber=%2B254711000444&text=",
+                               content_type="application/x-www-form-urlencoded")
+        assert not_utf8.status_code == 400  # Flask reads no form from it: fields are missing
+    assert len(seen) == 5
+
+
+def test_a_repeated_field_counts_once_as_flask_reads_it(app: Flask) -> None:
+    client = app.test_client()
+    sid = f"ATUid_{uuid.uuid4().hex}"
+    body = f"sessionId={sid}&phoneNumber=%2B254711000444&text=&text=1&sessionId=other".encode()
+    with flask_requests(app) as seen:
+        response = client.post(URL, data=body, content_type="application/x-www-form-urlencoded")
+    assert seen == []
+    assert response.get_data(as_text=True).startswith("CON Welcome")  # the first text: home
+    again = client.post(URL, data=_form(sessionId=sid), content_type="multipart/form-data")
+    assert again.get_data() == response.get_data()  # the same dial (first sessionId), replayed
