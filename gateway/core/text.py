@@ -57,7 +57,9 @@ def is_gsm7(text: str) -> bool:
 
 def septets(text: str) -> int:
     """Length of ``text`` on the air: extended characters cost two."""
-    return len(text) + sum(text.count(ch) for ch in GSM7_EXTENDED)
+    if _EXTENDED.isdisjoint(text):  # the usual case, checked in C
+        return len(text)
+    return len(text) + sum(map(text.count, GSM7_EXTENDED))
 
 
 def clip(text: str, most: int) -> str:
