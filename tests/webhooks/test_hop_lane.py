@@ -7,9 +7,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from flask import Flask, request, request_started
+
+from gateway.webhooks.ussd import form_fields
 
 SECRET = "lane-test-webhook-key-0123456789"
 PHONE = "+254711000444"
@@ -89,3 +92,19 @@ def test_a_repeated_field_counts_once_as_flask_reads_it(app: Flask) -> None:
     assert response.get_data(as_text=True).startswith("CON Welcome")  # the first text: home
     again = client.post(URL, data=_form(sessionId=sid), content_type="multipart/form-data")
     assert again.get_data() == response.get_data()  # the same dial (first sessionId), replayed
+
+
+@pytest.mark.parametrize("encoded", [
+    "sessionId=ATUid_1&phoneNumber=%2B254711000444&serviceCode=%2A384%2A123%23&text=1%2A2%2A98",
+    "a", "a=&b", "&&a=1&a=2", "x+y=1+2%20", "=v", "text=caf%C3%A9+%E2%82%AC", "a=b=c", "",
+])
+def test_the_lanes_form_reader_reads_as_urllib_does(encoded: str) -> None:
+    expected: dict[str, str] = {}
+    for name, value in parse_qsl(encoded, keep_blank_values=True, errors="strict"):
+        expected.setdefault(name, value)
+    assert form_fields(encoded) == expected
+
+
+def test_the_lanes_form_reader_refuses_escapes_that_are_not_utf8() -> None:
+    with pytest.raises(ValueError):
+        form_fields("key=abc%FF")
