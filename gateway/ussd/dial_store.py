@@ -6,9 +6,9 @@ it), the dial's state and its place in the live set, or, when the dial ends, the
 record of its last reply and its transcript for the worker. Each script runs atomically, so a
 save lands whole or not at all.
 
-Scripts are sent by SHA1 (``EVALSHA``); a server that does not know one (a restart, a failover,
-``SCRIPT FLUSH``) answers ``NOSCRIPT``, and the script is loaded and run again: one extra round
-trip, once per server. Both the embedded redis-server and a real Redis run Lua.
+Scripts are sent by SHA1 (``EVALSHA``, see ``command``); a server that does not know one (a
+restart, a failover, ``SCRIPT FLUSH``) answers ``NOSCRIPT``, and the script is loaded and run
+again: one extra round trip, once per server. Both the embedded redis-server and a real Redis run Lua.
 
 One command instead of a pipeline of five spares the client most of its per-command work
 (packing, parsing a reply each, the pipeline object), which was a sixth of a hop's CPU.
@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import redis
+import redis.exceptions
 from redis.client import Pipeline
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, ResponseError
 
 Arg = str | bytes | int | float
 
@@ -36,13 +37,13 @@ class Script:
 
     def __call__(self, client: redis.Redis, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         try:
-            return client.evalsha(self.sha, len(keys), *keys, *args)
+            return command(client, "EVALSHA", self.sha, len(keys), *keys, *args)
         except NoScriptError:
             self.load(client)
-            return client.evalsha(self.sha, len(keys), *keys, *args)
+            return command(client, "EVALSHA", self.sha, len(keys), *keys, *args)
 
     def load(self, client: redis.Redis) -> None:
-        client.script_load(self.source)
+        command(client, "SCRIPT", "LOAD", self.source)
 
     def queue(self, pipe: Pipeline, keys: Sequence[str], args: Sequence[Arg]) -> None:
         """Add a call to ``pipe``; ``execute`` (below) answers a ``NOSCRIPT`` in it."""
@@ -59,6 +60,33 @@ class Script:
         for result in results:
             if isinstance(result, Exception):
                 raise result
+
+
+def command(client: redis.Redis, *args: Arg) -> Any:
+    """Send one command on a pooled connection and return the server's raw reply.
+
+    This skips ``client.execute_command``'s wrappers (retries with backoff, metrics, argument
+    checks), which cost as much CPU as the hop's two commands themselves. A connection the
+    server has dropped (a restart, a failover, an idle timeout) is opened again once; a server
+    that does not answer in the client's timeout fails the hop at once, which ends politely.
+    """
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        try:
+            conn.send_command(*args)
+            return conn.read_response()
+        except redis.exceptions.ConnectionError:
+            conn.disconnect()
+            conn.send_command(*args)
+            return conn.read_response()
+    except ResponseError:  # the server's answer, on a connection still fit for the next command
+        raise
+    except BaseException:  # a reply may still be on its way: never hand this connection out again
+        conn.disconnect()
+        raise
+    finally:
+        pool.release(conn)
 
 
 LOAD = Script("""

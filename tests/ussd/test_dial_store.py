@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import redis
 import redis.connection
 
 from gateway.core.runtime import Runtime
@@ -99,3 +100,33 @@ def test_a_load_counts_the_callers_hops_and_expires_the_counter(rt: Runtime) -> 
                                                    "test:card")
         assert (state, hits, epoch, card) == (None, expected, None, None)
     assert 0 < rt.redis.ttl("test:rate") <= 120
+
+
+def test_a_connection_the_server_dropped_is_opened_again(dialer: Dialer, demo_catalog: None,
+                                                         rt: Runtime) -> None:
+    dialer.dial()
+    categories = dialer.dial("1")
+    killer = redis.Redis.from_url(rt.settings["REDIS_URL"])
+    assert killer.client_kill_filter(_type="normal", skipme=True) >= 1  # the pool's connections too
+    products = dialer.dial("1")
+    assert "KSh" in products and dialer.dial("0") == categories
+    killer.close()
+
+
+def test_a_command_whose_connection_breaks_is_sent_again_once(dialer: Dialer, demo_catalog: None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failover (the old master turned replica) or a drop between taking the connection from
+    the pool and sending: the command goes again on a new connection, the hop is answered."""
+    dialer.dial()
+    breaks = [1]
+    send = redis.connection.AbstractConnection.send_command
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> None:
+        if breaks and args[0] == "EVALSHA":
+            breaks.pop()
+            raise redis.ConnectionError("Connection closed by server.")
+        send(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_command", flaky)
+    assert "Vegetables" in dialer.dial("1")
+    assert breaks == []
