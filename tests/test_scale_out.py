@@ -12,7 +12,8 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -30,14 +31,23 @@ def two_instances(app: Flask, make_app: Callable[..., Flask],
     answered: Counter[str] = Counter()
     servers: list[BaseWSGIServer] = []
     for name, instance in (("a", app), ("b", make_app())):
-        instance.before_request(lambda name=name: answered.update([name]))
-        server = make_server("127.0.0.1", 0, instance, threaded=True)
+        server = make_server("127.0.0.1", 0, _counted(instance, name, answered), threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
     yield [f"http://127.0.0.1:{s.server_port}" for s in servers], answered
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def _counted(app: Flask, name: str, answered: Counter[str]) -> Callable[..., Iterable[bytes]]:
+    """``app`` counting the requests it answers (hops skip Flask's own request hooks)."""
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        answered.update([name])
+        return app(environ, start_response)
+
+    return wsgi
 
 
 def post_hop(base: str, session_id: str, text: str) -> str:
