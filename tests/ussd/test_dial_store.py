@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +15,7 @@ import redis
 import redis.connection
 
 from gateway.core.runtime import Runtime
-from gateway.ussd import dial_store
+from gateway.ussd import dial_log, dial_store
 from gateway.ussd.dial_log import DIALS, LIVE
 from gateway.ussd.hop import card_key
 from tests.conftest import Dialer
@@ -130,3 +132,15 @@ def test_a_command_whose_connection_breaks_is_sent_again_once(dialer: Dialer, de
     monkeypatch.setattr(redis.connection.AbstractConnection, "send_command", flaky)
     assert "Vegetables" in dialer.dial("1")
     assert breaks == []
+
+
+def test_a_long_state_is_stored_compressed_in_zlibs_usual_format() -> None:
+    hops = [[seq, "shop.products", "1", "Vegetables\n1. Avocado - KSh 25\n2. Cabbage - KSh 60\n0 Back", 0.5,
+             1_796_153_162.5 + seq] for seq in range(1, 21)]
+    state = {"screen": "shop.products", "log": hops, "text": "1*1*1"}
+    stored = dial_log.encode_state(state)
+    assert stored[:1] == b"x" and len(stored) < dial_log.COMPRESS_ABOVE / 2  # what older releases read
+    assert json.loads(zlib.decompress(stored)) == state == dial_log.decode_state(stored)
+    short = {"screen": "home", "log": hops[:1]}
+    plain = dial_log.encode_state(short)
+    assert plain[:1] == b"{" and dial_log.decode_state(plain) == short
