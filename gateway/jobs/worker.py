@@ -56,7 +56,7 @@ def tick(rt: Runtime, now: float | None = None) -> list[str]:
 def _clock(rt: Runtime, stop: threading.Event) -> None:
     while not stop.wait(FLUSH_EVERY_SECONDS):
         try:
-            dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
+            dial_log.sweep(rt.redis, rt.settings.USSD_DIAL_IDLE_SECONDS)
             session_log.drain(rt.redis, rt.sessions)
             tick(rt)
         except Exception:

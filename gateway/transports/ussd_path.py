@@ -61,7 +61,6 @@ def note_heard(state: DialState, req: UssdRequest, now: float) -> None:
 
 def within_budget(rt: Runtime, req: UssdRequest) -> Runtime:
     """``rt`` with the screen budget lowered to the provider's (Nalo shows 120 characters)."""
-    limit = int(rt.settings.get("USSD_MAX_CHARS", 182))
-    if req.max_chars is None or req.max_chars >= limit:
+    if req.max_chars is None or req.max_chars >= rt.settings.USSD_MAX_CHARS:
         return rt
-    return dataclasses.replace(rt, settings={**rt.settings, "USSD_MAX_CHARS": req.max_chars})
+    return dataclasses.replace(rt, settings=dataclasses.replace(rt.settings, USSD_MAX_CHARS=req.max_chars))
