@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from config.log_levels import bodega_level
 from config.timezones import zone, zone_for_region
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,8 @@ class Settings:
     DATABASE_URL: str = f"sqlite:///{INSTANCE / 'bodega.db'}"
     REDIS_URL: str | None = None  # unset: an embedded server under instance/ (gateway.core.runtime)
     WEBHOOK_SECRET: str | None = None
+    # Bodega's log level; RQ's, granian's and HTTP clients' internals log WARNING and up unless DEBUG
+    LOG_LEVEL: str = "INFO"
     # USSD
     USSD_MAX_CHARS: int = 182
     USSD_SESSION_TTL: int = 300
@@ -290,6 +293,10 @@ def build(env: str, environ: Mapping[str, str], overrides: Mapping[str, Any]) ->
             zone(values[key])
         except ValueError as exc:
             raise RuntimeError(f"{key}: {exc}") from None
+    try:
+        bodega_level(values.get("LOG_LEVEL", DEFAULTS["LOG_LEVEL"]))
+    except ValueError as exc:
+        raise RuntimeError(f"LOG_LEVEL: {exc}: {values['LOG_LEVEL']!r}") from None
     for key in ("LANGUAGES", "PAYMENT_METHODS"):
         if key in values and not values[key]:
             raise RuntimeError(f"{key}: name at least one")

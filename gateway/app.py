@@ -34,7 +34,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     settings = dataclasses.replace(loaded, PAYMENT_METHODS=methods_to_offer(loaded))
     app = Flask(__name__)
     app.config.update(settings.flask_config())
-    configure_logging()
+    configure_logging(settings.LOG_LEVEL)
     if not settings.WEBHOOK_SECRET:
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
     parse_routes(settings.SMS_ROUTES)  # a malformed route stops the start, not a message

@@ -64,8 +64,9 @@ def _clock(rt: Runtime, stop: threading.Event) -> None:
 
 
 def main() -> None:
-    configure_logging()
-    rt = build_runtime(load_settings())
+    settings = load_settings()
+    configure_logging(settings.LOG_LEVEL)
+    rt = build_runtime(settings)
     bind(rt)
     stop = threading.Event()
     threading.Thread(target=_clock, args=(rt, stop), daemon=True).start()
@@ -75,7 +76,8 @@ def main() -> None:
     worker = SimpleWorker([rt.queue], connection=rt.queue.connection)
     try:
         # RQ sets its own loggers' level here: one line per job is chatter at INFO (README).
-        worker.work(with_scheduler=True, logging_level=logging.getLevelName(library_level()))
+        quiet = logging.getLevelName(library_level(settings.LOG_LEVEL))
+        worker.work(with_scheduler=True, logging_level=quiet)
     finally:
         stop.set()
 

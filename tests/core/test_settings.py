@@ -70,6 +70,7 @@ def test_each_environment_changes_only_what_it_says(clean_env: pytest.MonkeyPatc
     ("LANGUAGES", "en, sw ,", ("en", "sw")),
     ("AT_SENDER_ID", "BODEGA", "BODEGA"),
     ("DEFAULT_REGION", "PE", "PE"),
+    ("LOG_LEVEL", "debug", "debug"),
     ("USSD_MAX_QTY", "", DEFAULTS["USSD_MAX_QTY"]),  # an empty variable counts as unset
     ("AT_SENDER_ID", "", None),
 ])
@@ -85,6 +86,7 @@ def test_environment_variables_are_read_by_the_fields_type(clean_env: pytest.Mon
     ("USSD_MAX_CHARS", "1.5", "USSD_MAX_CHARS: not a whole number: '1.5'"),
     ("PAYMENT_PUSH_DELAY_SECONDS", "soon", "PAYMENT_PUSH_DELAY_SECONDS: not a number: 'soon'"),
     ("MPESA_VERIFY", "maybe", "MPESA_VERIFY: not one of 1/on/true/yes or 0/false/no/off: 'maybe'"),
+    ("LOG_LEVEL", "loud", "LOG_LEVEL: not a log level (DEBUG, INFO, WARNING, ERROR): 'loud'"),
 ])
 def test_a_variable_that_does_not_parse_stops_the_start_naming_it(clean_env: pytest.MonkeyPatch, name: str,
                                                                   raw: str, says: str) -> None:
