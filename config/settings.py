@@ -278,29 +278,32 @@ def _checked(overrides: Mapping[str, Any]) -> dict[str, Any]:
 def build(env: str, environ: Mapping[str, str], overrides: Mapping[str, Any]) -> Settings:
     """``env``'s settings: the defaults, the environment's changes, ``environ``, then ``overrides``.
 
-    Fills the time zones; raises ``RuntimeError`` for an unknown environment, setting or zone, a
-    value that does not parse, or an empty list of languages or payment methods.
+    Fills the time zones; raises ``RuntimeError`` for an unknown environment, setting, zone or log
+    level, a value that does not parse, or an empty list of languages or payment methods.
     """
     if env not in ENVIRONMENTS:
         raise RuntimeError(f"unknown BODEGA_ENV {env!r}; use one of {sorted(ENVIRONMENTS)}")
-    values = {**ENVIRONMENTS[env], **from_environment(environ), "ENV": env, **_checked(overrides)}
-    region = values.get("DEFAULT_REGION", DEFAULTS["DEFAULT_REGION"])
-    timezone = values.get("TIMEZONE") or zone_for_region(region)
-    values["TIMEZONE"] = timezone
-    values["SHOP_TIMEZONE"] = values.get("SHOP_TIMEZONE") or timezone
+    values = {**DEFAULTS, **_checked(ENVIRONMENTS[env]), **from_environment(environ), "ENV": env,
+              **_checked(overrides)}
+    values["TIMEZONE"] = values["TIMEZONE"] or zone_for_region(values["DEFAULT_REGION"])
+    values["SHOP_TIMEZONE"] = values["SHOP_TIMEZONE"] or values["TIMEZONE"]
+    _refuse_unusable(values)
+    return Settings(**values)
+
+
+def _refuse_unusable(values: Mapping[str, Any]) -> None:
     for key in ("TIMEZONE", "SHOP_TIMEZONE"):
         try:
             zone(values[key])
         except ValueError as exc:
             raise RuntimeError(f"{key}: {exc}") from None
     try:
-        bodega_level(values.get("LOG_LEVEL", DEFAULTS["LOG_LEVEL"]))
+        bodega_level(values["LOG_LEVEL"])
     except ValueError as exc:
         raise RuntimeError(f"LOG_LEVEL: {exc}: {values['LOG_LEVEL']!r}") from None
     for key in ("LANGUAGES", "PAYMENT_METHODS"):
-        if key in values and not values[key]:
+        if not values[key]:
             raise RuntimeError(f"{key}: name at least one")
-    return Settings(**values)
 
 
 def _missing_sms_provider(settings: Settings) -> list[str]:
