@@ -40,14 +40,14 @@ FORM = "application/x-www-form-urlencoded"
 @bp.post(HOP_PATH)
 def africastalking_ussd() -> Response:
     rt = runtime()
-    answer = run_hop(rt, parse_hop(request.form, rt.settings["DEFAULT_REGION"]))
+    answer = run_hop(rt, parse_hop(request.form, rt.settings.DEFAULT_REGION))
     return Response(render_hop(answer), 200, mimetype="text/plain")
 
 
 @bp.post("/hooks/africastalking/ussd/events")
 def africastalking_ussd_events() -> Response:
     rt = runtime()
-    end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
+    end = parse_session_end(request.form, rt.settings.DEFAULT_REGION)
     try:
         end_dial(rt, end.session_id)
     except RedisError:  # the sweep hands the transcript over later
@@ -87,7 +87,7 @@ class HopLane:
         body: bytes = environ["wsgi.input"].read(int(length))
         rt: Runtime = self.extensions["bodega"]
         try:
-            req = _parse(body, int(length), rt.settings["DEFAULT_REGION"])
+            req = _parse(body, int(length), rt.settings.DEFAULT_REGION)
         except Exception:  # noqa: BLE001 - Flask parses it again and answers as it always did
             environ["wsgi.input"] = io.BytesIO(body)
             return self.app(environ, start_response)

@@ -37,7 +37,7 @@ def payment_methods(ctx: Ctx) -> list[str]:
     """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
     set), leaving out a wallet that cannot charge their number this cart's total in its currency
     (``gateway.commerce.wallets``)."""
-    methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
+    methods = ctx.settings.PAYMENT_METHODS
     priced = carts.cart_total(ctx.db, ctx.customer_id, str(ctx.data.get("fulfilment") or orders.PICKUP))
     currency, total = (priced[0].currency, priced[1].total_minor) if priced else ("", 0)
     return wallets.offered_methods(tuple(methods), currency, ctx.phone, total)

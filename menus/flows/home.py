@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.settings import setting
 from gateway.commerce import customers, reorder
 from gateway.commerce.models import Order, utcnow
 from menus.flows.catalog import SEARCH, open_shop, shop_label
@@ -128,7 +127,7 @@ def order_again(ctx: Ctx) -> Outcome:
     last = reorder.last_order(ctx.db, ctx.customer_id)
     if last is None:
         return Retry(ctx.t("Choose a number from the list."))
-    refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, int(setting(ctx.settings, "USSD_MAX_QTY")))
+    refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, ctx.settings.USSD_MAX_QTY)
     if not refill.added:
         return Retry(ctx.t("Sorry, none of those items are available now."))
     notes = []

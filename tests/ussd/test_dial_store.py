@@ -108,7 +108,7 @@ def test_a_connection_the_server_dropped_is_opened_again(dialer: Dialer, demo_ca
                                                          rt: Runtime) -> None:
     dialer.dial()
     categories = dialer.dial("1")
-    killer = redis.Redis.from_url(rt.settings["REDIS_URL"])
+    killer = redis.Redis.from_url(rt.settings.REDIS_URL)
     assert killer.client_kill_filter(_type="normal", skipme=True) >= 1  # the pool's connections too
     products = dialer.dial("1")
     assert "KSh" in products and dialer.dial("0") == categories
