@@ -1,9 +1,8 @@
 """The web server's entry point: ``granian --interface wsgi wsgi:app`` (or ``gunicorn wsgi:app``).
 
-Once the app is built, its objects (modules, config, the menu registry, the catalog's first
-snapshot) live as long as the process: ``gc.freeze()`` moves them out of the collector's sight, so
-a hop's garbage collections stop re-walking them (``GC_FREEZE=0`` turns it off; README
-"Performance" has the measurements).
+``GC_FREEZE=1`` calls ``gc.freeze()`` once the app is built, moving its long-lived objects
+(modules, config, the menu registry) out of the collector's sight. It is off by default: in
+back-to-back runs it did not win repeatably (README "Performance").
 """
 
 import gc
@@ -13,6 +12,6 @@ from gateway.app import create_app
 
 app = create_app()
 
-if os.environ.get("GC_FREEZE", "1") != "0":
+if os.environ.get("GC_FREEZE") == "1":
     gc.collect()
     gc.freeze()
