@@ -6,7 +6,7 @@ it), the dial's state and its place in the live set, or, when the dial ends, the
 record of its last reply and its transcript for the worker. Each script runs atomically, so a
 save lands whole or not at all.
 
-Scripts are sent by SHA1 (``EVALSHA``, see ``command``); a server that does not know one (a
+Scripts are sent by SHA1 (``EVALSHA``, on one connection: ``Link``); a server that does not know one (a
 restart, a failover, ``SCRIPT FLUSH``) answers ``NOSCRIPT``, and the script is loaded and run
 again: one extra round trip, once per server. Both the embedded redis-server and a real Redis run Lua.
 
@@ -28,6 +28,52 @@ from redis.exceptions import NoScriptError, ResponseError
 Arg = str | bytes | int | float
 
 
+class Link:
+    """One pooled connection for a hop's two round trips: taken at the first command, given back
+    by ``close`` (``with Link(client) as link:``).
+
+    Commands go straight to the connection, past ``client.execute_command``'s wrappers (retries
+    with backoff, metrics, argument checks), which cost as much CPU as the hop's two commands
+    themselves. A connection the server has dropped (a restart, a failover, an idle timeout) is
+    opened again once; a server that does not answer in the client's timeout fails the command
+    at once, and the hop ends politely.
+    """
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self.conn: Any = None
+
+    def __enter__(self) -> Link:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            conn, self.conn = self.conn, None
+            self.client.connection_pool.release(conn)
+
+    def command(self, *args: Arg) -> Any:
+        """Send one command and return the server's raw reply."""
+        if self.conn is None:
+            self.conn = self.client.connection_pool.get_connection()
+        conn = self.conn
+        try:
+            try:
+                conn.send_command(*args)
+                return conn.read_response()
+            except redis.exceptions.ConnectionError:
+                conn.disconnect()
+                conn.send_command(*args)
+                return conn.read_response()
+        except ResponseError:  # the server's answer, on a connection still fit for the next command
+            raise
+        except BaseException:  # a reply may still be on its way: never send on it again as it is
+            conn.disconnect()
+            raise
+
+
 class Script:
     """A Lua script called by its SHA1, loaded again whenever the server has forgotten it."""
 
@@ -35,58 +81,28 @@ class Script:
         self.source = source
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
-    def __call__(self, client: redis.Redis, keys: Sequence[str], args: Sequence[Arg]) -> Any:
+    def __call__(self, link: Link, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         try:
-            return command(client, "EVALSHA", self.sha, len(keys), *keys, *args)
+            return link.command("EVALSHA", self.sha, len(keys), *keys, *args)
         except NoScriptError:
-            self.load(client)
-            return command(client, "EVALSHA", self.sha, len(keys), *keys, *args)
-
-    def load(self, client: redis.Redis) -> None:
-        command(client, "SCRIPT", "LOAD", self.source)
+            link.command("SCRIPT", "LOAD", self.source)
+            return link.command("EVALSHA", self.sha, len(keys), *keys, *args)
 
     def queue(self, pipe: Pipeline, keys: Sequence[str], args: Sequence[Arg]) -> None:
         """Add a call to ``pipe``; ``execute`` (below) answers a ``NOSCRIPT`` in it."""
         pipe.evalsha(self.sha, len(keys), *keys, *args)
 
-    def execute(self, client: redis.Redis, pipe: Pipeline, keys: Sequence[str], args: Sequence[Arg]) -> None:
+    def execute(self, link: Link, pipe: Pipeline, keys: Sequence[str], args: Sequence[Arg]) -> None:
         """Send ``pipe`` ending in this script's call (``queue``): one round trip. If the server
         had forgotten the script, load it and run the call again; the pipeline's other commands
         ran once. Raises the first other error, as ``pipe.execute()`` would."""
         results = pipe.execute(raise_on_error=False)
         if isinstance(results[-1], NoScriptError):
-            self(client, keys, args)
+            self(link, keys, args)
             results = results[:-1]
         for result in results:
             if isinstance(result, Exception):
                 raise result
-
-
-def command(client: redis.Redis, *args: Arg) -> Any:
-    """Send one command on a pooled connection and return the server's raw reply.
-
-    This skips ``client.execute_command``'s wrappers (retries with backoff, metrics, argument
-    checks), which cost as much CPU as the hop's two commands themselves. A connection the
-    server has dropped (a restart, a failover, an idle timeout) is opened again once; a server
-    that does not answer in the client's timeout fails the hop at once, which ends politely.
-    """
-    pool = client.connection_pool
-    conn = pool.get_connection()
-    try:
-        try:
-            conn.send_command(*args)
-            return conn.read_response()
-        except redis.exceptions.ConnectionError:
-            conn.disconnect()
-            conn.send_command(*args)
-            return conn.read_response()
-    except ResponseError:  # the server's answer, on a connection still fit for the next command
-        raise
-    except BaseException:  # a reply may still be on its way: never hand this connection out again
-        conn.disconnect()
-        raise
-    finally:
-        pool.release(conn)
 
 
 LOAD = Script("""
@@ -113,14 +129,14 @@ return 1
 """)
 
 
-def load(client: redis.Redis, state_key: str, rate_key: str, rate_ttl: int, epoch_key: str,
+def load(link: Link, state_key: str, rate_key: str, rate_ttl: int, epoch_key: str,
          card_key: str) -> tuple[bytes | None, int, bytes | None, bytes | None]:
     """(state, hits this minute, catalog epoch, card) in one round trip."""
-    state, hits, epoch, card = LOAD(client, (state_key, rate_key, epoch_key, card_key), (rate_ttl,))
+    state, hits, epoch, card = LOAD(link, (state_key, rate_key, epoch_key, card_key), (rate_ttl,))
     return state, int(hits), epoch, card
 
 
-def save(client: redis.Redis, pipe: Pipeline | None, *, state_key: str, state: bytes | str, ttl: int,
+def save(link: Link, pipe: Pipeline | None, *, state_key: str, state: bytes | str, ttl: int,
          live_key: str, now: float, card_key: str, card: str | None, card_ttl: int, dials_key: str,
          transcript: str | None, dials_maxlen: int) -> None:
     """Save the hop's outcome in one command, sent after the commands already in ``pipe`` (the
@@ -128,7 +144,7 @@ def save(client: redis.Redis, pipe: Pipeline | None, *, state_key: str, state: b
     keys = (state_key, live_key, card_key, dials_key)
     args = (state, ttl, card or "", card_ttl, repr(now), transcript or "", dials_maxlen)
     if pipe is None:
-        SAVE(client, keys, args)
+        SAVE(link, keys, args)
         return
     SAVE.queue(pipe, keys, args)
-    SAVE.execute(client, pipe, keys, args)
+    SAVE.execute(link, pipe, keys, args)

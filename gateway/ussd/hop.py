@@ -66,9 +66,14 @@ def state_key(req: UssdRequest) -> str:
 
 def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     """Answer one hop. Never raises: failures become a polite END (and a logged traceback)."""
+    with dial_store.Link(rt.redis) as link:  # one pooled connection for the load and the save
+        return _run_hop(rt, req, link)
+
+
+def _run_hop(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> HopAnswer:
     started = time.perf_counter()
     try:
-        loaded = _load(rt, req)
+        loaded = _load(rt, req, link)
         catalog_versions.bring_up_to_date(rt.redis, rt.catalog, loaded.epoch)
     except redis.RedisError:
         log.exception("redis unavailable for a USSD hop")
@@ -95,7 +100,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     note_heard(state, req, time.time())
     ms = (time.perf_counter() - started) * 1000
     try:
-        _save(rt, req, state, reply, answer, ms, pending, known)
+        _save(rt, link, req, state, reply, answer, ms, pending, known)
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
@@ -125,9 +130,9 @@ def card_key(phone: str) -> str:
     return f"ussd:v1:customer:{phone}"
 
 
-def _load(rt: Runtime, req: UssdRequest) -> _Loaded:
+def _load(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> _Loaded:
     rate_key = f"ussd:v1:rate:{req.phone}:{int(time.time() // 60)}"
-    raw, hits, epoch, card = dial_store.load(rt.redis, state_key(req), rate_key, RATE_TTL,
+    raw, hits, epoch, card = dial_store.load(link, state_key(req), rate_key, RATE_TTL,
                                              catalog_versions.EPOCH, card_key(req.phone))
     return _Loaded(raw, hits, catalog_versions.epoch_of(epoch), CustomerCard.from_json(card))
 
@@ -260,8 +265,8 @@ def _note_funnel(state: DialState, screen: str) -> None:
         state.bag["funnel"] = step_name
 
 
-def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer: str | None,
-          ms: float, pending: list[PendingJob], known: CustomerCard | None) -> None:
+def _save(rt: Runtime, link: dial_store.Link, req: UssdRequest, state: DialState, reply: Reply,
+          answer: str | None, ms: float, pending: list[PendingJob], known: CustomerCard | None) -> None:
     """Enqueue the committed hop's jobs, save the state (with the hop in its transcript) and the
     caller's card if it is no longer what the dial ``known`` before: one round trip, in that
     order (the jobs' commands, then one script). A dial that ends hands its transcript to the
@@ -295,6 +300,6 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
                           "net": req.network}
         value, record = dial_log.encode_state(state.to_dict()), None
         ttl = rt.settings.USSD_SESSION_TTL
-    dial_store.save(rt.redis, pipe, state_key=key, state=value, ttl=ttl, live_key=dial_log.LIVE,
+    dial_store.save(link, pipe, state_key=key, state=value, ttl=ttl, live_key=dial_log.LIVE,
                     now=time.time(), card_key=card_key(req.phone), card=card, card_ttl=CARD_TTL,
                     dials_key=dial_log.DIALS, transcript=record, dials_maxlen=dial_log.DIALS_MAXLEN)

@@ -76,9 +76,10 @@ def test_a_save_after_a_flush_runs_the_jobs_commands_once(rt: Runtime) -> None:
     rt.redis.script_flush()
     pipe = rt.redis.pipeline(transaction=False)
     pipe.incr("test:jobs")
-    dial_store.save(rt.redis, pipe, state_key="test:state", state=b"{}", ttl=60, live_key=LIVE, now=1.5,
-                    card_key=card_key("+254711000111"), card='{"id":1}', card_ttl=60, dials_key=DIALS,
-                    transcript=None, dials_maxlen=10)
+    with dial_store.Link(rt.redis) as link:
+        dial_store.save(link, pipe, state_key="test:state", state=b"{}", ttl=60, live_key=LIVE, now=1.5,
+                        card_key=card_key("+254711000111"), card='{"id":1}', card_ttl=60, dials_key=DIALS,
+                        transcript=None, dials_maxlen=10)
     assert rt.redis.get("test:jobs") == b"1"
     assert rt.redis.get("test:state") == b"{}" and 0 < rt.redis.ttl("test:state") <= 60
     assert rt.redis.zscore(LIVE, "test:state") == 1.5
@@ -87,9 +88,10 @@ def test_a_save_after_a_flush_runs_the_jobs_commands_once(rt: Runtime) -> None:
 
 def test_an_ending_save_hands_the_transcript_over_and_leaves_the_live_set(rt: Runtime) -> None:
     rt.redis.zadd(LIVE, {"test:state": 1.0})
-    dial_store.save(rt.redis, None, state_key="test:state", state='{"ended":true}', ttl=120, live_key=LIVE,
-                    now=2.0, card_key="test:card", card=None, card_ttl=60, dials_key=DIALS,
-                    transcript='{"hops":[]}', dials_maxlen=10)
+    with dial_store.Link(rt.redis) as link:
+        dial_store.save(link, None, state_key="test:state", state='{"ended":true}', ttl=120, live_key=LIVE,
+                        now=2.0, card_key="test:card", card=None, card_ttl=60, dials_key=DIALS,
+                        transcript='{"hops":[]}', dials_maxlen=10)
     assert rt.redis.zscore(LIVE, "test:state") is None
     assert rt.redis.exists("test:card") == 0  # no card given: the caller's card is left as it was
     [(_, fields)] = rt.redis.xrange(DIALS)
@@ -98,8 +100,9 @@ def test_an_ending_save_hands_the_transcript_over_and_leaves_the_live_set(rt: Ru
 
 def test_a_load_counts_the_callers_hops_and_expires_the_counter(rt: Runtime) -> None:
     for expected in (1, 2):
-        state, hits, epoch, card = dial_store.load(rt.redis, "test:state", "test:rate", 120, "test:epoch",
-                                                   "test:card")
+        with dial_store.Link(rt.redis) as link:
+            state, hits, epoch, card = dial_store.load(link, "test:state", "test:rate", 120, "test:epoch",
+                                                       "test:card")
         assert (state, hits, epoch, card) == (None, expected, None, None)
     assert 0 < rt.redis.ttl("test:rate") <= 120
 
@@ -144,3 +147,13 @@ def test_a_long_state_is_stored_compressed_in_zlibs_usual_format() -> None:
     short = {"screen": "home", "log": hops[:1]}
     plain = dial_log.encode_state(short)
     assert plain[:1] == b"{" and dial_log.decode_state(plain) == short
+
+
+def test_a_hops_round_trips_share_one_connection_given_back_at_the_end(rt: Runtime) -> None:
+    with dial_store.Link(rt.redis) as link:
+        first, second = link.command("CLIENT", "ID"), link.command("CLIENT", "ID")
+        assert first == second
+    assert link.conn is None
+    with pytest.raises(redis.ResponseError), dial_store.Link(rt.redis) as failing:
+        failing.command("NO-SUCH-COMMAND")
+    assert failing.conn is None  # an error answered by the server still gives the connection back
