@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
@@ -80,7 +81,11 @@ def _run_hop(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> HopAnswer:
         return HopAnswer(BUSY, True)
     if loaded.hits > rt.settings.USSD_HOPS_PER_MINUTE:
         return HopAnswer(TOO_FAST, True)
-    state = DialState.from_dict(dial_log.decode_state(loaded.state)) if loaded.state else None
+    try:
+        state = DialState.from_dict(dial_log.decode_state(loaded.state)) if loaded.state else None
+    except (ValueError, TypeError, zlib.error):  # not a state this release (or any) wrote
+        log.exception("unreadable USSD state; ending the dial politely")
+        return HopAnswer(SORRY, True)
     req, rt = follow_path(req, state, time.time()), within_budget(rt, req)
     if len(req.text) > MAX_TYPED:
         lang = state.lang if state else default_language(req.phone, rt.translator.languages)

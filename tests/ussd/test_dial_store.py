@@ -17,7 +17,7 @@ import redis.connection
 from gateway.core.runtime import Runtime
 from gateway.ussd import dial_log, dial_store
 from gateway.ussd.dial_log import DIALS, LIVE
-from gateway.ussd.hop import card_key
+from gateway.ussd.hop import SORRY, UssdRequest, card_key, state_key
 from tests.conftest import Dialer
 
 
@@ -157,3 +157,10 @@ def test_a_hops_round_trips_share_one_connection_given_back_at_the_end(rt: Runti
     with pytest.raises(redis.ResponseError), dial_store.Link(rt.redis) as failing:
         failing.command("NO-SUCH-COMMAND")
     assert failing.conn is None  # an error answered by the server still gives the connection back
+
+
+@pytest.mark.parametrize("stored", [b"x not zlib", b"{not json", b'{"lang": "en"}', b"[1, 2]"])
+def test_an_unreadable_state_ends_the_dial_politely(dialer: Dialer, rt: Runtime, stored: bytes) -> None:
+    dialer.dial()
+    rt.redis.set(state_key(UssdRequest(dialer.session_id, dialer.phone, "", "")), stored)
+    assert dialer.dial("1") == f"END {SORRY}"
