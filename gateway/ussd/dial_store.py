@@ -1,14 +1,15 @@
 """A hop's two Redis round trips, each one command: server-side Lua scripts run by their SHA1.
 
 ``load`` reads the dial's state, counts the caller's hop for the abuse limit, and reads the
-catalog epoch and the caller's card. ``save`` writes the caller's card (when the dial changed
-it), the dial's state and its place in the live set, or, when the dial ends, the short-lived
-record of its last reply and its transcript for the worker. Each script runs atomically, so a
-save lands whole or not at all.
+catalog epoch and, for a dial with no state yet, the caller's card. ``save`` writes the caller's
+card (when the dial changed it), the dial's state and its place in the live set, or, when the
+dial ends, the short-lived record of its last reply and its transcript for the worker. Each
+script runs atomically, so a save lands whole or not at all.
 
-Scripts are sent by SHA1 (``EVALSHA``, on one connection: ``Link``); a server that does not know one (a
-restart, a failover, ``SCRIPT FLUSH``) answers ``NOSCRIPT``, and the script is loaded and run
-again: one extra round trip, once per server. Both the embedded redis-server and a real Redis run Lua.
+Scripts are sent by SHA1 (``EVALSHA``, on the hop's one connection: ``Link``); a server that does
+not know one (a restart, a failover, ``SCRIPT FLUSH``) answers ``NOSCRIPT``, and the script is
+loaded and run again: one extra round trip, once per server. Both the embedded redis-server and
+a real Redis run Lua.
 
 One command instead of a pipeline of five spares the client most of its per-command work
 (packing, parsing a reply each, the pipeline object), which was a sixth of a hop's CPU.
@@ -105,10 +106,17 @@ class Script:
                 raise result
 
 
+# KEYS: state, hop counter, catalog epoch, card. ARGV: the counter's TTL.
+# The card is read only for a dial with no state yet: a dial under way carries its own.
 LOAD = Script("""
 local hits = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
-return {redis.call('GET', KEYS[1]), hits, redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}
+local state = redis.call('GET', KEYS[1])
+local card = false
+if not state then
+  card = redis.call('GET', KEYS[4])
+end
+return {state, hits, redis.call('GET', KEYS[3]), card}
 """)
 
 # KEYS: state, live set, card, dials stream.
@@ -131,7 +139,8 @@ return 1
 
 def load(link: Link, state_key: str, rate_key: str, rate_ttl: int, epoch_key: str,
          card_key: str) -> tuple[bytes | None, int, bytes | None, bytes | None]:
-    """(state, hits this minute, catalog epoch, card) in one round trip."""
+    """(state, hits this minute, catalog epoch, card) in one round trip; the card only when there
+    is no state (a new dial, or one whose state was lost)."""
     state, hits, epoch, card = LOAD(link, (state_key, rate_key, epoch_key, card_key), (rate_ttl,))
     return state, int(hits), epoch, card
 

@@ -128,7 +128,7 @@ class _Loaded:
     state: bytes | None
     hits: int
     epoch: str  # the catalog epoch (see gateway.catalog_versions)
-    card: CustomerCard | None  # the caller, as the last dial left them
+    card: CustomerCard | None  # the caller, as the last dial left them (read for a new dial only)
 
 
 def card_key(phone: str) -> str:

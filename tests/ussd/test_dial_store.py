@@ -107,6 +107,17 @@ def test_a_load_counts_the_callers_hops_and_expires_the_counter(rt: Runtime) -> 
     assert 0 < rt.redis.ttl("test:rate") <= 120
 
 
+def test_a_load_reads_the_callers_card_only_for_a_dial_with_no_state(rt: Runtime) -> None:
+    rt.redis.set("test:card", b'{"id":1}')
+    rt.redis.set("test:epoch", b"e1")
+    with dial_store.Link(rt.redis) as link:
+        assert dial_store.load(link, "test:state", "test:rate", 120, "test:epoch", "test:card") == (
+            None, 1, b"e1", b'{"id":1}')
+        rt.redis.set("test:state", b"{}")
+        assert dial_store.load(link, "test:state", "test:rate", 120, "test:epoch", "test:card") == (
+            b"{}", 2, b"e1", None)
+
+
 def test_a_connection_the_server_dropped_is_opened_again(dialer: Dialer, demo_catalog: None,
                                                          rt: Runtime) -> None:
     dialer.dial()
