@@ -1,15 +1,17 @@
 """One USSD hop: load state -> menus.step -> commit -> dispatch outbox -> save state.
 
 Redis is touched twice per hop: one pipeline to load the dial's state, the caller's card (id,
-language, cart) and the catalog epoch (and to count the caller's hops for the abuse limit), one
-pipeline to enqueue the jobs the hop asked for and save the state with the hop appended to the
-dial's transcript (handed to the worker when the dial ends, see ``gateway.dial_log``). The first
-hop in this process after a catalog write adds one round trip to read the shops' versions.
+language, cart, town and last order) and the catalog epoch (and to count the caller's hops for
+the abuse limit), one pipeline to enqueue the jobs the hop asked for and save the state with the
+hop appended to the dial's transcript (handed to the worker when the dial ends, see
+``gateway.dial_log``). The first hop in this process after a catalog write adds one round trip to
+read the shops' versions.
 
-A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots and
-the cart from the dial. The database session opens only when a screen writes (or a caller, or a
-shop, is not known yet), and is committed before the state is saved, so a dial never points past
-a write that failed. Any unexpected error ends the dial politely.
+A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots, and
+the cart and what checkout remembers of the caller from the dial. The database session opens only
+when a screen writes (or a caller, or a shop, is not known yet), and is committed before the state
+is saved, so a dial never points past a write that failed. Any unexpected error ends the dial
+politely.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session
 import menus.flows  # noqa: F401 - registers every screen
 from config.log_levels import one_line
 from gateway.commerce import carts
+from gateway.commerce.caller_profile import CallerProfile, DialCaller
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
 from gateway.commerce.customers import CustomerCard, customer_card, default_language
@@ -48,7 +51,7 @@ log = logging.getLogger(__name__)
 HOP_STREAM = "ussd:v1:hops"  # where hops went one by one before transcripts travelled with the dial
 HOP_STREAM_MAXLEN = 2_000_000
 ENDED_TTL = 120
-CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart) outlives a dial by this long
+CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart, profile) outlives a dial by this long
 FUNNEL = ("dial", "shop", "cart", "checkout", "order")
 SORRY = "Sorry, something went wrong. Please dial again in a moment."
 BUSY = "Sorry, the service is busy. Please dial again in a moment."
@@ -84,7 +87,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
         return HopAnswer(state.reply, True)
     # The card is written back only when this dial changed it (or has just read it from SQL): a
     # dial never overwrites what another dial of the same phone wrote since.
-    known = loaded.card if state is None else CustomerCard(state.customer_id, state.lang, state.cart or [])
+    known = loaded.card if state is None else card_of(state, state.cart or [])
     try:
         state, reply, answer, pending = _advance(rt, req, state, loaded.card)
     except Exception:
@@ -121,6 +124,11 @@ class _Loaded:
 
 def card_key(phone: str) -> str:
     return f"ussd:v1:customer:{phone}"
+
+
+def card_of(state: DialState, cart: list[list[int]]) -> CustomerCard:
+    """The caller's card as the dial ``state`` knows them (with ``cart``)."""
+    return CustomerCard(state.customer_id, state.lang, cart, CallerProfile.from_dict(state.caller))
 
 
 def _load(rt: Runtime, req: UssdRequest) -> _Loaded:
@@ -165,15 +173,17 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | Non
     fresh = state is None
     if state is None:
         card = card or customer_card(db, req.phone, rt.translator.languages)
-        state = DialState(customer_id=card.id, lang=card.lang, cart=card.cart)
+        state = DialState(customer_id=card.id, lang=card.lang, cart=card.cart,
+                          caller=card.profile.to_dict() if card.profile else None)
         state.bag["funnel"] = "dial"
     cart = DialCart(db, state.customer_id, state.cart)
+    caller = DialCaller(db, state.customer_id, CallerProfile.from_dict(state.caller))
     catalog = CatalogReader(db, rt.catalog)
 
     def make_ctx(current: DialState, reserved: int) -> Ctx:
         return Ctx(db=db, customer_id=current.customer_id, phone=req.phone, session_id=req.session_id,
                    lang=current.lang, data=current.data, bag=current.bag, settings=rt.settings,
-                   translate=rt.translator, reserved=reserved, catalog=catalog, cart=cart)
+                   translate=rt.translator, reserved=reserved, catalog=catalog, cart=cart, caller=caller)
 
     if fresh:
         reply, answer = _open(rt, db, req, state, make_ctx), req.text or None
@@ -185,6 +195,7 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | Non
         reply, answer = step(state, typed, make_ctx), typed
     _note_funnel(state, reply.screen)
     state.cart = _cart_after(db, cart)
+    state.caller = caller.known.to_dict() if caller.known else None
     return state, reply, answer
 
 
@@ -280,7 +291,7 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
     pipe = rt.redis.pipeline(transaction=False)
     transactions.dispatch(rt.queue, pending, pipeline=pipe)
     if state.cart is not None:
-        now = CustomerCard(state.customer_id, state.lang, state.cart)
+        now = card_of(state, state.cart)
         if now != known:
             pipe.set(card_key(req.phone), now.to_json(), ex=CARD_TTL)
     if state.ended:
