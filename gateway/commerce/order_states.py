@@ -54,6 +54,15 @@ LABELS = {
     PAYMENT_FAILED: "payment failed", CONFIRMED: "confirmed", READY: "ready",
     DELIVERED: "delivered", CANCELLED: "cancelled", REJECTED: "rejected", EXPIRED: "expired",
 }
+COLLECTED = "collected"  # how a delivered pick-up order reads: the customer fetched it
+
+
+def status_words(status: str, fulfilment: str | None) -> str:
+    """An order's status as a customer reads it (untranslated): ``awaiting payment``; a pick-up
+    order the customer has fetched is ``collected``, not ``delivered``."""
+    if status == DELIVERED and fulfilment == "pickup":
+        return COLLECTED
+    return LABELS.get(status, status)
 
 
 def can_move(current: str, target: str) -> bool:

@@ -18,7 +18,7 @@ from gateway.commerce import orders, shop_desk
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import Customer, Order
 from gateway.commerce.money import format_money
-from gateway.commerce.order_states import LABELS
+from gateway.commerce.order_states import status_words
 from gateway.core.i18n import translate
 from gateway.core.text import clip, septets, to_gsm7
 from menus.sms_desk import fold, looks_like_reference
@@ -60,7 +60,7 @@ def help_text(lang: str, code: str | None) -> str:
 
 
 def _line(lang: str, order: Order) -> str:
-    status = translate(lang, LABELS.get(order.status, order.status))
+    status = translate(lang, status_words(order.status, order.fulfilment))
     shop = clip(to_gsm7(order.shop.name), SHOP_ROOM)
     return f"{order.reference} {shop} {status} {format_money(order.total_minor, order.currency)}"
 
@@ -88,7 +88,7 @@ def one_order(db: Session, lang: str, customer: Customer, typed: str) -> str:
                                           Order.customer_id == customer.id))
     if order is None:
         return translate(lang, "No order {ref} on your number. Text STATUS for your orders.", ref=reference)
-    status = translate(lang, LABELS.get(order.status, order.status))
+    status = translate(lang, status_words(order.status, order.fulfilment))
     where = (translate(lang, "delivery to {landmark}", landmark=clip(order.landmark or "-", 40))
              if order.fulfilment == "delivery" else translate(lang, "pickup at the shop"))
     return translate(lang, "Bodega: order {ref} at {shop} is {status}. Total {total}, {where}.",

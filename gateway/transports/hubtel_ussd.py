@@ -4,7 +4,8 @@ Hubtel's names live here only. Hubtel sends the latest input (``Message``) and i
 counter (``Sequence``, 1 on initiation, a string in the docs' sample and a number in its SDK);
 ``Type`` is compared case-insensitively (the docs write ``initiation``, the SDK ``Initiation``).
 ``Release`` (the customer hung up) and ``Timeout`` (Hubtel gave up waiting for us) close the dial:
-no hop runs and the reply is an empty ``Release``.
+no hop runs, the dial's transcript is handed over at once (``closes``) and the reply is an empty
+``Release``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def parse_hop(raw: bytes) -> ParsedHop:
     if kind in ("release", "timeout"):
         if kind == "timeout":
             log.warning("Hubtel timed out waiting for dial %s of %s", session_id, mask(phone))
-        return ParsedHop(None)
+        return ParsedHop(None, closes=session_id)
     message = text_field(body, "Message", required=False, limit=4000)
     request = UssdRequest(
         session_id=session_id, phone=phone,

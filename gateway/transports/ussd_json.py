@@ -21,11 +21,12 @@ USSD_STRING = re.compile(r"\*[0-9*]{1,38}#")  # what a handset dials: *713*2#
 
 @dataclass(frozen=True)
 class ParsedHop:
-    """A provider's request: the neutral hop to run (None when the request only closes the dial)
-    and the fields its reply must echo back."""
+    """A provider's request: the neutral hop to run (None when the request only closes the dial),
+    the fields its reply must echo back, and the session id of a dial the provider says is over."""
 
     request: UssdRequest | None
     echo: dict[str, Any] = field(default_factory=dict)
+    closes: str | None = None
 
 
 def json_object(raw: bytes) -> dict[str, Any]:

@@ -4,20 +4,28 @@ A malformed body gets 400 with the reason (the app's ``BadRequest`` handler); a 
 
 from __future__ import annotations
 
+import logging
 from types import ModuleType
 
 from flask import Blueprint, Response, jsonify, request
+from redis.exceptions import RedisError
 
 from gateway.core.app_context import runtime
 from gateway.transports import arkesel_ussd, hubtel_ussd, nalo_ussd
-from gateway.ussd.hop import run_hop
+from gateway.ussd.hop import end_dial, run_hop
 
+log = logging.getLogger(__name__)
 bp = Blueprint("ussd_network_hooks", __name__)
 
 
 def _hop(adapter: ModuleType) -> Response:
     parsed = adapter.parse_hop(request.get_data(cache=False))
     answer = run_hop(runtime(), parsed.request) if parsed.request is not None else None
+    if parsed.closes is not None:
+        try:
+            end_dial(runtime(), parsed.closes, adapter.NAME)
+        except RedisError:  # the idle sweep hands the transcript over later
+            log.exception("could not close the dial's transcript in Redis")
     return jsonify(adapter.render_hop(answer, parsed.echo))
 
 

@@ -34,9 +34,10 @@ PROMPT_LIFETIME = timedelta(minutes=3)
 HOW_MOST, HOW_LEAST, LINES_LEAST = 56, 16, 10
 
 
-def status_label(ctx: Ctx, status: str) -> str:
-    """An order status in words, translated (``awaiting_payment`` -> ``awaiting payment``)."""
-    return ctx.t(order_states.LABELS.get(status, status))
+def status_label(ctx: Ctx, order: Order) -> str:
+    """An order's status in words, translated (``awaiting_payment`` -> ``awaiting payment``; a
+    fetched pick-up order -> ``collected``)."""
+    return ctx.t(order_states.status_words(order.status, order.fulfilment))
 
 
 def _order(ctx: Ctx) -> Order | None:
@@ -59,7 +60,7 @@ class OrderList(ListScreen):
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         rows = orders.customer_orders(ctx.db, ctx.customer_id, offset, limit)
-        return [(o.id, f"{o.reference} {status_label(ctx, o.status)} "
+        return [(o.id, f"{o.reference} {status_label(ctx, o)} "
                        f"{format_money(o.total_minor, o.currency)}") for o in rows]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
@@ -86,7 +87,7 @@ class OrderDetail(Screen):
         if order is None:
             return _gone(ctx)
         labels = {"orders.cancel": ctx.t("Cancel order"), "orders.pay": ctx.t("Pay now")}
-        head = ctx.t("Order {ref}: {status}", ref=order.reference, status=status_label(ctx, order.status))
+        head = ctx.t("Order {ref}: {status}", ref=order.reference, status=status_label(ctx, order))
         total = ctx.t("Total {total}", total=format_money(order.total_minor, order.currency))
         how = (ctx.t("Delivery: {landmark}", landmark=order.landmark or "")
                if order.fulfilment == orders.DELIVERY else ctx.t("Pick up at the shop"))
@@ -146,7 +147,7 @@ class CancelOrder(Screen):
             return Retry(ctx.t("Press 1 to cancel the order or 0 to go back."))
         if not orders.can_cancel(order):
             return End(ctx.t("Order {ref} can no longer be cancelled: it is {status}.",
-                             ref=order.reference, status=status_label(ctx, order.status)))
+                             ref=order.reference, status=status_label(ctx, order)))
         orders.cancel_by_customer(ctx.db, order, ctx.phone)
         if order.refund_due:
             return End(ctx.t("Order {ref} is cancelled. Your refund will follow.", ref=order.reference))
@@ -178,7 +179,7 @@ class PayNow(Screen):
             return Retry(ctx.t("Press 1 to pay or 0 to go back."))
         if order.status not in PAYABLE:
             return End(ctx.t("Order {ref} is {status}: nothing to pay now.", ref=order.reference,
-                             status=status_label(ctx, order.status)))
+                             status=status_label(ctx, order)))
         code = issued_code(ctx.db, order.id) if order.payment_method in PAY_CODE_WALLETS else None
         if code is not None and order.status == order_states.AWAITING_PAYMENT:  # one code per order
             return End(code_message(ctx, order, code))

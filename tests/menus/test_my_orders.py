@@ -136,3 +136,14 @@ def test_pay_now_after_a_failed_payment(dialer: Dialer, rt: Runtime, demo_catalo
     assert again.startswith(f"END A payment prompt for order {ref} is on its way")
     with records(rt) as db:
         assert db.scalar(select(func.count()).select_from(Payment)) == 2
+
+
+def test_a_fetched_pickup_order_reads_collected(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    ref = place(dialer, "1", CASH)
+    with records(rt) as db:
+        (order,) = all_orders(db)
+        order.status = order_states.DELIVERED
+        db.commit()
+    listing = dialer.walk(ORDERS)
+    assert f"1. {ref} collected KSh 25" in listing.splitlines()
+    assert dialer.dial("1").splitlines()[0] == f"CON Order {ref}: collected"

@@ -50,3 +50,16 @@ def test_a_stranger_is_answered_in_their_saved_language(make_app) -> None:  # ty
 def test_a_five_letter_greeting_gets_help_not_no_such_order(texter: Texter, rt: Runtime, shop: Shop) -> None:
     make_order(rt, shop, qty=1)  # a known customer: a reference-shaped word is looked up
     assert texter.ask("Mambo", phone=CUSTOMER).startswith("Bodega: to shop, dial")
+
+
+def test_a_fetched_pickup_order_reads_collected(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    fetched = make_order(rt, shop, qty=1, status="delivered", fulfilment="pickup")
+    brought = make_order(rt, shop, qty=2, status="delivered")
+    assert texter.ask("status", phone=CUSTOMER) == (
+        f"Your orders: {brought.reference} Mama Njeri Groceries delivered KSh 200; "
+        f"{fetched.reference} Mama Njeri Groceries collected KSh 100. Text an order number for more.")
+    assert texter.ask(fetched.reference, phone=CUSTOMER) == (
+        f"Bodega: order {fetched.reference} at Mama Njeri Groceries is collected. Total KSh 100, "
+        "pickup at the shop.")
+    spanish = texter.ask("ESTADO", phone=CUSTOMER)
+    assert f"{fetched.reference} Mama Njeri Groceries recogido KSh 100" in spanish

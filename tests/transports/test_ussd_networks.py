@@ -13,8 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from gateway.core.errors import BadRequest
+from gateway.core.runtime import Runtime
 from gateway.transports import arkesel_ussd, hubtel_ussd, nalo_ussd, ussd_path
 from gateway.transports.ussd_callers import UssdCall
+from gateway.ussd import dial_log
+from gateway.ussd.dial_log import DIALS, LIVE
 from gateway.ussd.hop import HopAnswer
 from menus.text import is_gsm7, septets
 
@@ -381,3 +384,22 @@ def test_network_hooks_keep_the_webhook_key(make_app: Any, provider: str) -> Non
     assert client.post(f"/hooks/{provider}/ussd", data=body, content_type=content_type).status_code == 403
     ok = client.post(f"/hooks/{provider}/ussd?key=s3cret-long-key", data=body, content_type=content_type)
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["Release", "timeout"])
+def test_a_hubtel_release_hands_the_dials_transcript_over_at_once(
+    client: FlaskClient, rt: Runtime, demo_catalog: None, quick_hands: None, kind: str
+) -> None:
+    phone = Handset(client, "hubtel")
+    phone.dial()
+    phone.dial("1")
+    assert rt.redis.xlen(DIALS) == 0 and rt.redis.zcard(LIVE) == 1  # the hops travel with the dial
+    body = {"Type": kind, "Mobile": "233246912184", "SessionId": phone.call.session_id, "Sequence": 3,
+            "Message": "", "ServiceCode": "713", "Operator": "mtn", "ClientState": ""}
+    response = client.post("/hooks/hubtel/ussd", json=body)
+    assert response.status_code == 200 and response.get_json()["Type"] == "Release"
+    assert rt.redis.xlen(DIALS) == 1 and rt.redis.zcard(LIVE) == 0  # not left for the idle sweep
+    (entry,) = rt.redis.xrange(DIALS)
+    rows = dial_log.hop_rows(entry[1][b"dial"].decode())
+    assert [(row["sid"], row["screen"]) for row in rows] == [
+        (f"hubtel:{phone.call.session_id}", "home"), (f"hubtel:{phone.call.session_id}", "shop.categories")]
