@@ -10,7 +10,6 @@ HTTP clients' are WARNING and up only (``QUIET``).
 from __future__ import annotations
 
 import logging
-import os
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATE_FORMAT = "%H:%M:%S"
@@ -19,26 +18,28 @@ QUIET = ("rq", "rq.worker", "rq.scheduler", "rq.queue", "rq.job", "_granian", "g
          "urllib3", "requests", "werkzeug", "africastalking", "alembic")
 
 
-def bodega_level() -> int:
-    """``LOG_LEVEL`` (a name such as DEBUG, INFO, WARNING), INFO when unset or unknown."""
-    name = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
-    level = logging.getLevelName(name)
-    return level if isinstance(level, int) else logging.INFO
+def bodega_level(name: str) -> int:
+    """The level called ``name`` (DEBUG, INFO, WARNING ..., any case); ``ValueError`` for another word."""
+    level = logging.getLevelName(name.strip().upper())
+    if not isinstance(level, int):
+        raise ValueError("not a log level (DEBUG, INFO, WARNING, ERROR)")
+    return level
 
 
-def library_level() -> int:
-    """WARNING, unless ``LOG_LEVEL`` asks for DEBUG (then the libraries talk too)."""
-    return logging.DEBUG if bodega_level() <= logging.DEBUG else logging.WARNING
+def library_level(name: str) -> int:
+    """WARNING, unless ``name`` is DEBUG (then the libraries talk too)."""
+    return logging.DEBUG if bodega_level(name) <= logging.DEBUG else logging.WARNING
 
 
-def configure_logging() -> None:
-    """Set the root handler once per process and quieten the libraries (idempotent)."""
+def configure_logging(name: str) -> None:
+    """Set the root handler once per process at level ``name`` (``LOG_LEVEL``) and quieten the
+    libraries (idempotent)."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format=FORMAT, datefmt=DATE_FORMAT)
-    root.setLevel(bodega_level())
-    for name in QUIET:
-        logging.getLogger(name).setLevel(library_level())
+    root.setLevel(bodega_level(name))
+    for logger in QUIET:
+        logging.getLogger(logger).setLevel(library_level(name))
 
 
 def one_line(text: str, limit: int = 120) -> str:

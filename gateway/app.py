@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.log_levels import configure_logging
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 from gateway.admin import (
     init_admin,
     simulator_sms,  # noqa: F401 - importing registers the shop-owner tab and the polled panels
@@ -29,14 +30,14 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
-    settings = load_settings(config_name, **overrides)
-    settings["PAYMENT_METHODS"] = methods_to_offer(settings)
+    loaded = load_settings(config_name, **overrides)
+    settings = dataclasses.replace(loaded, PAYMENT_METHODS=methods_to_offer(loaded))
     app = Flask(__name__)
-    app.config.update(settings)
-    configure_logging()
-    if not settings.get("WEBHOOK_SECRET"):
+    app.config.update(settings.flask_config())
+    configure_logging(settings.LOG_LEVEL)
+    if not settings.WEBHOOK_SECRET:
         log.warning("WEBHOOK_SECRET is not set: /hooks/ accept requests without a key (development only)")
-    parse_routes(settings.get("SMS_ROUTES"))  # a malformed route stops the start, not a message
+    parse_routes(settings.SMS_ROUTES)  # a malformed route stops the start, not a message
     rt = build_runtime(settings)
     bind(rt)
     app.extensions["bodega"] = rt
@@ -44,7 +45,7 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     _register_console(app, settings)
     _register_guards(app, settings)
     _register_cli(app)
-    _trust_proxies(app, int(settings.get("TRUSTED_PROXIES") or 0))
+    _trust_proxies(app, settings.TRUSTED_PROXIES)
     return app
 
 
@@ -65,16 +66,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_networks.bp)
 
 
-def _register_console(app: Flask, settings: dict[str, Any]) -> None:
+def _register_console(app: Flask, settings: Settings) -> None:
     """The admin console, and the phone simulator everywhere but production."""
-    simulator = settings.get("ENV") != "production"
+    simulator = settings.ENV != "production"
     init_admin(app, production=not simulator, simulator=simulator)
     if simulator:
         app.register_blueprint(phone_simulator.bp)
 
 
-def _register_guards(app: Flask, settings: dict[str, Any]) -> None:
-    secret = settings.get("WEBHOOK_SECRET")
+def _register_guards(app: Flask, settings: Settings) -> None:
+    secret = settings.WEBHOOK_SECRET
 
     @app.before_request
     def _webhook_key() -> None:

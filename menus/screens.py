@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
-from config.settings import setting
+from config.settings import Settings
 from gateway.commerce.caller_profile import DialCaller
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
@@ -34,7 +34,7 @@ class Ctx:
     lang: str
     data: dict[str, Any]  # the current screen's own scratchpad
     bag: dict[str, Any]  # scratchpad shared by the whole dial (chosen shop, checkout answers)
-    settings: dict[str, Any]
+    settings: Settings
     translate: Callable[[str, str], str]
     reserved: int = 0  # septets already taken on this screen (e.g. by a retry message)
     # The catalog, the cart and the caller's profile as this hop reads them. The hop hands in the
@@ -59,7 +59,7 @@ class Ctx:
 
     @property
     def max_chars(self) -> int:
-        return int(setting(self.settings, "USSD_MAX_CHARS"))
+        return self.settings.USSD_MAX_CHARS
 
 
 @dataclass(frozen=True)

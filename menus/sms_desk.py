@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from config.settings import Settings
 from gateway.commerce.customers import default_language
 from gateway.commerce.models import ShopContact
 from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH, canonical_reference
@@ -45,7 +46,7 @@ class ShopDesk:
     contacts: list[ShopContact]  # one per shop this number runs
     translate: Callable[[str, str], str]
     now: datetime
-    settings: Mapping[str, Any]
+    settings: Settings
     lang: str = "en"
     secrets: list[str] = field(default_factory=list)  # words to mask in the stored message (PINs)
 

@@ -92,8 +92,7 @@ def _product(desk: ShopDesk, words: Words, sku: str, shop_tag: str | None, value
 def _check_pin(desk: ShopDesk, words: Words, contact: ShopContact, pin: str | None, sku: str,
                value: str | None) -> None:
     result = shop_pins.check_pin(desk.db, contact, pin, desk.now,
-                                 int(desk.settings.get("SHOP_PIN_MAX_TRIES", 3)),
-                                 int(desk.settings.get("SHOP_PIN_LOCK_MINUTES", 30)))
+                                 desk.settings.SHOP_PIN_MAX_TRIES, desk.settings.SHOP_PIN_LOCK_MINUTES)
     if result.allowed:
         return
     if result.check is PinCheck.MISSING:
@@ -104,7 +103,7 @@ def _check_pin(desk: ShopDesk, words: Words, contact: ShopContact, pin: str | No
             raise Refusal(desk.t("Wrong PIN. 1 try left."))
         raise Refusal(desk.t("Wrong PIN. {count} tries left.", count=result.tries_left))
     shop = desk.db.get(Shop, contact.shop_id)  # the shop's own zone, else the gateway's (TIMEZONE)
-    zone = ZoneInfo((shop.timezone if shop else None) or str(desk.settings.get("SHOP_TIMEZONE") or "UTC"))
+    zone = ZoneInfo((shop.timezone if shop else None) or desk.settings.SHOP_TIMEZONE)
     until = result.locked_until.astimezone(zone).strftime("%H:%M") if result.locked_until else "?"
     raise Refusal(desk.t("Too many wrong PINs. Stock and price commands are locked until {time}.",
                          time=until))

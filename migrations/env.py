@@ -10,7 +10,7 @@ from gateway.commerce.models import Base
 from gateway.core.db import make_engine
 
 config = context.config
-url = config.attributes.get("url") or load_settings()["DATABASE_URL"]
+url = config.attributes.get("url") or load_settings().DATABASE_URL
 
 
 def run_migrations_offline() -> None:

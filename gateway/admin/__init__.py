@@ -31,8 +31,8 @@ def init_admin(app: Flask, production: bool, simulator: bool) -> None:
     app.register_blueprint(bp)
     security.install(app, production)
     tx.install(app)
-    formatting.install(app, str(app.extensions["bodega"].settings["TIMEZONE"]))
+    formatting.install(app, app.extensions["bodega"].settings.TIMEZONE)
     auth.install(app)
-    init_limits(app, str(app.extensions["bodega"].settings["REDIS_URL"]))
+    init_limits(app, str(app.extensions["bodega"].settings.REDIS_URL))
     app.cli.add_command(admin_cli)
     app.jinja_env.globals["simulator_enabled"] = simulator

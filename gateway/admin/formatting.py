@@ -19,7 +19,7 @@ from gateway.transports.ussd_json import provider_of
 
 def console_zone() -> tzinfo:
     """The zone the console shows times and days in (``TIMEZONE``)."""
-    return zone(runtime().settings.get("TIMEZONE"))
+    return zone(runtime().settings.TIMEZONE)
 
 
 def when(value: datetime | None, seconds: bool = False, where: tzinfo = UTC) -> str:

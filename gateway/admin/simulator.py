@@ -107,7 +107,7 @@ def press() -> ResponseReturnValue:
     rt = runtime()
     raw_phone, code = form.get("phone", "")[:20], (form.get("code") or DEFAULT_CODE)[:40]
     try:
-        phone_number = to_e164(raw_phone, rt.settings["DEFAULT_REGION"])
+        phone_number = to_e164(raw_phone, rt.settings.DEFAULT_REGION)
     except BadRequest as exc:
         return _page(raw_phone, code=code, error=str(exc), status=400)
     action, provider = form.get("action", "dial"), form.get("provider", AT)

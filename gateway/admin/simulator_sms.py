@@ -50,7 +50,7 @@ def _shop_page(phone: str, error: str = "", status: int = 200) -> ResponseReturn
                                .order_by(InboundSms.id.desc()).limit(8))) if phone else []
     finally:
         db.close()
-    shortcode = str(runtime().settings.get("AT_SHORTCODE") or DEFAULT_SHORTCODE)
+    shortcode = runtime().settings.AT_SHORTCODE or DEFAULT_SHORTCODE
     return render_template("simulator/shop.html", phone=phone, owners=_owner_numbers(), texts=texts,
                            sent=sent, shortcode=shortcode, error=error, prompts=None), status
 
@@ -70,7 +70,7 @@ def shop_text() -> ResponseReturnValue:
         return _shop_page(phone, "Type a message first.", 400)
     to = request.form.get("to", "").strip()[:20] or DEFAULT_SHORTCODE
     try:
-        receive(rt, parse_inbound(at_inbound_form(phone, to, text), rt.settings["DEFAULT_REGION"]))
+        receive(rt, parse_inbound(at_inbound_form(phone, to, text), rt.settings.DEFAULT_REGION))
     except BadRequest as exc:
         return _shop_page(phone, str(exc), 400)
     return redirect(url_for("simulator.shop_phone", phone=phone))

@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
-from config.settings import setting
 from gateway.admin import catalog_edits, listings
 from gateway.admin.auth import admin_only, me
 from gateway.admin.blueprint import bp
@@ -57,7 +56,7 @@ def products() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:60]
     shop_id = scope if scope is not None else f.shop_id
     page = catalog_edits.products(db, shop_id, search, f.page)
-    threshold = int(setting(runtime().settings, "LOW_STOCK_THRESHOLD"))
+    threshold = runtime().settings.LOW_STOCK_THRESHOLD
     return render_template("admin/products.html", page=page, f=f, q=search, shops=listings.shop_names(db),
                            categories=catalog_edits.category_names(db), threshold=threshold,
                            low=catalog_edits.low_stock(db, shop_id, threshold))
@@ -117,7 +116,7 @@ def catalog_import() -> ResponseReturnValue:
         return render_template("admin/import.html", errors=[str(exc)], report=None), 400
     settings = runtime().settings
     db = request_db()
-    report = parse_catalog(db, text, settings["DEFAULT_CURRENCY"], settings["DEFAULT_REGION"])
+    report = parse_catalog(db, text, settings.DEFAULT_CURRENCY, settings.DEFAULT_REGION)
     if report.errors:
         return render_template("admin/import.html", errors=report.errors, report=None,
                                filename=upload.filename), 400

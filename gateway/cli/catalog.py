@@ -35,7 +35,7 @@ def import_catalog(path: Path) -> None:
         click.echo(f"refused: {path.name}: {exc}; nothing imported", err=True)
         sys.exit(1)
     with unit_of_work(rt) as db:
-        report = parse_catalog(db, text, rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
+        report = parse_catalog(db, text, rt.settings.DEFAULT_CURRENCY, rt.settings.DEFAULT_REGION)
         if not report.errors:
             apply_catalog(db, report)
     if report.errors:
@@ -57,6 +57,6 @@ def seed_demo() -> None:
             click.echo("demo catalog: shops already exist, nothing to seed")
             return
         report = parse_catalog(db, DEMO_CATALOG.read_text(encoding="utf-8"),
-                               rt.settings["DEFAULT_CURRENCY"], rt.settings["DEFAULT_REGION"])
+                               rt.settings.DEFAULT_CURRENCY, rt.settings.DEFAULT_REGION)
         apply_catalog(db, report)
     click.echo(f"demo catalog: seeded {report.shops_created} shops, {report.products_created} products")

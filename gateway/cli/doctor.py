@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from rq import Worker
 from sqlalchemy import text
 
-from config.settings import ROOT, Base
+from config.settings import DEVELOPMENT_SECRET_KEY, ROOT
 from gateway.core.app_context import runtime
 from gateway.core.runtime import Runtime
 
@@ -36,15 +36,15 @@ class Finding:
 
 
 def check_settings(rt: Runtime) -> list[Finding]:
-    s, prod = rt.settings, rt.settings.get("ENV") == "production"
-    found = [Finding(OK, "settings", f"BODEGA_ENV={s.get('ENV')}, times in {s.get('TIMEZONE')}")]
-    if not s.get("WEBHOOK_SECRET"):
+    s, prod = rt.settings, rt.settings.ENV == "production"
+    found = [Finding(OK, "settings", f"BODEGA_ENV={s.ENV}, times in {s.TIMEZONE}")]
+    if not s.WEBHOOK_SECRET:
         found.append(Finding(WARN, "settings", "WEBHOOK_SECRET is not set: anyone can post to /hooks/ "
                                                "(set 16+ random characters before going live)"))
-    if s.get("SECRET_KEY") == Base.SECRET_KEY:
+    if s.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         found.append(Finding(WARN, "settings", "SECRET_KEY is the development default: console "
                                                "sessions can be forged"))
-    if prod and not int(s.get("TRUSTED_PROXIES") or 0):
+    if prod and not s.TRUSTED_PROXIES:
         found.append(Finding(WARN, "settings", "TRUSTED_PROXIES is 0: behind a reverse proxy every client "
                                                "looks like the proxy (set it to the number of proxies)"))
     return found
@@ -83,20 +83,20 @@ def check_redis_and_queue(rt: Runtime) -> list[Finding]:
 
 
 def check_providers(rt: Runtime) -> list[Finding]:
-    s, prod = rt.settings, rt.settings.get("ENV") == "production"
+    s, prod = rt.settings, rt.settings.ENV == "production"
     stub = WARN if prod else OK
     found = []
-    if s.get("AT_USERNAME") and s.get("AT_API_KEY"):
-        found.append(Finding(OK, "sms", f"Africa's Talking account {s['AT_USERNAME']!r}"))
-    elif s.get("AT_USERNAME") or s.get("AT_API_KEY"):
+    if s.AT_USERNAME and s.AT_API_KEY:
+        found.append(Finding(OK, "sms", f"Africa's Talking account {s.AT_USERNAME!r}"))
+    elif s.AT_USERNAME or s.AT_API_KEY:
         found.append(Finding(FAIL, "sms", "set both AT_USERNAME and AT_API_KEY (one of them is missing)"))
     else:
         found.append(Finding(stub, "sms", "no AT_USERNAME: SMS go to the console outbox and are not sent"))
     mpesa = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_PASSKEY")
-    missing = [name for name in mpesa if not s.get(name)]
+    missing = s.missing(*mpesa)
     if not missing:
-        where = "production" if "api.safaricom" in str(s.get("MPESA_BASE_URL")) else "sandbox"
-        code = s.get("MPESA_SHORTCODE")
+        where = "production" if "api.safaricom" in s.MPESA_BASE_URL else "sandbox"
+        code = s.MPESA_SHORTCODE
         found.append(Finding(OK, "mpesa", f"Daraja {where} credentials for shortcode {code}"))
     elif len(missing) < len(mpesa):
         found.append(Finding(FAIL, "mpesa", f"Daraja needs {', '.join(missing)} as well"))
@@ -107,9 +107,9 @@ def check_providers(rt: Runtime) -> list[Finding]:
 
 def check_public_url(rt: Runtime, timeout: float = 5.0) -> list[Finding]:
     """AT and Daraja call PUBLIC_URL: it must answer ``/healthz`` from here (and be HTTPS live)."""
-    base = str(rt.settings.get("PUBLIC_URL") or "").rstrip("/")
+    base = rt.settings.PUBLIC_URL.rstrip("/")
     found = []
-    if rt.settings.get("ENV") == "production" and not base.startswith("https://"):
+    if rt.settings.ENV == "production" and not base.startswith("https://"):
         found.append(Finding(FAIL, "public url", f"{base or 'PUBLIC_URL'} is not https://: Daraja refuses "
                                                  "plain-HTTP callbacks, and the webhook key would travel "
                                                  "in clear"))

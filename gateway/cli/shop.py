@@ -74,7 +74,7 @@ def add_number(number: int, phone: str, role: str) -> None:
     """Let PHONE run shop NUMBER by SMS."""
     rt = runtime()
     try:
-        e164 = to_e164(phone, rt.settings["DEFAULT_REGION"])
+        e164 = to_e164(phone, rt.settings.DEFAULT_REGION)
         with unit_of_work(rt) as db:
             shop_desk.add_contact(db, _shop(db, number), e164, role, ACTOR)
     except BadRequest as exc:
@@ -90,7 +90,7 @@ def remove_number(number: int, phone: str) -> None:
     """Stop PHONE running shop NUMBER by SMS."""
     rt = runtime()
     try:
-        e164 = to_e164(phone, rt.settings["DEFAULT_REGION"])
+        e164 = to_e164(phone, rt.settings.DEFAULT_REGION)
         with unit_of_work(rt) as db:
             removed = shop_desk.remove_contact(db, _shop(db, number), e164, ACTOR)
     except BadRequest as exc:

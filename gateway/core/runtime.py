@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from rq import Queue
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.settings import INSTANCE
+from config.settings import INSTANCE, Settings
 from gateway.commerce.catalog_changes import install_publisher
 from gateway.commerce.catalog_snapshot import CatalogCache
 from gateway.core import catalog_versions, redis_store
@@ -26,7 +27,7 @@ QUEUE_NAME = "bodega"
 
 @dataclass
 class Runtime:
-    settings: dict[str, Any]
+    settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
     redis: redis.Redis
@@ -36,26 +37,25 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)  # providers, built lazily by their modules
 
 
-def redis_url_for(settings: dict[str, Any]) -> str:
+def redis_url_for(settings: Settings) -> str:
     """``REDIS_URL`` when set, else the embedded server under ``instance/`` (started if needed)."""
-    url = settings.get("REDIS_URL")
-    if url:
-        return str(url)
+    if settings.REDIS_URL:
+        return settings.REDIS_URL
     return redis_store.start_embedded(INSTANCE / "redis")
 
 
-def build_runtime(settings: dict[str, Any]) -> Runtime:
-    engine = make_engine(str(settings["DATABASE_URL"]))
+def build_runtime(settings: Settings) -> Runtime:
+    """The wiring for ``settings``; its ``settings.REDIS_URL`` names the server actually used."""
+    engine = make_engine(settings.DATABASE_URL)
     url = redis_url_for(settings)
-    settings["REDIS_URL"] = url
+    settings = dataclasses.replace(settings, REDIS_URL=url)
     client = redis_store.connect(url)
     info: dict[str, Any] = {}
     install_publisher(info, catalog_versions.publisher(client))
     # RQ needs a client without the hop's tight read timeout: it blocks on BLPOP while idle.
     queue = Queue(QUEUE_NAME, connection=redis_store.connect(url, timeout=10))
     translator = load_translator()
-    cache = CatalogCache(max_shops=int(settings.get("CATALOG_CACHE_SHOPS", 64)),
-                         max_age=float(settings.get("CATALOG_MAX_AGE_SECONDS", 60)))
+    cache = CatalogCache(max_shops=settings.CATALOG_CACHE_SHOPS, max_age=settings.CATALOG_MAX_AGE_SECONDS)
     return Runtime(settings, engine, make_sessionmaker(engine, info), client, queue, translator, cache)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from config.settings import setting
 from gateway.core import transactions
 from gateway.core.runtime import current
 from gateway.core.transactions import unit_of_work
@@ -23,14 +22,14 @@ log = logging.getLogger(__name__)
 def flush_session_log() -> int:
     """Hand over the transcripts of dials gone idle, then write ended dials' transcripts to SQL."""
     rt = current()
-    dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
+    dial_log.sweep(rt.redis, rt.settings.USSD_DIAL_IDLE_SECONDS)
     return session_log.drain(rt.redis, rt.sessions)
 
 
 def purge_session_logs() -> int:
     """Delete session logs older than ``SESSION_LOG_RETENTION_DAYS`` (daily, from the worker's clock)."""
     rt = current()
-    removed = retention.purge_session_logs(rt.sessions, int(rt.settings["SESSION_LOG_RETENTION_DAYS"]))
+    removed = retention.purge_session_logs(rt.sessions, rt.settings.SESSION_LOG_RETENTION_DAYS)
     if removed:
         log.info("retention: deleted %d session-log rows", removed)
     return removed
@@ -85,8 +84,7 @@ def settle_payment_callback(callback_id: int) -> str:
 def settle_stale_payments() -> int:
     """Periodic: query payments whose callback never came; recover lost payment jobs."""
     rt = current()
-    stale = int(setting(rt.settings, "PAYMENT_STALE_SECONDS"))
-    return collection.settle_stale_payments(rt, stale_seconds=stale)
+    return collection.settle_stale_payments(rt, stale_seconds=rt.settings.PAYMENT_STALE_SECONDS)
 
 
 def expire_unpaid_orders() -> int:

@@ -56,7 +56,7 @@ def tick(rt: Runtime, now: float | None = None) -> list[str]:
 def _clock(rt: Runtime, stop: threading.Event) -> None:
     while not stop.wait(FLUSH_EVERY_SECONDS):
         try:
-            dial_log.sweep(rt.redis, float(rt.settings.get("USSD_DIAL_IDLE_SECONDS", 200)))
+            dial_log.sweep(rt.redis, rt.settings.USSD_DIAL_IDLE_SECONDS)
             session_log.drain(rt.redis, rt.sessions)
             tick(rt)
         except Exception:
@@ -64,8 +64,9 @@ def _clock(rt: Runtime, stop: threading.Event) -> None:
 
 
 def main() -> None:
-    configure_logging()
-    rt = build_runtime(load_settings())
+    settings = load_settings()
+    configure_logging(settings.LOG_LEVEL)
+    rt = build_runtime(settings)
     bind(rt)
     stop = threading.Event()
     threading.Thread(target=_clock, args=(rt, stop), daemon=True).start()
@@ -75,7 +76,8 @@ def main() -> None:
     worker = SimpleWorker([rt.queue], connection=rt.queue.connection)
     try:
         # RQ sets its own loggers' level here: one line per job is chatter at INFO (README).
-        worker.work(with_scheduler=True, logging_level=logging.getLevelName(library_level()))
+        quiet = logging.getLevelName(library_level(settings.LOG_LEVEL))
+        worker.work(with_scheduler=True, logging_level=quiet)
     finally:
         stop.set()
 

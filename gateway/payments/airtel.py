@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import redis
 
+from config.settings import Settings
 from gateway.commerce import wallets
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
@@ -42,8 +43,8 @@ REQUIRED = ("AIRTEL_CLIENT_ID", "AIRTEL_CLIENT_SECRET", "AIRTEL_COUNTRY")
 MAX_ID = 64
 
 
-def configured(settings: dict[str, Any]) -> bool:
-    return bool(settings.get("AIRTEL_CLIENT_ID"))
+def configured(settings: Settings) -> bool:
+    return bool(settings.AIRTEL_CLIENT_ID)
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,16 @@ class AirtelConfig:
     timeout: tuple[float, float]
 
 
-def build(settings: dict[str, Any], client: redis.Redis) -> AirtelMoney:
+def build(settings: Settings, client: redis.Redis) -> AirtelMoney:
     """Airtel Money from ``AIRTEL_*`` settings; ``RuntimeError`` names any that are missing."""
-    missing = [name for name in REQUIRED if not settings.get(name)]
+    missing = settings.missing(*REQUIRED)
     if missing:
         raise RuntimeError("Airtel Money needs " + ", ".join(missing))
     return AirtelMoney(AirtelConfig(
-        base_url=str(settings.get("AIRTEL_BASE_URL") or "https://openapiuat.airtel.africa").rstrip("/"),
-        client_id=str(settings["AIRTEL_CLIENT_ID"]), client_secret=str(settings["AIRTEL_CLIENT_SECRET"]),
-        country=str(settings["AIRTEL_COUNTRY"]).upper(),
-        timeout=(3.05, float(settings.get("AIRTEL_TIMEOUT_SECONDS") or 15))), client)
+        base_url=settings.AIRTEL_BASE_URL.rstrip("/"),
+        client_id=str(settings.AIRTEL_CLIENT_ID), client_secret=str(settings.AIRTEL_CLIENT_SECRET),
+        country=settings.AIRTEL_COUNTRY.upper(),
+        timeout=(3.05, settings.AIRTEL_TIMEOUT_SECONDS)), client)
 
 
 class AirtelMoney:

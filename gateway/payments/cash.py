@@ -6,10 +6,9 @@ cash, and if something does, the request is accepted and stays open until the sh
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
+from config.settings import Settings
 from gateway.commerce.settlement import RESULT_PENDING, PaymentResult
 from gateway.core.errors import BadRequest
 from gateway.payments.base import PaymentAsk, PushAnswer
@@ -18,11 +17,11 @@ NAME = "cash"
 METHOD = "cash"
 
 
-def configured(settings: dict[str, Any]) -> bool:
+def configured(settings: Settings) -> bool:
     return True
 
 
-def build(settings: dict[str, Any], client: redis.Redis) -> CashOnDelivery:
+def build(settings: Settings, client: redis.Redis) -> CashOnDelivery:
     return CashOnDelivery()
 
 

@@ -23,7 +23,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from config.settings import setting
 from gateway.commerce import settlement
 from gateway.commerce.models import Payment, PaymentCallback, utcnow
 from gateway.commerce.payment_moves import fail_payment_request, record_prompt_sent, settle_payment
@@ -296,6 +295,6 @@ def settle_stale_payments(rt: Runtime, now: datetime | None = None, stale_second
 
 def expire_unpaid_orders(rt: Runtime, now: datetime | None = None) -> int:
     """Expire orders left unpaid past their deadline; their stock goes back. Returns how many."""
-    minutes = int(setting(rt.settings, "ORDER_EXPIRY_MINUTES"))
+    minutes = rt.settings.ORDER_EXPIRY_MINUTES
     with unit_of_work(rt) as db:
         return len(settlement.expire_unpaid_orders(db, now or utcnow(), minutes))

@@ -9,8 +9,8 @@ payment guard.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
+from config.settings import Settings
 from gateway.commerce import settlement
 from gateway.commerce.settlement import PaymentResult
 from gateway.core.errors import ProviderError
@@ -21,13 +21,13 @@ from gateway.payments.base import PaymentAsk
 log = logging.getLogger(__name__)
 
 
-def must_confirm(settings: dict[str, Any], name: str, claimed: PaymentResult) -> bool:
+def must_confirm(settings: Settings, name: str, claimed: PaymentResult) -> bool:
     """Whether a callback's word must be checked with the provider before it moves anything:
-    always for a provider that signs nothing, and for a "paid" with ``<NAME>_VERIFY`` on."""
+    always for a provider that signs nothing, and for a "paid" its ``<NAME>_VERIFY`` says to check."""
     if claimed.status == settlement.RESULT_PENDING:
         return False
     return registry.confirms_callbacks(name) or (
-        claimed.status == settlement.RESULT_PAID and bool(settings.get(f"{name.upper()}_VERIFY")))
+        claimed.status == settlement.RESULT_PAID and settings.verifies(name))
 
 
 def provider_word(rt: Runtime, name: str, ask: PaymentAsk,

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import redis
 
+from config.settings import Settings
 from gateway.commerce import wallets
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
 from gateway.core.errors import BadRequest, ProviderError
@@ -42,8 +43,8 @@ REQUIRED = ("MOMO_SUBSCRIPTION_KEY", "MOMO_API_USER", "MOMO_API_KEY")
 MAX_ID = 64
 
 
-def configured(settings: dict[str, Any]) -> bool:
-    return bool(settings.get("MOMO_SUBSCRIPTION_KEY"))
+def configured(settings: Settings) -> bool:
+    return bool(settings.MOMO_SUBSCRIPTION_KEY)
 
 
 def callback_url(public_url: str, secret: str | None) -> str:
@@ -64,18 +65,18 @@ class MomoConfig:
     timeout: tuple[float, float]
 
 
-def build(settings: dict[str, Any], client: redis.Redis) -> MomoCollection:
+def build(settings: Settings, client: redis.Redis) -> MomoCollection:
     """MoMo Collection from ``MOMO_*`` settings; ``RuntimeError`` names any that are missing."""
-    missing = [name for name in REQUIRED if not settings.get(name)]
+    missing = settings.missing(*REQUIRED)
     if missing:
         raise RuntimeError("MTN MoMo needs " + ", ".join(missing))
     return MomoCollection(MomoConfig(
-        base_url=str(settings.get("MOMO_BASE_URL") or "https://sandbox.momodeveloper.mtn.com").rstrip("/"),
-        subscription_key=str(settings["MOMO_SUBSCRIPTION_KEY"]), api_user=str(settings["MOMO_API_USER"]),
-        api_key=str(settings["MOMO_API_KEY"]),
-        environment=str(settings.get("MOMO_TARGET_ENVIRONMENT") or SANDBOX),
-        callback_url=callback_url(str(settings["PUBLIC_URL"]), settings.get("WEBHOOK_SECRET")),
-        timeout=(3.05, float(settings.get("MOMO_TIMEOUT_SECONDS") or 15))), client)
+        base_url=settings.MOMO_BASE_URL.rstrip("/"),
+        subscription_key=str(settings.MOMO_SUBSCRIPTION_KEY), api_user=str(settings.MOMO_API_USER),
+        api_key=str(settings.MOMO_API_KEY),
+        environment=settings.MOMO_TARGET_ENVIRONMENT,
+        callback_url=callback_url(settings.PUBLIC_URL, settings.WEBHOOK_SECRET),
+        timeout=(3.05, settings.MOMO_TIMEOUT_SECONDS)), client)
 
 
 class MomoCollection:

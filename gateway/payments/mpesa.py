@@ -27,6 +27,7 @@ from urllib.parse import quote
 import redis
 import requests
 
+from config.settings import Settings
 from gateway.commerce import wallets
 from gateway.commerce.money import provider_minor
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
@@ -48,8 +49,8 @@ PENDING_RESULT_CODES = frozenset({"4999"})  # "The transaction is still under pr
 REQUIRED = ("MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY")
 
 
-def configured(settings: dict[str, Any]) -> bool:
-    return bool(settings.get("MPESA_CONSUMER_KEY"))
+def configured(settings: Settings) -> bool:
+    return bool(settings.MPESA_CONSUMER_KEY)
 
 
 def callback_url(public_url: str, secret: str | None) -> str:
@@ -71,20 +72,20 @@ class DarajaConfig:
     timeout: tuple[float, float]
 
 
-def build(settings: dict[str, Any], client: redis.Redis) -> MpesaDaraja:
+def build(settings: Settings, client: redis.Redis) -> MpesaDaraja:
     """Daraja from ``MPESA_*`` settings; ``RuntimeError`` names any that are missing."""
-    missing = [name for name in REQUIRED if not settings.get(name)]
+    missing = settings.missing(*REQUIRED)
     if missing:
         raise RuntimeError("M-Pesa needs " + ", ".join(missing))
     config = DarajaConfig(
-        base_url=str(settings["MPESA_BASE_URL"]).rstrip("/"),
-        consumer_key=str(settings["MPESA_CONSUMER_KEY"]),
-        consumer_secret=str(settings["MPESA_CONSUMER_SECRET"]),
-        shortcode=str(settings["MPESA_SHORTCODE"]), passkey=str(settings["MPESA_PASSKEY"]),
-        transaction_type=str(settings.get("MPESA_TRANSACTION_TYPE") or "CustomerPayBillOnline"),
-        party_b=str(settings.get("MPESA_PARTY_B") or settings["MPESA_SHORTCODE"]),
-        callback_url=callback_url(str(settings["PUBLIC_URL"]), settings.get("WEBHOOK_SECRET")),
-        timeout=(3.05, float(settings.get("MPESA_TIMEOUT_SECONDS") or 15)),
+        base_url=settings.MPESA_BASE_URL.rstrip("/"),
+        consumer_key=str(settings.MPESA_CONSUMER_KEY),
+        consumer_secret=str(settings.MPESA_CONSUMER_SECRET),
+        shortcode=settings.MPESA_SHORTCODE, passkey=str(settings.MPESA_PASSKEY),
+        transaction_type=settings.MPESA_TRANSACTION_TYPE,
+        party_b=settings.MPESA_PARTY_B or settings.MPESA_SHORTCODE,
+        callback_url=callback_url(settings.PUBLIC_URL, settings.WEBHOOK_SECRET),
+        timeout=(3.05, settings.MPESA_TIMEOUT_SECONDS),
     )
     return MpesaDaraja(config, client)
 

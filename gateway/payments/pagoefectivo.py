@@ -23,6 +23,7 @@ from typing import Any
 
 import redis
 
+from config.settings import Settings
 from gateway.commerce import wallets
 from gateway.commerce.settlement import RESULT_FAILED, RESULT_PAID, RESULT_PENDING, PaymentResult
 from gateway.core.errors import BadRequest, Forbidden, ProviderError
@@ -42,8 +43,8 @@ REQUIRED = ("PAGOEFECTIVO_SERVICE_ID", "PAGOEFECTIVO_ACCESS_KEY", "PAGOEFECTIVO_
 DEFAULT_LIFE = timedelta(hours=24)  # a CIP for an order with no deadline
 
 
-def configured(settings: dict[str, Any]) -> bool:
-    return bool(settings.get("PAGOEFECTIVO_ACCESS_KEY"))
+def configured(settings: Settings) -> bool:
+    return bool(settings.PAGOEFECTIVO_ACCESS_KEY)
 
 
 def lima_time(moment: datetime) -> str:
@@ -72,17 +73,17 @@ class PagoEfectivoConfig:
     timeout: tuple[float, float]
 
 
-def build(settings: dict[str, Any], client: redis.Redis) -> PagoEfectivo:
+def build(settings: Settings, client: redis.Redis) -> PagoEfectivo:
     """PagoEfectivo from ``PAGOEFECTIVO_*`` settings; ``RuntimeError`` names any that are missing."""
-    missing = [name for name in REQUIRED if not settings.get(name)]
+    missing = settings.missing(*REQUIRED)
     if missing:
         raise RuntimeError("PagoEfectivo needs " + ", ".join(missing))
-    base_url = str(settings.get("PAGOEFECTIVO_BASE_URL") or "https://pre1a.services.pagoefectivo.pe")
     return PagoEfectivo(PagoEfectivoConfig(
-        base_url=base_url.rstrip("/"), service_id=int(settings["PAGOEFECTIVO_SERVICE_ID"]),
-        access_key=str(settings["PAGOEFECTIVO_ACCESS_KEY"]),
-        secret_key=str(settings["PAGOEFECTIVO_SECRET_KEY"]),
-        timeout=(3.05, float(settings.get("PAGOEFECTIVO_TIMEOUT_SECONDS") or 15))), client)
+        base_url=settings.PAGOEFECTIVO_BASE_URL.rstrip("/"),
+        service_id=int(str(settings.PAGOEFECTIVO_SERVICE_ID)),
+        access_key=str(settings.PAGOEFECTIVO_ACCESS_KEY),
+        secret_key=str(settings.PAGOEFECTIVO_SECRET_KEY),
+        timeout=(3.05, settings.PAGOEFECTIVO_TIMEOUT_SECONDS)), client)
 
 
 class PagoEfectivo:

@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from config.settings import Settings
 from gateway.payments import airtel, cash, momo, mpesa, pagoefectivo, sandbox
 from gateway.payments.base import PaymentProvider, PaymentResult
 
@@ -42,30 +43,32 @@ def known_providers() -> list[str]:
     return sorted(_modules())
 
 
-def provider_name_for(settings: dict[str, Any], method: str) -> str:
+def provider_name_for(settings: Settings, method: str) -> str:
     """The provider that collects ``method`` (a provider name is accepted as its own method)."""
     modules = _modules()
     candidates = [m for m in modules.values() if method in (m.METHOD, m.NAME)]
     for module in candidates:
         if module.configured(settings):
             return str(module.NAME)
-    if settings.get("ENV") == "production" and candidates:
+    if settings.ENV == "production" and candidates:
         return str(candidates[0].NAME)
     return SANDBOX
 
 
-def methods_to_offer(settings: dict[str, Any]) -> tuple[str, ...]:
-    """``PAYMENT_METHODS`` less, in production, the wallets whose provider has no account here.
+def methods_to_offer(settings: Settings) -> tuple[str, ...]:
+    """``PAYMENT_METHODS`` less, in production, the wallets whose provider has no account here;
+    cash on delivery when none is left.
 
     Outside production the sandbox collects an unconfigured wallet, so every method stays; in
     production a customer must never be offered a wallet that can only fail after they chose it.
     """
-    methods = tuple(settings.get("PAYMENT_METHODS") or ("cash",))
-    if settings.get("ENV") != "production":
+    methods = settings.PAYMENT_METHODS
+    if settings.ENV != "production":
         return methods
     modules = _modules().values()
-    return tuple(method for method in methods
-                 if any(m.configured(settings) for m in modules if method in (m.METHOD, m.NAME)))
+    offered = tuple(method for method in methods
+                    if any(m.configured(settings) for m in modules if method in (m.METHOD, m.NAME)))
+    return offered or (cash.METHOD,)
 
 
 def confirms_callbacks(name: str) -> bool:
@@ -79,7 +82,7 @@ def callback_parser(name: str) -> Callable[[bytes], PaymentResult]:
     return parser
 
 
-def provider(extras: dict[str, Any], settings: dict[str, Any], client: redis.Redis,
+def provider(extras: dict[str, Any], settings: Settings, client: redis.Redis,
              name: str) -> PaymentProvider:
     """The provider called ``name``, built once per process and kept in ``Runtime.extras``.
 

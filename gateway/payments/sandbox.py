@@ -12,13 +12,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from typing import Any
 
 import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config.settings import setting
+from config.settings import Settings
 from gateway.commerce.models import Payment
 from gateway.commerce.payment_moves import settle_payment
 from gateway.commerce.settlement import REQUESTED, RESULT_FAILED, RESULT_PAID, PaymentResult, Settled
@@ -31,12 +30,12 @@ APPROVED = "Approved in the sandbox"
 DECLINED = "Request cancelled by user"
 
 
-def configured(settings: dict[str, Any]) -> bool:
+def configured(settings: Settings) -> bool:
     return True
 
 
-def build(settings: dict[str, Any], client: redis.Redis) -> SandboxWallet:
-    return SandboxWallet(float(setting(settings, "SANDBOX_PAYMENT_SECONDS")))
+def build(settings: Settings, client: redis.Redis) -> SandboxWallet:
+    return SandboxWallet(settings.SANDBOX_PAYMENT_SECONDS)
 
 
 def receipt_for(payment_id: int, checkout_id: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from config.settings import setting
 from gateway.commerce.shop_notices import shop_daily_summary
 from gateway.commerce.shop_summary import day_summary, shops_for_summary
 from gateway.commerce.shop_terms import shop_zone
@@ -26,10 +25,9 @@ def send_due_summaries(rt: Runtime, now: datetime | None = None) -> int:
     Returns how many owner texts were asked for (repeats of already-queued ones included).
     """
     settings = rt.settings
-    if not setting(settings, "DAILY_SUMMARY_ENABLED"):
+    if not settings.DAILY_SUMMARY_ENABLED:
         return 0
-    default_zone = str(settings.get("SHOP_TIMEZONE") or "Africa/Nairobi")
-    hour = int(setting(settings, "DAILY_SUMMARY_HOUR"))
+    default_zone, hour = settings.SHOP_TIMEZONE, settings.DAILY_SUMMARY_HOUR
     moment = now or datetime.now(UTC)
     texts = 0
     with transactions.unit_of_work(rt) as db:

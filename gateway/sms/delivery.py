@@ -54,7 +54,7 @@ def send_message(rt: Runtime, message_id: int) -> str:
             return "nothing to do"
         to, body = message.to_phone, message.body
     receipt = sms_transport(rt.extras, rt.settings).send(to, body)
-    max_attempts = int(rt.settings.get("SMS_MAX_ATTEMPTS") or 8)
+    max_attempts = rt.settings.SMS_MAX_ATTEMPTS
     with unit_of_work(rt) as db:
         status = record_receipt(db, message_id, receipt, max_attempts)
     if status == "queued":
@@ -105,7 +105,7 @@ def requeue_stuck(rt: Runtime, now: datetime | None = None, limit: int = 200) ->
         doubtful = list(db.scalars(select(OutboundSms).where(
             OutboundSms.status == "sending", OutboundSms.last_attempt_at <= now - IN_DOUBT)
             .order_by(OutboundSms.id).limit(limit)))
-        max_attempts = int(rt.settings.get("SMS_MAX_ATTEMPTS") or 8)
+        max_attempts = rt.settings.SMS_MAX_ATTEMPTS
         for message in doubtful:
             if _retry_or_flag_in_doubt(message, max_attempts):
                 lost.append(message)

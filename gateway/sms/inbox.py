@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.log_levels import one_line
+from config.settings import Settings
 from gateway.commerce import shop_desk
 from gateway.commerce.models import InboundSms, OutboundSms
 from gateway.commerce.sms_queue import queue_sms
@@ -88,10 +89,10 @@ def handle(rt: Runtime, inbound_id: int, now: datetime | None = None) -> str:
     return row.status
 
 
-def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, str], str],
+def _process(db: Session, settings: Settings, translator: Callable[[str, str], str],
              row: InboundSms, now: datetime) -> str:
     sender = row.from_phone
-    if not can_answer(sender, {row.to, settings.get("AT_SHORTCODE"), settings.get("AT_SENDER_ID")}):
+    if not can_answer(sender, {row.to, settings.AT_SHORTCODE, settings.AT_SENDER_ID}):
         log.info("inbound SMS %s from %s: not a phone we answer", row.id, mask(sender))
         return "ignored"
     contacts = shop_desk.contacts_of(db, sender)
@@ -115,11 +116,11 @@ def _process(db: Session, settings: dict[str, Any], translator: Callable[[str, s
     return "processed"
 
 
-def _answer_customer(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> str:
+def _answer_customer(db: Session, settings: Settings, row: InboundSms, now: datetime) -> str:
     """A number that runs no shop: its orders when it asks (STATUS, a reference), else one short
     help text a day naming the USSD code (often a customer replying to one of our texts)."""
     reply = answer_customer(db, row.from_phone, row.text, load_translator().languages,
-                            settings.get("USSD_SERVICE_CODE"))
+                            settings.USSD_SERVICE_CODE)
     if reply.is_help:
         queue_sms(db, row.from_phone, reply.body, STRANGER,
                   dedupe_key=f"{STRANGER}:{row.from_phone}:{now.date().isoformat()}")
@@ -134,10 +135,10 @@ def can_answer(sender: str, own: set[Any]) -> bool:
     return sender.startswith("+") and digits.isdigit() and len(digits) >= 8 and sender not in own
 
 
-def _over_reply_cap(db: Session, settings: dict[str, Any], row: InboundSms, now: datetime) -> bool:
+def _over_reply_cap(db: Session, settings: Settings, row: InboundSms, now: datetime) -> bool:
     """Whether ``row``'s sender had its ``SMS_REPLIES_PER_HOUR`` already (then the flood is logged).
     The cap limits replies, never commands: a spoofed flood must not silence a shop's OK."""
-    if _replies_last_hour(db, row.from_phone, now) < int(settings.get("SMS_REPLIES_PER_HOUR", 30)):
+    if _replies_last_hour(db, row.from_phone, now) < settings.SMS_REPLIES_PER_HOUR:
         return False
     log.warning("inbound SMS %s: flood from %s; reply limit reached, no reply", row.id, mask(row.from_phone))
     return True

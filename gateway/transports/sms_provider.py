@@ -13,6 +13,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from config.settings import Settings
 from gateway.transports.africastalking_sms import AfricasTalkingSms
 from gateway.transports.base import SmsTransport
 from gateway.transports.console import ConsoleSms
@@ -32,16 +33,16 @@ NEEDS = {
 }
 
 
-def build_sms_transport(settings: dict[str, Any]) -> SmsTransport:
+def build_sms_transport(settings: Settings) -> SmsTransport:
     """The transport the settings ask for. ``RuntimeError`` for a malformed ``SMS_ROUTES`` or a
     provider half configured without routes (its first setting set, another missing)."""
-    if settings.get("SMS_PROVIDER") == "console":
+    if settings.SMS_PROVIDER == "console":
         return ConsoleSms()
-    routes = parse_routes(settings.get("SMS_ROUTES"))
+    routes = parse_routes(settings.SMS_ROUTES)
     if routes:
         carriers = {name: _carrier_or_stand_in(name, settings) for name in set(routes.values())}
         return RoutedSms(routes, carriers)
-    chosen = [name for name in CARRIERS[:-1] if settings.get(NEEDS[name][0])]
+    chosen = [name for name in CARRIERS[:-1] if not settings.missing(NEEDS[name][0])]
     if len(chosen) > 1:
         log.warning(
             "%s are all configured but SMS_ROUTES is not set: every SMS goes through %s",
@@ -56,49 +57,49 @@ def build_sms_transport(settings: dict[str, Any]) -> SmsTransport:
     return carrier
 
 
-def _carrier_or_stand_in(name: str, settings: dict[str, Any]) -> SmsTransport:
-    missing = [key for key in NEEDS[name] if not settings.get(key)]
+def _carrier_or_stand_in(name: str, settings: Settings) -> SmsTransport:
+    missing = settings.missing(*NEEDS[name])
     if missing:
         return NotConfigured(name, " and ".join(missing) + (" is" if len(missing) == 1 else " are"))
-    timeout = (3.05, float(settings.get("SMS_TIMEOUT_SECONDS") or 10))
+    timeout = (3.05, settings.SMS_TIMEOUT_SECONDS)
     if name == "africastalking":
         return AfricasTalkingSms(
-            str(settings["AT_USERNAME"]),
-            str(settings["AT_API_KEY"]),
-            settings.get("AT_API_URL"),
-            settings.get("AT_SENDER_ID"),
-            timeout=(3.05, float(settings.get("AT_TIMEOUT_SECONDS") or 10)),
+            str(settings.AT_USERNAME),
+            str(settings.AT_API_KEY),
+            settings.AT_API_URL,
+            settings.AT_SENDER_ID,
+            timeout=(3.05, settings.AT_TIMEOUT_SECONDS),
         )
     if name == "twilio":
         return TwilioSms(
-            str(settings["TWILIO_ACCOUNT_SID"]),
-            str(settings["TWILIO_AUTH_TOKEN"]),
-            str(settings["TWILIO_FROM"]),
-            settings.get("TWILIO_API_URL"),
+            str(settings.TWILIO_ACCOUNT_SID),
+            str(settings.TWILIO_AUTH_TOKEN),
+            str(settings.TWILIO_FROM),
+            settings.TWILIO_API_URL,
             callback_url(settings, "/hooks/twilio/sms/status"),
             timeout,
         )
     if name == "infobip":
         return InfobipSms(
-            str(settings["INFOBIP_BASE_URL"]),
-            str(settings["INFOBIP_API_KEY"]),
-            settings.get("INFOBIP_FROM"),
+            str(settings.INFOBIP_BASE_URL),
+            str(settings.INFOBIP_API_KEY),
+            settings.INFOBIP_FROM,
             callback_url(settings, "/hooks/infobip/sms/delivery"),
             timeout,
         )
     return ConsoleSms()
 
 
-def callback_url(settings: dict[str, Any], path: str) -> str | None:
+def callback_url(settings: Settings, path: str) -> str | None:
     """``PUBLIC_URL`` + ``path``, with the webhook key when one is set; None without PUBLIC_URL."""
-    base = str(settings.get("PUBLIC_URL") or "").rstrip("/")
+    base = settings.PUBLIC_URL.rstrip("/")
     if not base:
         return None
-    secret = settings.get("WEBHOOK_SECRET")
+    secret = settings.WEBHOOK_SECRET
     return base + path + ("?" + urlencode({"key": secret}) if secret else "")
 
 
-def sms_transport(extras: dict[str, Any], settings: dict[str, Any]) -> SmsTransport:
+def sms_transport(extras: dict[str, Any], settings: Settings) -> SmsTransport:
     """The process's transport, built once and kept in ``Runtime.extras``."""
     transport = extras.get(EXTRA_KEY)
     if transport is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from config.settings import Settings
 from gateway.core.runtime import Runtime
 from gateway.ussd.request import UssdRequest
 from menus.engine import DialState
@@ -26,6 +27,7 @@ from menus.engine import DialState
 # A person reads a screen and types an answer in more than this (and the network adds ~2 s per
 # round trip); an aggregator resending a request it thinks was lost does it sooner.
 RETRY_WINDOW = 2.0
+BUDGETS_KEY = "screen_budgets"  # Runtime.extras: a provider's screen budget -> settings narrowed to it
 HEARD = "heard"  # key in the dial's bag: [last input, when it arrived] for retry detection
 
 
@@ -61,7 +63,12 @@ def note_heard(state: DialState, req: UssdRequest, now: float) -> None:
 
 def within_budget(rt: Runtime, req: UssdRequest) -> Runtime:
     """``rt`` with the screen budget lowered to the provider's (Nalo shows 120 characters)."""
-    limit = int(rt.settings.get("USSD_MAX_CHARS", 182))
-    if req.max_chars is None or req.max_chars >= limit:
+    if req.max_chars is None or req.max_chars >= rt.settings.USSD_MAX_CHARS:
         return rt
-    return dataclasses.replace(rt, settings={**rt.settings, "USSD_MAX_CHARS": req.max_chars})
+    # Copying the settings costs tens of microseconds: each budget's copy is made once per process.
+    budgets: dict[int, tuple[Settings, Settings]] = rt.extras.setdefault(BUDGETS_KEY, {})
+    base, narrowed = budgets.get(req.max_chars, (None, None))
+    if base is not rt.settings or narrowed is None:
+        narrowed = dataclasses.replace(rt.settings, USSD_MAX_CHARS=req.max_chars)
+        budgets[req.max_chars] = (rt.settings, narrowed)
+    return dataclasses.replace(rt, settings=narrowed)

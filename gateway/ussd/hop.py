@@ -74,7 +74,7 @@ def run_hop(rt: Runtime, req: UssdRequest) -> HopAnswer:
     except redis.RedisError:
         log.exception("redis unavailable for a USSD hop")
         return HopAnswer(BUSY, True)
-    if loaded.hits > int(rt.settings.get("USSD_HOPS_PER_MINUTE", 60)):
+    if loaded.hits > rt.settings.USSD_HOPS_PER_MINUTE:
         return HopAnswer(TOO_FAST, True)
     state = DialState.from_dict(dial_log.decode_state(loaded.state)) if loaded.state else None
     req, rt = follow_path(req, state, time.time()), within_budget(rt, req)
@@ -202,7 +202,7 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | Non
 def _open(rt: Runtime, db: Session, req: UssdRequest, state: DialState,
           make_ctx: Callable[[DialState, int], Ctx]) -> Reply:
     """The first hop of a dial: home, a shop's own code, or a dial whose Redis state was lost."""
-    base_code = rt.settings.get("USSD_SERVICE_CODE")
+    base_code = rt.settings.USSD_SERVICE_CODE
     path = direct_dial_path(req.service_code, req.text, base_code)
     from_home = not direct_dial_path(req.service_code, "", base_code)
     if path and req.text and from_home and _known_session(rt, db, req):
@@ -306,6 +306,6 @@ def _save(rt: Runtime, req: UssdRequest, state: DialState, reply: Reply, answer:
             state.meta = {"sid": req.session_id, "phone": req.phone, "code": req.service_code,
                           "net": req.network}
         pipe.set(key, dial_log.encode_state(state.to_dict()),
-                 ex=int(rt.settings.get("USSD_SESSION_TTL", 300)))
+                 ex=rt.settings.USSD_SESSION_TTL)
         pipe.zadd(dial_log.LIVE, {key: time.time()})
     pipe.execute()

@@ -62,6 +62,6 @@ def pagoefectivo_notification() -> Response:
     """PagoEfectivo's ``cip.paid``: stored only with a valid ``PE-Signature``; 200 once stored."""
     body = request.get_data(cache=False)
     pagoefectivo.check_signature(body, request.headers.get(pagoefectivo.SIGNATURE_HEADER),
-                                 runtime().settings.get("PAGOEFECTIVO_SECRET_KEY"))
+                                 runtime().settings.PAGOEFECTIVO_SECRET_KEY)
     busy = _store(pagoefectivo.NAME, body, pagoefectivo.parse_callback)
     return busy or jsonify(status="received")

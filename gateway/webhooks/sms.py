@@ -22,7 +22,7 @@ bp = Blueprint("sms_hooks", __name__)
 @bp.post("/hooks/africastalking/sms")
 def africastalking_sms() -> Response:
     rt = runtime()
-    message = parse_inbound(request.form, rt.settings["DEFAULT_REGION"])
+    message = parse_inbound(request.form, rt.settings.DEFAULT_REGION)
     try:
         stored = receive(rt, message)
     except SQLAlchemyError:  # not stored: a 503 makes AT send it again, so nothing is lost

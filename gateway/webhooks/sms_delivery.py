@@ -22,7 +22,7 @@ def africastalking_delivery_report() -> Response:
     and applied when the send job stores the message id. 400 names a missing field; 503 when the
     database is down, so AT sends the report again."""
     rt = runtime()
-    report = parse_delivery_report(request.form, rt.settings["DEFAULT_REGION"])
+    report = parse_delivery_report(request.form, rt.settings.DEFAULT_REGION)
     try:
         with unit_of_work(rt) as db:
             record_delivery_report(db, report)

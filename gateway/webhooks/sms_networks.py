@@ -29,7 +29,7 @@ BUSY = Response("Busy: not stored, please retry\n", 503, mimetype="text/plain")
 
 
 def _check_twilio_signature() -> None:
-    token = runtime().settings.get("TWILIO_AUTH_TOKEN")
+    token = runtime().settings.TWILIO_AUTH_TOKEN
     if not token:
         raise Forbidden("TWILIO_AUTH_TOKEN is not set, so Twilio's signature cannot be checked")
     if not twilio_sms.signature_ok(request.url, request.form.items(multi=True),

@@ -21,14 +21,14 @@ bp = Blueprint("ussd_hooks", __name__)
 @bp.post("/hooks/africastalking/ussd")
 def africastalking_ussd() -> Response:
     rt = runtime()
-    answer = run_hop(rt, parse_hop(request.form, rt.settings["DEFAULT_REGION"]))
+    answer = run_hop(rt, parse_hop(request.form, rt.settings.DEFAULT_REGION))
     return Response(render_hop(answer), 200, mimetype="text/plain")
 
 
 @bp.post("/hooks/africastalking/ussd/events")
 def africastalking_ussd_events() -> Response:
     rt = runtime()
-    end = parse_session_end(request.form, rt.settings["DEFAULT_REGION"])
+    end = parse_session_end(request.form, rt.settings.DEFAULT_REGION)
     try:
         end_dial(rt, end.session_id)
     except RedisError:  # the sweep hands the transcript over later

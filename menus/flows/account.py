@@ -10,7 +10,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Español", "sw": "Kiswahili"}
 
 
 def offered_languages(ctx: Ctx) -> list[str]:
-    configured = ctx.settings.get("LANGUAGES") or ("en",)
+    configured = ctx.settings.LANGUAGES
     return [code for code in configured if code in LANGUAGE_NAMES]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.settings import setting
 from gateway.commerce import carts
 from gateway.commerce.money import format_money
 from menus.flows.checkout import start_checkout
@@ -47,7 +46,7 @@ def cart_total(lines: list[carts.PricedLine]) -> str:
 
 def most_for(ctx: Ctx, stock: int, in_cart: int = 0) -> int:
     """How many more a customer may pick (``carts.quantity_cap`` with ``USSD_MAX_QTY``)."""
-    return carts.quantity_cap(stock, int(setting(ctx.settings, "USSD_MAX_QTY")), in_cart)
+    return carts.quantity_cap(stock, ctx.settings.USSD_MAX_QTY, in_cart)
 
 
 @register

@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from config.settings import setting
 from gateway.commerce import orders, wallets
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
@@ -148,7 +147,7 @@ class Confirm(Screen):
         ctx.caller.remember_last_order(order)  # the next dial offers it as Order again
         code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
-            delay = 0 if code_wallet else float(setting(ctx.settings, "PAYMENT_PUSH_DELAY_SECONDS"))
+            delay = 0 if code_wallet else ctx.settings.PAYMENT_PUSH_DELAY_SECONDS
             start_payment(ctx.db, order, method, ctx.phone, delay=delay)
         ctx.bag["funnel"] = "order"
         if code_wallet:
@@ -159,9 +158,7 @@ class Confirm(Screen):
         """How long the order waits for its money: a cash code is paid at an agent, so it waits longer."""
         if method == orders.CASH:
             return None
-        minutes = ctx.settings.get(f"{method.upper()}_PAY_WITHIN_MINUTES") or \
-            setting(ctx.settings, "ORDER_EXPIRY_MINUTES")
-        return timedelta(minutes=int(minutes))
+        return timedelta(minutes=ctx.settings.pay_within_minutes(method))
 
 
 @register

@@ -49,7 +49,7 @@ def payment_methods(ctx: Ctx, cart: carts.PricedCart | None = None) -> list[str]
     """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
     set), leaving out a wallet that cannot charge their number this cart's total in its currency
     (``gateway.commerce.wallets``). ``cart`` is ``priced(ctx)`` when the caller has it already."""
-    methods = ctx.settings.get("PAYMENT_METHODS") or ("cash",)
+    methods = ctx.settings.PAYMENT_METHODS
     cart = cart or priced(ctx)
     currency, total = (cart.shop.currency, cart.basket.total_minor) if cart else ("", 0)
     return wallets.offered_methods(tuple(methods), currency, ctx.phone, total)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.settings import setting
 from gateway.commerce import reorder
 from gateway.commerce.caller_profile import LastOrder
 from gateway.commerce.models import utcnow
@@ -129,7 +128,7 @@ def order_again(ctx: Ctx) -> Outcome:
     ctx.caller.remember_last_order(last)  # what the card said, brought up to date
     if last is None:
         return Retry(ctx.t("Choose a number from the list."))
-    refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, int(setting(ctx.settings, "USSD_MAX_QTY")))
+    refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, ctx.settings.USSD_MAX_QTY)
     if not refill.added:
         return Retry(ctx.t("Sorry, none of those items are available now."))
     ctx.cart.read_again()  # refilled in SQL: the summary reads the cart as it now is

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from config.settings import setting
 from gateway.commerce import order_states, orders
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
@@ -190,5 +189,5 @@ class PayNow(Screen):
             order_states.transition(ctx.db, order, order_states.AWAITING_PAYMENT, actor=ctx.phone,
                                     channel="ussd", note="customer asked to pay again")
         start_payment(ctx.db, order, order.payment_method, ctx.phone,
-                      delay=float(setting(ctx.settings, "PAYMENT_PUSH_DELAY_SECONDS")))
+                      delay=ctx.settings.PAYMENT_PUSH_DELAY_SECONDS)
         return End(placed_message(ctx, order))

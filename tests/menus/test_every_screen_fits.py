@@ -5,6 +5,7 @@ characters) the names give way and the options and ``0 Back`` survive."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,8 +119,8 @@ def render(rt: Runtime) -> Callable[[World], Render]:
             try:
                 ctx = Ctx(db=db, customer_id=world.customer_id, phone="+254711000999", session_id="fit",
                           lang=lang, data=dict(screen_data(world)[name]), bag={},
-                          settings={**rt.settings, "USSD_MAX_CHARS": limit}, translate=load_translator(),
-                          reserved=reserved)
+                          settings=dataclasses.replace(rt.settings, USSD_MAX_CHARS=limit),
+                          translate=load_translator(), reserved=reserved)
                 raw = REGISTRY[name].render(ctx)
                 return raw, fit_screen(raw, limit - reserved)
             finally:

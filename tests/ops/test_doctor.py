@@ -3,6 +3,7 @@ gateway for PUBLIC_URL, and things that are wrong: a bad URL, no worker, half a 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 
@@ -39,7 +40,7 @@ def worker(rt: Runtime) -> Iterator[SimpleWorker]:
 
 
 def test_a_ready_deployment_says_ready(app: Flask, rt: Runtime, serving: str, worker: SimpleWorker) -> None:
-    rt.settings["PUBLIC_URL"] = serving
+    rt.settings = dataclasses.replace(rt.settings, PUBLIC_URL=serving)
     result = doctor(app)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

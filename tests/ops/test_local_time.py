@@ -22,12 +22,12 @@ from tests.sms.conftest import OWNER, Texter, make_shop
 
 
 def test_the_zone_follows_the_region_unless_set() -> None:
-    assert load_settings("testing")["TIMEZONE"] == "Africa/Nairobi"
-    assert load_settings("testing", DEFAULT_REGION="PE")["TIMEZONE"] == "America/Lima"
-    assert load_settings("testing", DEFAULT_REGION="ng")["SHOP_TIMEZONE"] == "Africa/Lagos"
-    assert load_settings("testing", DEFAULT_REGION="ZZ")["TIMEZONE"] == "UTC"
+    assert load_settings("testing").TIMEZONE == "Africa/Nairobi"
+    assert load_settings("testing", DEFAULT_REGION="PE").TIMEZONE == "America/Lima"
+    assert load_settings("testing", DEFAULT_REGION="ng").SHOP_TIMEZONE == "Africa/Lagos"
+    assert load_settings("testing", DEFAULT_REGION="ZZ").TIMEZONE == "UTC"
     chosen = load_settings("testing", DEFAULT_REGION="PE", TIMEZONE="America/Bogota")
-    assert (chosen["TIMEZONE"], chosen["SHOP_TIMEZONE"]) == ("America/Bogota", "America/Bogota")
+    assert (chosen.TIMEZONE, chosen.SHOP_TIMEZONE) == ("America/Bogota", "America/Bogota")
     with pytest.raises(RuntimeError, match="TIMEZONE: 'Mars/Olympus' is not a time zone name"):
         load_settings("testing", TIMEZONE="Mars/Olympus")
 

@@ -17,7 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from config.log_levels import configure_logging, one_line
-from config.settings import ROOT
+from config.settings import ROOT, Settings
 from tests.conftest import Dialer
 from tests.test_run_script import free_port, like_a_terminal, wait_healthy
 
@@ -25,9 +25,8 @@ CALLER = "+254711000441"
 STRANGER = "+254799000123"
 
 
-def test_library_loggers_are_quiet_and_bodega_speaks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("LOG_LEVEL", raising=False)
-    configure_logging()
+def test_library_loggers_are_quiet_and_bodega_speaks() -> None:
+    configure_logging(Settings().LOG_LEVEL)
     assert logging.getLogger("gateway.ussd").getEffectiveLevel() == logging.INFO
     for name in ("rq.worker", "rq.scheduler", "_granian", "urllib3"):
         assert logging.getLogger(name).getEffectiveLevel() == logging.WARNING, name

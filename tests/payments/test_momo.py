@@ -5,6 +5,7 @@ The fake MoMo (tests/fakes/fake_momo.py) speaks the API verbatim, in its sandbox
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -106,7 +107,7 @@ def test_a_forged_success_for_a_failed_payment_is_unconfirmed(momo_shop: Shop,
 def test_a_repeated_reference_409_is_the_same_request(momo_shop: Shop,
         fake_momo: FakeMomo) -> None:
     app_settings = fake_momo.settings(MOMO_TIMEOUT_SECONDS=0.5)
-    momo_shop.rt.settings.update(app_settings)
+    momo_shop.rt.settings = dataclasses.replace(momo_shop.rt.settings, **app_settings)
     momo_shop.rt.extras.pop("payment_providers", None)
     fake_momo.script(Answer.slow(1.5).on(PAY_PATH))  # MoMo takes it, but answers too late
     _, reference = check_out(momo_shop, MTN_UGANDA)

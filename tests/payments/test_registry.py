@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
+from config.settings import Settings
 from gateway.payments import registry
 from tests.fakes import FakeDaraja
 from tests.menus.conftest import CHECKOUT, TO_AVOCADO
@@ -11,17 +13,19 @@ from tests.payments.conftest import PHONE, Shop
 
 
 def test_mpesa_is_collected_by_the_sandbox_until_daraja_is_configured(fake_daraja: FakeDaraja) -> None:
-    assert registry.provider_name_for({"ENV": "development"}, "mpesa") == "sandbox"
-    assert registry.provider_name_for(fake_daraja.settings(ENV="development"), "mpesa") == "mpesa"
-    assert registry.provider_name_for({"ENV": "development"}, "cash") == "cash"
-    assert registry.provider_name_for({"ENV": "development"}, "airtel_money") == "sandbox"
+    development = Settings.for_tests(ENV="development")
+    assert registry.provider_name_for(development, "mpesa") == "sandbox"
+    daraja = Settings.for_tests(**fake_daraja.settings(ENV="development"))
+    assert registry.provider_name_for(daraja, "mpesa") == "mpesa"
+    assert registry.provider_name_for(development, "cash") == "cash"
+    assert registry.provider_name_for(development, "airtel_money") == "sandbox"
     assert set(registry.known_providers()) == {"airtel", "cash", "momo", "mpesa", "pagoefectivo", "sandbox"}
 
 
 def test_production_never_pretends_to_collect_money(open_shop: Callable[..., Shop]) -> None:
     """Production never lets the sandbox collect a wallet, and never offers one it has no account
     for: the customer of a gateway without Daraja keys is offered what can really be paid."""
-    assert registry.provider_name_for({"ENV": "production"}, "mpesa") == "mpesa"
+    assert registry.provider_name_for(Settings.for_tests(ENV="production"), "mpesa") == "mpesa"
     shop = open_shop(ENV="production")  # the testing config, told it is production for the registry
     shop.dialer.phone = PHONE
     shop.dialer.dial()
@@ -36,10 +40,11 @@ def test_production_offers_only_the_wallets_it_has_an_account_for() -> None:
     """A wallet whose provider has no account here is offered in development (the sandbox
     collects it) but never in production, where the customer's choice could only fail."""
     chosen = ("mpesa", "momo", "airtel", "pagoefectivo", "cash")
-    development = {"ENV": "development", "PAYMENT_METHODS": chosen}
+    development = Settings.for_tests(ENV="development", PAYMENT_METHODS=chosen)
     assert registry.methods_to_offer(development) == chosen
-    production = {"ENV": "production", "PAYMENT_METHODS": chosen,
-                  "MPESA_CONSUMER_KEY": "key", "MPESA_CONSUMER_SECRET": "secret",
-                  "MPESA_SHORTCODE": "174379", "MPESA_PASSKEY": "passkey"}
+    production = Settings.for_tests(ENV="production", PAYMENT_METHODS=chosen,
+                                    MPESA_CONSUMER_KEY="key", MPESA_CONSUMER_SECRET="secret",
+                                    MPESA_SHORTCODE="174379", MPESA_PASSKEY="passkey")
     assert registry.methods_to_offer(production) == ("mpesa", "cash")
-    assert registry.methods_to_offer({**production, "PAYMENT_METHODS": ("momo",)}) == ()
+    only_momo = dataclasses.replace(production, PAYMENT_METHODS=("momo",))
+    assert registry.methods_to_offer(only_momo) == ("cash",)  # nothing payable left: cash on delivery

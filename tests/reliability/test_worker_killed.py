@@ -50,9 +50,9 @@ def at_app(make_app: Callable[..., Flask], fake_at: FakeAT) -> Flask:
 def worker(at_app: Flask, root: Path, tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     """``start()`` runs a real worker process on the app's database and Redis, in its own group."""
     settings = at_app.extensions["bodega"].settings
-    env = {**os.environ, "BODEGA_ENV": "development", "DATABASE_URL": settings["DATABASE_URL"],
-           "REDIS_URL": settings["REDIS_URL"], "AT_USERNAME": settings["AT_USERNAME"],
-           "AT_API_KEY": settings["AT_API_KEY"], "AT_API_URL": settings["AT_API_URL"],
+    env = {**os.environ, "BODEGA_ENV": "development", "DATABASE_URL": settings.DATABASE_URL,
+           "REDIS_URL": settings.REDIS_URL, "AT_USERNAME": settings.AT_USERNAME,
+           "AT_API_KEY": settings.AT_API_KEY, "AT_API_URL": settings.AT_API_URL,
            "AT_TIMEOUT_SECONDS": "30"}
     started: list[subprocess.Popen[bytes]] = []
 

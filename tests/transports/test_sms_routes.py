@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from config.settings import Settings
 from gateway.core.runtime import Runtime
 from gateway.transports.sms_routes import carrier_for, parse_routes
 from tests.admin.conftest import create_user, sign_in
@@ -88,4 +89,4 @@ def test_without_routes_a_half_configured_provider_is_refused() -> None:
     from gateway.transports.sms_provider import build_sms_transport
 
     with pytest.raises(RuntimeError, match="TWILIO_AUTH_TOKEN"):
-        build_sms_transport({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_FROM": "+15005550006"})
+        build_sms_transport(Settings.for_tests(TWILIO_ACCOUNT_SID="AC1", TWILIO_FROM="+15005550006"))
