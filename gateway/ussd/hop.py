@@ -1,17 +1,16 @@
 """One USSD hop: load state -> menus.step -> commit -> dispatch outbox -> save state.
 
-Redis is touched twice per hop: one pipeline to load the dial's state, the caller's card (id,
-language, cart, town and last order) and the catalog epoch (and to count the caller's hops for
-the abuse limit), one pipeline to enqueue the jobs the hop asked for and save the state with the
-hop appended to the dial's transcript (handed to the worker when the dial ends, see
-``gateway.dial_log``). The first hop in this process after a catalog write adds one round trip to
-read the shops' versions.
+Redis is touched twice per hop: one pipeline to load the dial's state, the caller's card and the
+catalog epoch (and to count the caller's hops for the abuse limit), one pipeline to enqueue the
+jobs the hop asked for and save the state with the hop appended to the dial's transcript (handed
+to the worker when the dial ends, see ``gateway.dial_log``). The first hop in this process after a
+catalog write adds one round trip to read the shops' versions.
 
 A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots, and
-the cart and what checkout remembers of the caller from the dial. The database session opens only
-when a screen writes (or a caller, or a shop, is not known yet), and is committed before the state
-is saved, so a dial never points past a write that failed. Any unexpected error ends the dial
-politely.
+the cart and the caller's town and last order from the dial (``CustomerCard``). The database
+session opens only when a screen writes (or a caller, or a shop, is not known yet), and is
+committed before the state is saved, so a dial never points past a write that failed. Any
+unexpected error ends the dial politely.
 """
 
 from __future__ import annotations
