@@ -27,22 +27,38 @@ BATCH = 10
 
 def journey_answers(n: int, checkout: bool) -> tuple[str, list[str]]:
     """The service code and answers of the n-th journey (as journey.lua builds them, without its
-    search hop): the shops are on the first screen, or the shop is dialled directly."""
+    search hop): the shops are on the first screen, or the shop is dialled directly. With
+    ``checkout`` the last answer is Checkout: ``summary_answers`` gives the rest from the summary."""
     category, product = str(n % 2 + 1), str((n // 7) % 3 + 1)
     if n % 2 == 0:
         code, answers = "*384*123#", [str((n // 2) % 3 + 1), category, "98", product, "1"]
     else:
         code, answers = "*384*123*1#", [category, "98", product, "1"]
-    if checkout:  # Checkout (the summary), 3 Change payment, M-Pesa or cash, Confirm
-        answers += ["1", "3", str((n // 3) % 2 + 1), "1"]
+    if checkout:
+        answers.append("1")
     return code, answers
 
 
+def summary_answers(n: int, summary: bytes) -> list[str]:
+    """The answers after the checkout summary, from what it offers (as journey.lua does):
+    3 Change payment and M-Pesa or cash when there is a choice of payment (the wallets production
+    has no account for are not offered), else 2 Change delivery and 1 Pick up when the shop
+    delivers; then 1 Confirm. Every journey so has the same length and ends with the order placed."""
+    if b"\n3. " in summary:
+        return ["3", str((n // 3) % 2 + 1), "1"]
+    if b"\n2. " in summary:
+        return ["2", "1", "1"]
+    return ["1"]
+
+
 def dial(client: FlaskClient, n: int, phone: str, checkout: bool) -> list[tuple[str, bytes]]:
-    """One whole journey; returns (text, reply) per hop. Raises if a reply is not CON/END."""
+    """One whole journey; returns (text, reply) per hop. Raises if a reply is not CON/END, or
+    (with ``checkout``) the dial ends before its last hop or without placing the order."""
     code, answers = journey_answers(n, checkout)
     sid, text, replies = f"ATUid_cpu_{uuid.uuid4().hex}", "", []
-    for answer in [None, *answers]:
+    pending: list[str | None] = [None, *answers]
+    while pending:
+        answer = pending.pop(0)
         if answer is not None:
             text = answer if text == "" else f"{text}*{answer}"
         form = {"sessionId": sid, "phoneNumber": phone, "networkCode": "63902", "serviceCode": code,
@@ -51,6 +67,12 @@ def dial(client: FlaskClient, n: int, phone: str, checkout: bool) -> list[tuple[
         if not body.startswith((b"CON ", b"END ")):
             raise RuntimeError(f"hop {text!r} answered {body!r}")
         replies.append((text, body))
+        if checkout and len(replies) == len(answers) + 1:  # the summary
+            pending = [*summary_answers(n, body)]
+        if checkout and body.startswith(b"END ") != (not pending):
+            raise RuntimeError(f"journey {n} hop {text!r} answered {body!r}")
+    if checkout and b"Order " not in replies[-1][1]:
+        raise RuntimeError(f"journey {n} ended without an order: {replies[-1][1]!r}")
     return replies
 
 

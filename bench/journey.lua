@@ -50,6 +50,7 @@ local phone = ""
 local code = ""
 local interval = 0
 local next_at = 0
+local summary_at = -1  -- index of the answer whose reply is the checkout summary
 hops = 0
 journeys_done = 0
 bad_status = 0
@@ -90,8 +91,13 @@ local function new_journey()
   end
   if checkout then
     -- Checkout (the summary), 3 Change payment, M-Pesa (sandbox) or cash by phone, Confirm: the
-    -- order is placed.
+    -- order is placed. The summary offers Change payment only when there is a choice (production
+    -- offers no wallet it has no account for): then response() takes 2 Change delivery and 1 Pick
+    -- up instead, or only Confirm, as a customer reading the screen would.
     for _, a in ipairs({"1", "3", tostring((math.floor(n / 3) % 2) + 1), "1"}) do table.insert(steps, a) end
+    summary_at = #steps - 3
+  else
+    summary_at = -1
   end
 end
 
@@ -147,6 +153,14 @@ function response(status, headers, body)
   end
   if at == 0 and code == "*384*123#" and string.find(body, "\n1. Order again", 1, true) then
     steps[1] = tostring(tonumber(steps[1]) + 1) -- a returning phone: Order again comes first
+  end
+  if at == summary_at and head == "CON " and not string.find(body, "\n3. ", 1, true) then
+    if string.find(body, "\n2. ", 1, true) then
+      steps[at + 1], steps[at + 2] = "2", "1" -- Change delivery, Pick up: back on the summary
+    else
+      table.remove(steps, at + 1) -- only Confirm is offered
+      table.remove(steps, at + 1)
+    end
   end
   if last then
     journeys_done = journeys_done + 1

@@ -126,7 +126,7 @@ def web_rss_mb(session_id: int) -> float:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        if int(fields[3]) != session_id or b"gateway.worker" in cmdline:
+        if int(fields[3]) != session_id or b"gateway.jobs.worker" in cmdline:
             continue
         for line in status.splitlines():
             if line.startswith("VmRSS:"):

@@ -4,8 +4,10 @@
 #
 # WEB_SERVER picks the WSGI server: granian (default; see README "Performance"), gthread or sync
 # (gunicorn). WEB_WORKERS defaults to one process per core; WEB_THREADS is the threads per process
-# (granian blocking threads / gunicorn gthread threads). ACCESS_LOG=1 logs every request; it is off
-# because every hop is already logged (with its time in ms) to the session log. WSGI_APP serves
+# (granian blocking threads / gunicorn gthread threads; 4 measured ahead of 1 and 2, README
+# "Performance"). GC_FREEZE=1 makes wsgi.py call gc.freeze() after start-up (off by default: it
+# did not win repeatably). ACCESS_LOG=1 logs every request; it is off because every hop is already
+# logged (with its time in ms) to the session log. WSGI_APP serves
 # another app (the benchmark's bare endpoint); RQ_WORKERS starts more than one worker. On Ctrl-C every
 # process gets STOP_GRACE_SECONDS (default 15) to finish what it is doing before it is killed.
 set -euo pipefail

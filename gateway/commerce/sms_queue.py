@@ -10,6 +10,7 @@ from gateway.core.pending import after_commit
 from gateway.core.text import sms_segments, to_gsm7
 
 SEND_JOB = "gateway.jobs.send_sms"
+SEND_BATCH = 20  # messages one send job takes at most (each send has its own HTTP timeout)
 
 
 def queue_sms(db: Session, to_phone: str, body: str, purpose: str,
@@ -28,5 +29,5 @@ def queue_sms(db: Session, to_phone: str, body: str, purpose: str,
                           order_id=order_id, dedupe_key=dedupe_key, segments=sms_segments(text))
     db.add(message)
     db.flush()
-    after_commit(db, SEND_JOB, message.id)
+    after_commit(db, SEND_JOB, message.id, batch=SEND_BATCH)
     return message

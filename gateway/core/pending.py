@@ -16,9 +16,20 @@ PENDING = "bodega_pending_jobs"
 PendingJob = tuple[str, tuple[Any, ...], float]
 
 
-def after_commit(db: Session, job: str, *args: Any, delay: float = 0) -> None:
-    """Ask for ``job(*args)`` to be enqueued (after ``delay`` seconds) once ``db`` has committed."""
-    db.info.setdefault(PENDING, []).append((job, args, delay))
+def after_commit(db: Session, job: str, *args: Any, delay: float = 0, batch: int = 0) -> None:
+    """Ask for ``job(*args)`` to be enqueued (after ``delay`` seconds) once ``db`` has committed.
+
+    With ``batch`` the job takes any number of ids (``job(*ids)``): the ids asked for in one
+    transaction ride together in one job, up to ``batch`` per job (an order's receipt and the
+    shop's alert are one job, not two).
+    """
+    pending: list[PendingJob] = db.info.setdefault(PENDING, [])
+    if batch:
+        for i, (name, earlier, when) in enumerate(pending):
+            if name == job and when == delay and len(earlier) + len(args) <= batch:
+                pending[i] = (job, earlier + args, delay)
+                return
+    pending.append((job, args, delay))
 
 
 def take_pending(db: Session) -> list[PendingJob]:

@@ -55,9 +55,10 @@ def send_daily_summaries() -> int:
 
 
 # -- SMS out -------------------------------------------------------------------------------------
-def send_sms(message_id: int) -> str:
-    """Send one outbox SMS. A row already sending, sent or failed is left alone (no double texts)."""
-    return sms_delivery.send_message(current(), message_id)
+def send_sms(*message_ids: int) -> str:
+    """Send outbox SMS (those one transaction queued). A row already sending, sent or failed is
+    left alone (no double texts)."""
+    return sms_delivery.send_messages(current(), message_ids)
 
 
 def requeue_stuck_sms() -> int:

@@ -20,13 +20,14 @@ the provider refuses it for good, or back to ``queued`` for a retry):
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
-from gateway.commerce.sms_queue import SEND_JOB
+from gateway.commerce.sms_queue import SEND_BATCH, SEND_JOB
 from gateway.core.errors import ProviderError
 from gateway.core.pending import after_commit
 from gateway.core.runtime import Runtime
@@ -46,43 +47,78 @@ class SmsNotSent(ProviderError):
     """The provider could not take the message this time; RQ retries the job with backoff."""
 
 
-def send_message(rt: Runtime, message_id: int) -> str:
-    """Send one outbox message (the ``send_sms`` job). Idempotent; raises only ``SmsNotSent``."""
+def send_messages(rt: Runtime, message_ids: Sequence[int]) -> str:
+    """Send outbox messages (the ``send_sms`` job): claim them in one transaction, send each, record
+    every receipt in one more. Idempotent; raises only ``SmsNotSent``, after recording the rest, when
+    a message is to be tried again (the retried job claims only what is still ``queued``)."""
     with unit_of_work(rt) as db:
-        message = claim(db, message_id, utcnow())
-        if message is None:
-            return "nothing to do"
-        to, body = message.to_phone, message.body
-    receipt = sms_transport(rt.extras, rt.settings).send(to, body)
+        claimed = claim_many(db, message_ids, utcnow())
+    if not claimed:
+        return "nothing to do"
+    transport = sms_transport(rt.extras, rt.settings)
+    receipts = {message_id: transport.send(to, body) for message_id, to, body in claimed}
     max_attempts = rt.settings.SMS_MAX_ATTEMPTS
     with unit_of_work(rt) as db:
-        status = record_receipt(db, message_id, receipt, max_attempts)
-    if status == "queued":
-        raise SmsNotSent(f"SMS {message_id} not sent: {receipt.status} {receipt.detail}")
-    return status
+        statuses = record_receipts(db, receipts, max_attempts)
+    again = [message_id for message_id, status in statuses.items() if status == "queued"]
+    if again:
+        receipt = receipts[again[0]]
+        raise SmsNotSent(f"SMS {', '.join(map(str, again))} not sent: {receipt.status} {receipt.detail}")
+    return ", ".join(sorted(set(statuses.values())))
+
+
+def send_message(rt: Runtime, message_id: int) -> str:
+    """Send one outbox message (see ``send_messages``)."""
+    return send_messages(rt, [message_id])
+
+
+def claim_many(db: Session, message_ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
+    """Mark the ``queued`` ones of ``message_ids`` ``sending`` (attempts + 1) in one statement;
+    returns ``(id, to_phone, body)`` of each claimed, in id order."""
+    claimed = db.execute(
+        update(OutboundSms).where(OutboundSms.id.in_(list(message_ids)), OutboundSms.status == "queued")
+        .values(status="sending", attempts=OutboundSms.attempts + 1, last_attempt_at=now)
+        .returning(OutboundSms.id, OutboundSms.to_phone, OutboundSms.body)
+        .execution_options(synchronize_session=False))
+    return sorted((int(i), str(to), str(body)) for i, to, body in claimed)
 
 
 def claim(db: Session, message_id: int, now: datetime) -> OutboundSms | None:
     """Mark a ``queued`` message ``sending`` (attempts + 1); None when it is not queued."""
-    result = db.execute(
-        update(OutboundSms).where(OutboundSms.id == message_id, OutboundSms.status == "queued")
-        .values(status="sending", attempts=OutboundSms.attempts + 1, last_attempt_at=now)
-        .execution_options(synchronize_session=False))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not claim_many(db, [message_id], now):
         return None
     return db.get(OutboundSms, message_id, populate_existing=True)
 
 
+def record_receipts(db: Session, receipts: dict[int, SmsReceipt], max_attempts: int) -> dict[int, str]:
+    """Record the provider's answers on ``sending`` messages; returns each message's new status."""
+    found = {m.id: m for m in db.scalars(select(OutboundSms).where(OutboundSms.id.in_(list(receipts)))
+                                         .order_by(OutboundSms.id).with_for_update())}
+    reports: dict[str, list[DeliveryReport]] = {}
+    sent = [r.message_id for r in receipts.values() if r.outcome == ACCEPTED and r.message_id]
+    if sent:  # reports that came before the send job recorded the provider's id
+        for report in db.scalars(select(DeliveryReport).where(DeliveryReport.provider_message_id.in_(sent))
+                                 .order_by(DeliveryReport.id)):
+            reports.setdefault(report.provider_message_id, []).append(report)
+    return {message_id: _record(found.get(message_id), message_id, receipt, max_attempts, reports)
+            for message_id, receipt in receipts.items()}
+
+
 def record_receipt(db: Session, message_id: int, receipt: SmsReceipt, max_attempts: int) -> str:
     """Record the provider's answer on a ``sending`` message; returns the message's new status."""
-    message = db.get(OutboundSms, message_id, with_for_update=True)
+    return record_receipts(db, {message_id: receipt}, max_attempts)[message_id]
+
+
+def _record(message: OutboundSms | None, message_id: int, receipt: SmsReceipt, max_attempts: int,
+            reports: dict[str, list[DeliveryReport]]) -> str:
     if message is None or message.status != "sending":
         return message.status if message else "missing"  # the sweep already dealt with it
     message.provider_status, message.status_code = receipt.status, receipt.status_code
     if receipt.outcome == ACCEPTED:
         message.status, message.sent_at, message.cost = "sent", utcnow(), receipt.cost
         message.provider_message_id, message.failure_reason = receipt.message_id, None
-        apply_stored_reports(db, message)
+        for report in reports.get(receipt.message_id or "", ()):
+            _apply(message, report.meaning, report.status, report.failure_reason)
     elif receipt.outcome == PERMANENT or message.attempts >= max_attempts:
         message.status = "failed"
         message.failure_reason = (receipt.detail or receipt.status or "refused")[:200]
@@ -110,7 +146,7 @@ def requeue_stuck(rt: Runtime, now: datetime | None = None, limit: int = 200) ->
             if _retry_or_flag_in_doubt(message, max_attempts):
                 lost.append(message)
         for message in lost:
-            after_commit(db, SEND_JOB, message.id)
+            after_commit(db, SEND_JOB, message.id, batch=SEND_BATCH)
         return len(lost)
 
 
@@ -146,16 +182,6 @@ def record_delivery_report(db: Session, report: DeliveryUpdate) -> str:
     for message in messages:
         _apply(message, report.meaning, report.status, report.failure_reason)
     return "applied" if messages else "kept until the message is known"
-
-
-def apply_stored_reports(db: Session, message: OutboundSms) -> None:
-    """Apply every report already received for ``message`` (they may have come before its id)."""
-    if not message.provider_message_id:
-        return
-    reports = db.scalars(select(DeliveryReport).where(
-        DeliveryReport.provider_message_id == message.provider_message_id).order_by(DeliveryReport.id))
-    for report in reports:
-        _apply(message, report.meaning, report.status, report.failure_reason)
 
 
 def _apply(message: OutboundSms, meaning: str | None, status: str, reason: str | None) -> None:

@@ -9,110 +9,180 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import Integer, String, Table, bindparam, func, select, update
+from sqlalchemy import insert as insert_rows
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import UssdHop, UssdSession
-from gateway.ussd.dial_log import DIALS, hop_rows
+from gateway.ussd.dial_log import AT, DIALS, INPUT, MS, REPLY, SCREEN, SEQ
 from gateway.ussd.hop import FUNNEL, HOP_STREAM
 
 FLUSH_LOCK = "ussd:v1:hops:flush-lock"
+HOPS = cast(Table, UssdHop.__table__)
+SESSIONS = cast(Table, UssdSession.__table__)
 PIN_SHAPED = re.compile(r"^\d{4,6}$")
+
+
+@dataclass(slots=True)
+class DialLog:
+    """What a batch of hops says about one dial's record (``ussd_sessions``)."""
+
+    phone: str
+    code: str | None
+    net: str | None
+    shop: int | None
+    funnel: str
+    first_at: float
+    seq: int
+    screen: str
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def _hop_fields(fields: dict[Any, Any]) -> dict[str, Any]:
-    """A stream entry as a dict: one ``hop`` JSON field, or (older entries) one field per column."""
-    decoded = {_text(k): _text(v) for k, v in fields.items()}
-    return json.loads(decoded["hop"]) if "hop" in decoded else decoded
-
-
 def drain(client: redis.Redis, sessions: Any, batch: int = 200) -> int:
     """Write the ended dials' transcripts (and any hops still queued one by one) into SQL until
     both streams are empty; returns the number of hops written.
 
-    Only one worker drains at a time (a Redis lock). Rows are written and committed before the
-    stream entries are deleted, and ``(session_id, seq)`` is unique, so a worker killed in between
-    writes nothing twice and loses nothing: the next drain finds the entries still there.
+    Each batch of up to ``batch`` dials is one transaction: one multi-row insert of the hops and
+    one insert (and, for dials already on record, one update) of the dials' records, with Core
+    statements (no ORM object per row). Only one worker drains at a time (a Redis lock). Rows are
+    written and committed before the stream entries are deleted, and ``(session_id, seq)`` is
+    unique, so a worker killed in between writes nothing twice and loses nothing: the next drain
+    finds the entries still there.
     """
     if not client.set(FLUSH_LOCK, "1", nx=True, ex=60):
         return 0
     written = 0
     try:
-        for stream, rows_of in ((DIALS, _dial_rows), (HOP_STREAM, _single_hop)):
+        for stream, read in ((DIALS, _read_transcripts), (HOP_STREAM, _read_single_hops)):
             while True:
                 entries: list[Any] = client.xrange(stream, "-", "+", count=batch)  # type: ignore[assignment]
                 if not entries:
                     break
-                hops = [hop for _, fields in entries for hop in rows_of(fields)]
+                rows, dials = read(entries)
                 db: Session = sessions()
                 try:
-                    write_hops(db, hops)
+                    write_rows(db, rows, dials)
                     db.commit()
                 finally:
                     db.close()
                 client.xdel(stream, *[entry_id for entry_id, _ in entries])
-                written += len(hops)
+                written += len(rows)
         return written
     finally:
         client.delete(FLUSH_LOCK)
 
 
-def _dial_rows(fields: dict[Any, Any]) -> list[dict[str, str]]:
-    return hop_rows(_text(fields[b"dial"] if b"dial" in fields else fields["dial"]))
+def _read_transcripts(entries: list[Any]) -> tuple[list[dict[str, Any]], dict[str, DialLog]]:
+    """Hop rows and dial records straight from ``DIALS`` entries (one JSON parse per dial)."""
+    rows: list[dict[str, Any]] = []
+    dials: dict[str, DialLog] = {}
+    for _, fields in entries:
+        dial = json.loads(fields[b"dial"] if b"dial" in fields else fields["dial"])
+        hops = dial["hops"]
+        if not hops:
+            continue
+        sid, phone = dial["sid"], dial["phone"]
+        for h in hops:
+            rows.append(_row(sid, phone, h[SEQ], h[SCREEN], h[INPUT], h[REPLY], h[MS], h[AT]))
+        last = max(hops, key=lambda h: h[SEQ])
+        _merge(dials, sid, DialLog(phone=phone, code=dial.get("code") or None, net=dial.get("net") or None,
+                                   shop=int(dial["shop"]) if dial.get("shop") else None,
+                                   funnel=dial.get("funnel") or "dial", first_at=min(h[AT] for h in hops),
+                                   seq=int(last[SEQ]), screen=last[SCREEN][:40]))
+    return rows, dials
 
 
-def _single_hop(fields: dict[Any, Any]) -> list[dict[str, Any]]:
-    return [_hop_fields(fields)]
+def _read_single_hops(entries: list[Any]) -> tuple[list[dict[str, Any]], dict[str, DialLog]]:
+    """Hop rows from the older one-entry-per-hop stream (a ``hop`` JSON field, or one field per column)."""
+    return _rows_from_dicts([_hop_fields(fields) for _, fields in entries])
+
+
+def _hop_fields(fields: dict[Any, Any]) -> dict[str, Any]:
+    decoded = {_text(k): _text(v) for k, v in fields.items()}
+    return json.loads(decoded["hop"]) if "hop" in decoded else decoded
+
+
+def _rows_from_dicts(hops: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, DialLog]]:
+    rows: list[dict[str, Any]] = []
+    dials: dict[str, DialLog] = {}
+    for h in hops:
+        at, seq = float(h["at"]), int(h["seq"])
+        rows.append(_row(h["sid"], h["phone"], seq, h["screen"], h.get("input"), h["reply"], h["ms"], at))
+        shop = int(h["shop"]) if h.get("shop") else None
+        _merge(dials, h["sid"], DialLog(phone=h["phone"], code=h.get("code") or None,
+                                        net=h.get("net") or None, shop=shop, funnel=h.get("funnel") or "dial",
+                                        first_at=at, seq=seq, screen=h["screen"][:40]))
+    return rows, dials
+
+
+def _row(sid: str, phone: str, seq: Any, screen: str, shown: str | None, reply: str, ms: Any,
+         at: Any) -> dict[str, Any]:
+    return {"session_id": sid, "seq": int(seq), "phone": phone, "screen": screen[:40],
+            "input": (shown or "").replace("\x00", "")[:200] or None, "reply": reply.replace("\x00", ""),
+            "ms": float(ms), "at": datetime.fromtimestamp(float(at), UTC)}
+
+
+def _merge(dials: dict[str, DialLog], sid: str, new: DialLog) -> None:
+    """Fold ``new`` into what the batch already says of dial ``sid`` (its latest hop wins)."""
+    old = dials.get(sid)
+    if old is None:
+        dials[sid] = new
+        return
+    first_at = min(old.first_at, new.first_at)
+    latest = new if new.seq > old.seq else old
+    dials[sid] = DialLog(phone=latest.phone, code=latest.code or old.code or new.code,
+                         net=latest.net or old.net or new.net, shop=latest.shop,
+                         funnel=_further(old.funnel, new.funnel), first_at=first_at, seq=latest.seq,
+                         screen=latest.screen)
+
+
+def _further(a: str | None, b: str | None) -> str:
+    """The further of two funnel steps (a step not in ``FUNNEL`` counts as none)."""
+    rank = {step: i for i, step in enumerate(FUNNEL)}
+    return max((s for s in (a, b) if s in rank), key=rank.__getitem__, default=b or a or "dial")
 
 
 def write_hops(db: Session, hops: list[dict[str, str]]) -> None:
+    """Insert hop rows given as one dict of strings per hop (``sid``, ``seq``, ``phone``, ``screen``,
+    ``input``, ``reply``, ``ms``, ``at`` and optionally ``code``, ``net``, ``shop``, ``funnel``)."""
+    write_rows(db, *_rows_from_dicts(hops))
+
+
+def write_rows(db: Session, rows: list[dict[str, Any]], dials: dict[str, DialLog]) -> None:
     """Insert hop rows (ignoring ones already written) and open or advance each dial's record."""
-    if not hops:
+    if not rows:
         return
-    rows = [{
-        "session_id": h["sid"], "seq": int(h["seq"]), "phone": h["phone"], "screen": h["screen"][:40],
-        "input": (h.get("input") or "").replace("\x00", "")[:200] or None,
-        "reply": h["reply"].replace("\x00", ""), "ms": float(h["ms"]),
-        "at": datetime.fromtimestamp(float(h["at"]), UTC),
-    } for h in hops]
     insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.execute(insert(UssdHop).values(rows).on_conflict_do_nothing(index_elements=["session_id", "seq"]))
-    _advance_sessions(db, hops)
+    db.execute(insert(HOPS).on_conflict_do_nothing(index_elements=["session_id", "seq"]), rows)
+    _advance_sessions(db, dials)
 
 
-def _advance_sessions(db: Session, hops: list[dict[str, str]]) -> None:
-    latest: dict[str, dict[str, str]] = {}
-    first_at: dict[str, float] = {}
-    for h in hops:
-        sid = h["sid"]
-        first_at[sid] = min(first_at.get(sid, float(h["at"])), float(h["at"]))
-        if sid not in latest or int(h["seq"]) > int(latest[sid]["seq"]):
-            latest[sid] = h
-    query = select(UssdSession).where(UssdSession.session_id.in_(latest))
-    known = {s.session_id: s for s in db.scalars(query)}
-    for sid, h in latest.items():
-        record = known.get(sid)
-        if record is None:
-            record = UssdSession(session_id=sid, phone=h["phone"], service_code=h.get("code") or None,
-                                 network_code=h.get("net") or None,
-                                 started_at=datetime.fromtimestamp(first_at[sid], UTC))
-            db.add(record)
-        record.hops = max(record.hops or 0, int(h["seq"]))
-        record.last_screen = h["screen"][:40]
-        if h.get("shop"):
-            record.shop_id = int(h["shop"])
-        funnel = h.get("funnel") or "dial"
-        if record.furthest_step not in FUNNEL or FUNNEL.index(funnel) > FUNNEL.index(record.furthest_step):
-            record.furthest_step = funnel
-    db.flush()
+def _advance_sessions(db: Session, dials: dict[str, DialLog]) -> None:
+    t = SESSIONS.c
+    known = {sid: (hops, furthest) for sid, hops, furthest in db.execute(
+        select(t.session_id, t.hops, t.furthest_step).where(t.session_id.in_(list(dials))))}
+    fresh = [{"session_id": sid, "phone": d.phone, "service_code": d.code, "network_code": d.net,
+              "shop_id": d.shop, "last_screen": d.screen, "furthest_step": d.funnel, "hops": d.seq,
+              "started_at": datetime.fromtimestamp(d.first_at, UTC)}
+             for sid, d in dials.items() if sid not in known]
+    if fresh:
+        db.execute(insert_rows(SESSIONS), fresh)
+    moved = [{"sid": sid, "n": max(known[sid][0] or 0, d.seq), "screen": d.screen, "shop": d.shop,
+              "step": _further(known[sid][1], d.funnel), "code": d.code, "net": d.net}
+             for sid, d in dials.items() if sid in known]
+    if moved:  # a record AT's end-of-session event opened first, or a dial swept and then ended
+        db.execute(update(SESSIONS).where(t.session_id == bindparam("sid")).values(
+            hops=bindparam("n"), last_screen=bindparam("screen"), furthest_step=bindparam("step"),
+            shop_id=func.coalesce(bindparam("shop", type_=Integer), t.shop_id),
+            service_code=func.coalesce(t.service_code, bindparam("code", type_=String)),
+            network_code=func.coalesce(t.network_code, bindparam("net", type_=String))), moved)
 
 
 @dataclass(frozen=True)
