@@ -40,6 +40,7 @@ class DialState:
     seq: int = 0
     ended: bool = False
     cart: list[list[int]] | None = None  # the cart's [product_id, qty] lines; None: not read yet
+    caller: dict[str, Any] | None = None  # the caller's profile (town, last order); None: not read yet
     log: list[list[Any]] = field(default_factory=list)  # the dial's hops so far, for its transcript
     meta: dict[str, str] = field(default_factory=dict)  # who dialled what, for the transcript
 

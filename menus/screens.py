@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
+from gateway.commerce.caller_profile import DialCaller
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
 from menus.text import as_number, clip, paginate
@@ -36,17 +37,20 @@ class Ctx:
     settings: Settings
     translate: Callable[[str, str], str]
     reserved: int = 0  # septets already taken on this screen (e.g. by a retry message)
-    # The catalog and the cart as this hop reads them. The hop hands in the process's snapshots
-    # and the dial's cart (so a screen that only reads them costs no SQL); left out, both are
-    # read from ``db``.
+    # The catalog, the cart and the caller's profile as this hop reads them. The hop hands in the
+    # process's snapshots, the dial's cart and what it knows of the caller (so a screen that only
+    # reads them costs no SQL); left out, each is read from ``db``.
     catalog: CatalogReader = None  # type: ignore[assignment]
     cart: DialCart = None  # type: ignore[assignment]
+    caller: DialCaller = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.catalog is None:
             self.catalog = CatalogReader(self.db)
         if self.cart is None:
             self.cart = DialCart(self.db, self.customer_id)
+        if self.caller is None:
+            self.caller = DialCaller(self.db, self.customer_id)
 
     def t(self, msgid: str, **values: Any) -> str:
         """Translate ``msgid`` into the dial's language and fill in ``values``."""

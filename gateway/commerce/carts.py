@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from gateway.commerce.catalog import CatalogReader
-from gateway.commerce.catalog_snapshot import ProductView
-from gateway.commerce.models import CartItem, Product, Shop, utcnow
+from gateway.commerce.catalog_snapshot import ProductView, ShopView
+from gateway.commerce.models import CartItem, Product, utcnow
 from gateway.commerce.shop_terms import Basket, basket
 
 # Built once: building a statement costs several times more CPU than running it on a hop.
@@ -191,14 +191,25 @@ def cart_shop(cart: DialCart, catalog: CatalogReader, shop_hint: int | None = No
     """The shop whose items the cart holds (one shop at a time), or None when it is empty."""
     lines = priced_lines(cart, catalog, shop_hint)
     return lines[0].product.shop_id if lines else None
-def cart_total(db: Session, customer_id: int, fulfilment: str) -> tuple[Shop, Basket] | None:
-    """The cart's shop and what the order would cost there, picked up or delivered: the items, the
-    delivery fee as its own line, the total, and what is missing to reach the shop's minimum.
-    None for an empty cart. The one total every checkout screen shows (``place_order`` charges it)."""
-    lines = cart_lines(db, customer_id)
-    if not lines:
+class PricedCart(NamedTuple):
+    """The dial's cart priced from the catalog snapshot: its shop (with the shop's terms), its lines
+    and what the order would cost there (``shop_terms.Basket``)."""
+
+    shop: ShopView
+    lines: list[PricedLine]
+    basket: Basket
+
+
+def price_cart(cart: DialCart, catalog: CatalogReader, fulfilment: str,
+               shop_hint: int | None = None) -> PricedCart | None:
+    """What the order would cost, picked up or delivered: the items, the delivery fee as its own
+    line, the total, and what is missing to reach the shop's minimum. None for an empty cart.
+
+    The one total every checkout screen shows, read from the dial's cart and the process's
+    snapshots (no SQL); ``place_order`` charges the same total, priced again from SQL, and refuses
+    (``CartChanged``) a cart that is not what the summary showed."""
+    lines = priced_lines(cart, catalog, shop_hint)
+    shop = catalog.get_shop(lines[0].product.shop_id) if lines else None
+    if shop is None:
         return None
-    shop = db.get(Shop, lines[0].product.shop_id)
-    assert shop is not None  # a product's shop: the foreign key keeps it
-    items = cart_total_minor(lines)
-    return shop, basket(shop, items, fulfilment)
+    return PricedCart(shop, lines, basket(shop, cart_total_minor(lines), fulfilment))

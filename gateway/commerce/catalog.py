@@ -152,6 +152,12 @@ class CatalogReader:
             return ()
         return self.cache.shop(self.db, shop_id).listed.get(category_id, ())[offset: offset + limit]
 
+    def read_again(self, shop_id: int | None) -> None:
+        """Forget ``shop_id``'s snapshot: the next read loads it from SQL (Confirm found a price
+        that SQL no longer has; a version bump may have been lost)."""
+        if shop_id is not None:
+            self.cache.forget(shop_id)
+
     def get_product(self, product_id: int, shop_id: int | None = None) -> ProductView | None:
         """The product (on sale or not), or None. ``shop_id`` is where to look first (the shop the
         dial is in); a product of another shop is found all the same."""

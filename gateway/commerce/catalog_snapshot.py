@@ -42,6 +42,9 @@ class ShopView(NamedTuple):
     hours: str | None  # what ``shop_terms.is_open`` reads
     timezone: str | None
     owner_phone: str
+    delivers: bool  # the rest of its terms: what checkout's summary prices with
+    delivery_fee_minor: int
+    min_order_minor: int
 
 
 class CategoryView(NamedTuple):
@@ -87,7 +90,8 @@ class ShopCatalog:
 
 
 _SHOPS = (select(Shop.id, Shop.number, Shop.name, Shop.currency, Shop.active, Shop.town, Shop.hours,
-                 Shop.timezone, Shop.owner_phone).order_by(Shop.number))
+                 Shop.timezone, Shop.owner_phone, Shop.delivers, Shop.delivery_fee_minor,
+                 Shop.min_order_minor).order_by(Shop.number))
 _CATEGORIES = (select(Category.id, Category.name).where(Category.shop_id == bindparam("shop_id"))
                .order_by(Category.position, Category.name))
 _PRODUCTS = (select(Product.id, Product.shop_id, Product.category_id, Product.sku, Product.name,
@@ -98,7 +102,7 @@ _PRODUCT_SHOP = select(Product.shop_id).where(Product.id == bindparam("id"))
 
 
 def load_directory(db: Session, version: Version) -> Directory:
-    shops = [ShopView(*row) for row in db.connection().execute(_SHOPS)]
+    shops = [ShopView._make(row) for row in db.connection().execute(_SHOPS)]
     active = tuple(s for s in shops if s.active)
     return Directory(open_shops=active, towns=tuple(sorted({s.town for s in active if s.town})),
                      by_id={s.id: s for s in shops},
@@ -182,6 +186,11 @@ class CatalogCache:
                     return shop_id
         found: int | None = db.connection().execute(_PRODUCT_SHOP, {"id": product_id}).scalar()
         return found
+
+    def forget(self, shop_id: int) -> None:
+        """Drop ``shop_id``'s snapshot whatever its version (the next read loads it afresh)."""
+        with self._lock:
+            self._evict(shop_id)
 
     def _version(self, name: str) -> Version:
         held = self.versions

@@ -1,4 +1,4 @@
-"""Customers: one per phone number, with the language they chose."""
+"""Customers: one per phone number, with the language they chose, and the card a dial reads them from."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gateway.commerce.caller_profile import CallerProfile, read_profile
 from gateway.commerce.carts import cart_pairs
 from gateway.commerce.models import Customer
 from gateway.core.phone import country_of
@@ -53,15 +54,19 @@ def set_language(db: Session, customer_id: int, lang: str) -> None:
 
 @dataclass(frozen=True)
 class CustomerCard:
-    """What a dial needs to know of its caller: who, which language, and the cart's lines
-    (``[product_id, qty]``). Cached by phone between dials, so a known caller costs no SQL."""
+    """What a dial needs to know of its caller: who, which language, the cart's lines
+    (``[product_id, qty]``) and their profile (town, last order; None: not known yet, read from
+    SQL when a screen asks). Cached by phone between dials, so a known caller costs no SQL."""
 
     id: int
     lang: str
     cart: list[list[int]]
+    profile: CallerProfile | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"id": self.id, "lang": self.lang, "cart": self.cart}, separators=(",", ":"))
+        card = {"id": self.id, "lang": self.lang, "cart": self.cart,
+                "profile": self.profile.to_dict() if self.profile else None}
+        return json.dumps(card, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, raw: bytes | str | None) -> CustomerCard | None:
@@ -70,7 +75,8 @@ class CustomerCard:
             return None
         try:
             data = json.loads(raw)
-            return cls(int(data["id"]), str(data["lang"]), [[int(p), int(q)] for p, q in data["cart"]])
+            return cls(int(data["id"]), str(data["lang"]), [[int(p), int(q)] for p, q in data["cart"]],
+                       CallerProfile.from_dict(data.get("profile")))  # a card from before: None
         except (ValueError, KeyError, TypeError):
             return None
 
@@ -78,14 +84,5 @@ class CustomerCard:
 def customer_card(db: Session, phone: str, languages: list[str]) -> CustomerCard:
     """The caller's card from SQL, creating the customer on their first dial."""
     customer = find_or_create_customer(db, phone, languages)
-    return CustomerCard(customer.id, customer.language or "en", cart_pairs(db, customer.id))
-def set_town(db: Session, customer_id: int, town: str | None) -> None:
-    """Remember the town whose shops the customer browses (None: ask again)."""
-    customer = db.get(Customer, customer_id)
-    if customer is not None:
-        customer.town = town
-
-
-def customer_town(db: Session, customer_id: int) -> str | None:
-    customer = db.get(Customer, customer_id)
-    return customer.town if customer is not None else None
+    return CustomerCard(customer.id, customer.language or "en", cart_pairs(db, customer.id),
+                        read_profile(db, customer))

@@ -97,7 +97,7 @@ class BelowMinimum(BodegaError):
         self.missing_minor, self.currency = missing_minor, currency
 
 
-def check_terms(shop: Shop, items_minor: int, fulfilment: str, now: datetime) -> Basket:
+def check_terms(shop: shop_terms.Terms, items_minor: int, fulfilment: str, now: datetime) -> Basket:
     """The order's basket (items, fee, total) under ``shop``'s terms at ``now``; raises
     ``ShopClosed``, ``NoDelivery`` or ``BelowMinimum`` (in that order) when it cannot be placed."""
     if not shop_terms.is_open(shop, now):

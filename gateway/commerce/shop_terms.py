@@ -20,8 +20,6 @@ from phonenumbers import parse as parse_number
 from phonenumbers.phonenumberutil import NumberParseException
 from phonenumbers.timezone import time_zones_for_number
 
-from gateway.commerce.models import Shop
-
 DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 SPAN = re.compile(r"^(?P<days>[A-Za-z]{3}(?:-[A-Za-z]{3})?)\s+"
                   r"(?P<open>\d{1,2}:\d{2})\s*-\s*(?P<close>\d{1,2}:\d{2})$")
@@ -40,6 +38,29 @@ class Hours(Protocol):
 
     @property
     def owner_phone(self) -> str: ...
+
+
+class Terms(Hours, Protocol):
+    """A shop's terms as checkout reads them: a ``Shop``, or the catalog snapshot's ``ShopView``
+    (so a summary is priced without SQL, and ``place_order`` checks the same rules on the row)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def currency(self) -> str: ...
+
+    @property
+    def delivers(self) -> bool: ...
+
+    @property
+    def delivery_fee_minor(self) -> int: ...
+
+    @property
+    def min_order_minor(self) -> int: ...
 
 
 class BadTerms(ValueError):
@@ -167,7 +188,7 @@ class Basket:
     missing_minor: int
 
 
-def basket(shop: Shop, items_minor: int, fulfilment: str) -> Basket:
+def basket(shop: Terms, items_minor: int, fulfilment: str) -> Basket:
     """The total for ``items_minor`` of ``shop``'s goods, delivered or picked up."""
     fee = int(shop.delivery_fee_minor or 0) if fulfilment == "delivery" else 0
     missing = max(0, int(shop.min_order_minor or 0) - items_minor)

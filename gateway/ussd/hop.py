@@ -1,16 +1,17 @@
 """One USSD hop: load state -> menus.step -> commit -> dispatch outbox -> save state.
 
 Redis is touched twice per hop, with one command each (Lua scripts, see ``dial_store``): one to
-load the dial's state, the caller's card (id, language, cart) and the catalog epoch (and to count
-the caller's hops for the abuse limit), one to save the state with the hop appended to the dial's
-transcript (handed to the worker when the dial ends, see ``gateway.dial_log``), sent after the
-jobs the hop asked for in the same round trip. The first hop in this process after a catalog
-write adds one round trip to read the shops' versions.
+load the dial's state, the caller's card (id, language, cart, town, last order) and the catalog
+epoch (and to count the caller's hops for the abuse limit), one to save the state with the hop
+appended to the dial's transcript (handed to the worker when the dial ends, see
+``gateway.dial_log``), sent after the jobs the hop asked for in the same round trip. The first
+hop in this process after a catalog write adds one round trip to read the shops' versions.
 
-A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots and
-the cart from the dial. The database session opens only when a screen writes (or a caller, or a
-shop, is not known yet), and is committed before the state is saved, so a dial never points past
-a write that failed. Any unexpected error ends the dial politely.
+A hop that only navigates runs no SQL: screens read the catalog from the process's snapshots, and
+the cart and the caller's town and last order from the dial (``CustomerCard``). The database
+session opens only when a screen writes (or a caller, or a shop, is not known yet), and is
+committed before the state is saved, so a dial never points past a write that failed. Any
+unexpected error ends the dial politely.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 import menus.flows  # noqa: F401 - registers every screen
 from config.log_levels import one_line
 from gateway.commerce import carts
+from gateway.commerce.caller_profile import CallerProfile, DialCaller
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
 from gateway.commerce.customers import CustomerCard, customer_card, default_language
@@ -51,7 +53,7 @@ HOP_STREAM = "ussd:v1:hops"  # where hops went one by one before transcripts tra
 HOP_STREAM_MAXLEN = 2_000_000
 ENDED_TTL = 120
 RATE_TTL = 120  # a per-minute counter of a phone's hops outlives its minute by one more
-CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart) outlives a dial by this long
+CARD_TTL = 7 * 24 * 3600  # a caller's card (id, language, cart, profile) outlives a dial by this long
 FUNNEL = ("dial", "shop", "cart", "checkout", "order")
 SORRY = "Sorry, something went wrong. Please dial again in a moment."
 BUSY = "Sorry, the service is busy. Please dial again in a moment."
@@ -96,7 +98,7 @@ def _run_hop(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> HopAnswer:
         return HopAnswer(state.reply, True)
     # The card is written back only when this dial changed it (or has just read it from SQL): a
     # dial never overwrites what another dial of the same phone wrote since.
-    known = loaded.card if state is None else CustomerCard(state.customer_id, state.lang, state.cart or [])
+    known = loaded.card if state is None else card_of(state, state.cart or [])
     try:
         state, reply, answer, pending = _advance(rt, req, state, loaded.card)
     except Exception:
@@ -133,6 +135,11 @@ class _Loaded:
 
 def card_key(phone: str) -> str:
     return f"ussd:v1:customer:{phone}"
+
+
+def card_of(state: DialState, cart: list[list[int]]) -> CustomerCard:
+    """The caller's card as the dial ``state`` knows them (with ``cart``)."""
+    return CustomerCard(state.customer_id, state.lang, cart, CallerProfile.from_dict(state.caller))
 
 
 def _load(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> _Loaded:
@@ -172,15 +179,17 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | Non
     fresh = state is None
     if state is None:
         card = card or customer_card(db, req.phone, rt.translator.languages)
-        state = DialState(customer_id=card.id, lang=card.lang, cart=card.cart)
+        state = DialState(customer_id=card.id, lang=card.lang, cart=card.cart,
+                          caller=card.profile.to_dict() if card.profile else None)
         state.bag["funnel"] = "dial"
     cart = DialCart(db, state.customer_id, state.cart)
+    caller = DialCaller(db, state.customer_id, CallerProfile.from_dict(state.caller))
     catalog = CatalogReader(db, rt.catalog)
 
     def make_ctx(current: DialState, reserved: int) -> Ctx:
         return Ctx(db=db, customer_id=current.customer_id, phone=req.phone, session_id=req.session_id,
                    lang=current.lang, data=current.data, bag=current.bag, settings=rt.settings,
-                   translate=rt.translator, reserved=reserved, catalog=catalog, cart=cart)
+                   translate=rt.translator, reserved=reserved, catalog=catalog, cart=cart, caller=caller)
 
     if fresh:
         reply, answer = _open(rt, db, req, state, make_ctx), req.text or None
@@ -192,6 +201,7 @@ def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | Non
         reply, answer = step(state, typed, make_ctx), typed
     _note_funnel(state, reply.screen)
     state.cart = _cart_after(db, cart)
+    state.caller = caller.known.to_dict() if caller.known else None
     return state, reply, answer
 
 
@@ -290,7 +300,7 @@ def _save(rt: Runtime, link: dial_store.Link, req: UssdRequest, state: DialState
         transactions.dispatch(rt.queue, pending, pipeline=pipe)
     card = None
     if state.cart is not None:
-        now = CustomerCard(state.customer_id, state.lang, state.cart)
+        now = card_of(state, state.cart)
         if now != known:
             card = now.to_json()
     if state.ended:

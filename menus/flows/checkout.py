@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gateway.commerce import carts, orders, reorder, wallets
+from gateway.commerce import orders, wallets
 from gateway.commerce.models import Order
 from gateway.commerce.money import format_money
 from gateway.commerce.settlement import start_payment
@@ -27,6 +27,7 @@ from menus.flows.checkout_choices import (
     fulfilment_options,
     method_label,
     payment_methods,
+    priced,
     summary_answers,
 )
 from menus.screens import Ctx, End, Goto, Home, Outcome, Retry, Screen, choice, menu_text, register
@@ -42,8 +43,7 @@ ROOM_FOR_FEE_LINE = 150
 
 def start_checkout(ctx: Ctx, **extra: Any) -> Goto:
     """The summary, opened with the customer's remembered answers (``extra`` on top, e.g. a note)."""
-    remembered = reorder.last_order(ctx.db, ctx.customer_id)
-    return Goto("checkout.confirm", {**summary_answers(ctx, remembered), **extra})
+    return Goto("checkout.confirm", {**summary_answers(ctx, ctx.caller.last_order), **extra})
 
 
 def _empty(ctx: Ctx) -> str:
@@ -59,18 +59,17 @@ class Confirm(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        lines = carts.cart_lines(ctx.db, ctx.customer_id)
-        priced = carts.cart_total(ctx.db, ctx.customer_id, self._how(ctx))
-        if not lines or priced is None:
+        cart = priced(ctx, self._how(ctx))
+        if cart is None:
             return _empty(ctx)
-        shop, basket = priced
+        shop, lines, basket = cart
         refused = cannot_order(ctx, shop, basket.items_minor)
-        methods = payment_methods(ctx)
+        methods = payment_methods(ctx, cart)
         if ctx.data.get("method") not in methods:  # the cart changed past what a wallet takes
             ctx.data["method"] = methods[0] if methods else None
         if refused or not methods:
             return f"{refused or ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
-        ctx.data["shown"] = orders.cart_as_shown(lines)
+        ctx.data["shown"] = orders.cart_as_shown(lines)  # what Confirm checks SQL's cart against
         fee = format_money(basket.fee_minor, shop.currency) if basket.fee_minor else ""
         note = [str(ctx.data["note"])] if ctx.data.get("note") else []
         own_line = bool(fee) and not note and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
@@ -81,15 +80,16 @@ class Confirm(Screen):
             self._fulfilment(ctx, "" if own_line else fee),
             ctx.t("Payment: {method}", method=method_label(ctx, ctx.data["method"], self._how(ctx))),
         ]
-        text = "\n".join([*note, *summary, *self._options(ctx, len(methods)), f"0 {ctx.t('Back')}"])
+        options = self._options(ctx, len(methods), len(fulfilment_options(ctx, cart)))
+        text = "\n".join([*note, *summary, *options, f"0 {ctx.t('Back')}"])
         for spare in (summary[0] + "\n", f"\n0 {ctx.t('Back')}"):  # on a crowded screen these give way
             if septets(text) + ctx.reserved > ctx.max_chars:
                 text = text.replace(spare, "", 1)
         return text
 
-    def _options(self, ctx: Ctx, methods: int) -> list[str]:
+    def _options(self, ctx: Ctx, methods: int, ways: int) -> list[str]:
         options = [f"{CONFIRM}. {ctx.t('Confirm')}"]
-        if len(fulfilment_options(ctx)) > 1:
+        if ways > 1:
             options.append(f"{CHANGE_DELIVERY}. {ctx.t('Change delivery')}")
         if methods > 1:
             options.append(f"{CHANGE_PAYMENT}. {ctx.t('Change payment')}")
@@ -108,16 +108,17 @@ class Confirm(Screen):
         return ctx.t("Pick up at the shop")
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        if answer == CHANGE_DELIVERY and len(fulfilment_options(ctx)) > 1:
+        cart = priced(ctx, self._how(ctx))
+        ways, methods = len(fulfilment_options(ctx, cart)), len(payment_methods(ctx, cart))
+        if answer == CHANGE_DELIVERY and ways > 1:
             return Goto("checkout.fulfilment", {"fulfilment": self._how(ctx)})
-        if answer == CHANGE_PAYMENT and len(payment_methods(ctx)) > 1:
+        if answer == CHANGE_PAYMENT and methods > 1:
             return Goto("checkout.payment", {"fulfilment": self._how(ctx)})
         if answer != CONFIRM:  # name every key the summary offers, not only 1 and 0
-            if len(self._options(ctx, len(payment_methods(ctx)))) > 1:
+            if len(self._options(ctx, methods, ways)) > 1:
                 return Retry(ctx.t("Choose a number from the list."))
             return Retry(ctx.t("Press 1 to confirm or 0 to go back."))
-        priced = carts.cart_total(ctx.db, ctx.customer_id, self._how(ctx))
-        if not ctx.data.get("method") or (priced and cannot_order(ctx, priced[0], priced[1].items_minor)):
+        if not ctx.data.get("method") or (cart and cannot_order(ctx, cart.shop, cart.basket.items_minor)):
             return Retry(ctx.t("Press 0 to go back."))
         if self._how(ctx) == orders.DELIVERY and not ctx.data.get("landmark"):
             return Goto("checkout.landmark")
@@ -129,7 +130,9 @@ class Confirm(Screen):
                                        ctx.data.get("landmark"), method, self._pay_within(ctx, method),
                                        shown=ctx.data.get("shown"))
         except orders.CartChanged as exc:
-            ctx.cart.read_again()  # the summary under the message shows the cart as it now is
+            shown = priced(ctx)  # the summary under the message shows the cart as it now is, at
+            ctx.catalog.read_again(shown.shop.id if shown else None)  # the prices SQL has now
+            ctx.cart.read_again()
             return Retry(exc.render(ctx.t))
         except orders.ShortOfStock as exc:
             return Goto("checkout.short_stock", {"name": exc.product_name, "wanted": exc.wanted,
@@ -141,6 +144,7 @@ class Confirm(Screen):
                        + ctx.t("Nothing was ordered; your cart is kept."))
         except (orders.NoDelivery, orders.BelowMinimum) as exc:
             return Retry(ctx.t(exc.user_message))
+        ctx.caller.remember_last_order(order)  # the next dial offers it as Order again
         code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
             delay = 0 if code_wallet else ctx.settings.PAYMENT_PUSH_DELAY_SECONDS

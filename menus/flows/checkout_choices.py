@@ -5,6 +5,9 @@ last order, else the first option offered. A question with one possible answer (
 method, a shop that only does pick-up) is never asked; the summary says what it is. The summary's
 "Change delivery" / "Change payment" open the screens here, which hand the new answer back to it
 with ``Back(data)``, so ``0`` on any of them returns to the summary unchanged.
+
+Every screen here prices the dial's cart from the catalog snapshot (``carts.price_cart``) and knows
+the caller's answers from their profile (``ctx.caller``): asking costs no SQL, only Confirm does.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.commerce import carts, orders, wallets
-from gateway.commerce.models import Order, Shop, utcnow
+from gateway.commerce.caller_profile import LastOrder
+from gateway.commerce.models import utcnow
 from gateway.commerce.money import format_money
+from gateway.commerce.shop_terms import Terms
 from menus.screens import Back, Ctx, Goto, Outcome, Retry, Screen, choice, menu_text, register
 from menus.text import clip, to_gsm7
 
@@ -33,25 +38,31 @@ def method_label(ctx: Ctx, method: str, fulfilment: str) -> str:
     return ctx.t(labels.get(method, method.replace("_", " ").title()))
 
 
-def payment_methods(ctx: Ctx) -> list[str]:
+def priced(ctx: Ctx, fulfilment: str | None = None) -> carts.PricedCart | None:
+    """The dial's cart priced at its shop, picked up or delivered (by default as the screen's own
+    ``fulfilment`` says); None for an empty cart."""
+    how = fulfilment or str(ctx.data.get("fulfilment") or orders.PICKUP)
+    return carts.price_cart(ctx.cart, ctx.catalog, how, ctx.bag.get("shop_id"))
+
+
+def payment_methods(ctx: Ctx, cart: carts.PricedCart | None = None) -> list[str]:
     """The methods checkout offers this customer (``PAYMENT_METHODS``, in order; cash when none are
     set), leaving out a wallet that cannot charge their number this cart's total in its currency
-    (``gateway.commerce.wallets``)."""
+    (``gateway.commerce.wallets``). ``cart`` is ``priced(ctx)`` when the caller has it already."""
     methods = ctx.settings.PAYMENT_METHODS
-    priced = carts.cart_total(ctx.db, ctx.customer_id, str(ctx.data.get("fulfilment") or orders.PICKUP))
-    currency, total = (priced[0].currency, priced[1].total_minor) if priced else ("", 0)
+    cart = cart or priced(ctx)
+    currency, total = (cart.shop.currency, cart.basket.total_minor) if cart else ("", 0)
     return wallets.offered_methods(tuple(methods), currency, ctx.phone, total)
 
 
-def fulfilment_options(ctx: Ctx) -> list[str]:
+def fulfilment_options(ctx: Ctx, cart: carts.PricedCart | None = None) -> list[str]:
     """How the cart's shop hands orders over, in the order offered: pick-up, and delivery when the
     shop delivers (a pick-up-only shop's question is then never asked)."""
-    shop_id = carts.cart_shop_id(ctx.db, ctx.customer_id)
-    shop = ctx.db.get(Shop, shop_id) if shop_id else None
-    return [orders.PICKUP, orders.DELIVERY] if shop is None or shop.delivers else [orders.PICKUP]
+    cart = cart or priced(ctx)
+    return [orders.PICKUP, orders.DELIVERY] if cart is None or cart.shop.delivers else [orders.PICKUP]
 
 
-def cannot_order(ctx: Ctx, shop: Shop, items_minor: int) -> str | None:
+def cannot_order(ctx: Ctx, shop: Terms, items_minor: int) -> str | None:
     """Why ``shop`` cannot take this cart now (closed, or below its minimum), or None."""
     try:
         orders.check_terms(shop, items_minor, orders.PICKUP, utcnow())
@@ -71,15 +82,16 @@ def closed_text(ctx: Ctx, shop: str, opens: str | None) -> str:
     return ctx.t("Sorry, {shop} is closed now.", shop=clip(shop, SHOP_ROOM))
 
 
-def summary_answers(ctx: Ctx, remembered: Order | None) -> dict[str, Any]:
+def summary_answers(ctx: Ctx, remembered: LastOrder | None) -> dict[str, Any]:
     """The answers a summary opens with: ``remembered``'s (the last order's) where still offered,
     else the first option offered. ``method`` is None when no payment method suits the customer."""
-    ways = fulfilment_options(ctx)
-    methods = payment_methods(ctx)
+    cart = priced(ctx)
+    ways = fulfilment_options(ctx, cart)
     fulfilment = remembered.fulfilment if remembered and remembered.fulfilment in ways else ways[0]
     landmark = remembered.landmark if remembered and fulfilment == orders.DELIVERY else None
     if fulfilment == orders.DELIVERY and not landmark:
         fulfilment = ways[0] if ways[0] != orders.DELIVERY else fulfilment
+    methods = payment_methods(ctx, cart)
     method = remembered.payment_method if remembered and remembered.payment_method in methods else None
     if method is None and methods:
         method = methods[0]
@@ -102,21 +114,21 @@ class Fulfilment(Screen):
     funnel = "checkout"
 
     def render(self, ctx: Ctx) -> str:
-        priced = carts.cart_total(ctx.db, ctx.customer_id, orders.PICKUP)
-        if priced is None:
+        cart = priced(ctx, orders.PICKUP)
+        if cart is None:
             return ctx.t("Your cart is empty.") + f"\n0 {ctx.t('Back')}"
-        shop = priced[0]
+        shop = cart.shop
         labels = {orders.PICKUP: ctx.t("Pick up at {shop}", shop=clip(shop.name, SHOP_ROOM)),
                   orders.DELIVERY: ctx.t("Delivery")}
         if shop.delivery_fee_minor:
             labels[orders.DELIVERY] = ctx.t("Delivery (+{fee})",
                                             fee=format_money(shop.delivery_fee_minor, shop.currency))
         options = menu_text(ctx.t("How do you want your order?"),
-                            [labels[way] for way in fulfilment_options(ctx)])
+                            [labels[way] for way in fulfilment_options(ctx, cart)])
         return f"{options}\n0 {ctx.t('Back')}"
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
-        if carts.cart_count(ctx.db, ctx.customer_id) == 0:
+        if ctx.cart.count() == 0:
             return Retry(ctx.t("Your cart is empty."))
         ways = fulfilment_options(ctx)
         picked = choice(answer, len(ways))

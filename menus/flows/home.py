@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import customers, reorder
-from gateway.commerce.models import Order, utcnow
+from gateway.commerce import reorder
+from gateway.commerce.caller_profile import LastOrder
+from gateway.commerce.models import utcnow
 from menus.flows.catalog import SEARCH, open_shop, shop_label
 from menus.flows.checkout import start_checkout
 from menus.screens import ITEM_WIDTH, Ctx, Goto, ListScreen, Outcome, Retry, choice, register
@@ -63,13 +64,13 @@ class HomeScreen(ListScreen):
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
         lead: list[tuple[Any, str]] = []
         if offset == 0 and int(ctx.data.get("tight", 0)) < 2:
-            last = reorder.last_order(ctx.db, ctx.customer_id)
-            lead = [(AGAIN, again_label(ctx, last))] if last is not None and last.lines else []
+            last = ctx.caller.last_order  # from the caller's card: no SQL for a known caller
+            lead = [(AGAIN, again_label(ctx, last))] if last is not None else []
         if offset == 0:
             ctx.data["lead"] = len(lead)
         start = max(0, offset - int(ctx.data.get("lead", 0)))
         towns = ctx.catalog.list_towns()
-        town = customers.customer_town(ctx.db, ctx.customer_id) if len(towns) > 1 else None
+        town = ctx.caller.town if len(towns) > 1 else None
         ctx.data["towns"] = len(towns) > 1
         if len(towns) > 1 and town not in towns:  # shops in several towns: theirs first
             return lead + [([TOWN, name], name) for name in towns[start:start + limit - len(lead)]]
@@ -87,7 +88,7 @@ class HomeScreen(ListScreen):
         if key == AGAIN:
             return order_again(ctx)
         if isinstance(key, list) and key[0] == TOWN:
-            customers.set_town(ctx.db, ctx.customer_id, str(key[1]))
+            ctx.caller.choose_town(str(key[1]))
             return Goto("home", push=False)
         return open_shop(ctx, int(key))
 
@@ -113,23 +114,24 @@ class HomeScreen(ListScreen):
         return None
 
 
-def again_label(ctx: Ctx, order: Order) -> str:
+def again_label(ctx: Ctx, order: LastOrder) -> str:
     """``Order again: 2x Avocado +1``: the first line's quantity and name, and how many more lines."""
-    first = order.lines[0]
-    more = f" +{len(order.lines) - 1}" if len(order.lines) > 1 else ""
-    head = ctx.t("Order again: {qty}x {name}", qty=first.qty, name="{name}")
+    more = f" +{order.line_count - 1}" if order.line_count > 1 else ""
+    head = ctx.t("Order again: {qty}x {name}", qty=order.first_qty, name="{name}")
     room = ITEM_WIDTH - len(head) + len("{name}") - len(more)
-    return head.replace("{name}", clip(first.name, max(room, 8))) + more
+    return head.replace("{name}", clip(order.first_name, max(room, 8))) + more
 
 
 def order_again(ctx: Ctx) -> Outcome:
     """Refill the cart from the last order and open the summary with its answers and a one-line note."""
-    last = reorder.last_order(ctx.db, ctx.customer_id)
+    last = reorder.last_order(ctx.db, ctx.customer_id)  # picking it is an action: its lines from SQL
+    ctx.caller.remember_last_order(last)  # what the card said, brought up to date
     if last is None:
         return Retry(ctx.t("Choose a number from the list."))
     refill = reorder.refill_cart(ctx.db, ctx.customer_id, last, ctx.settings.USSD_MAX_QTY)
     if not refill.added:
         return Retry(ctx.t("Sorry, none of those items are available now."))
+    ctx.cart.read_again()  # refilled in SQL: the summary reads the cart as it now is
     notes = []
     if refill.gone:
         notes.append(ctx.t("Left out: {names}.", names=", ".join(refill.gone)))

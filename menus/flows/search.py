@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import catalog, customers
+from gateway.commerce import catalog
 from gateway.commerce.search_keys import search_key
 from menus.flows.catalog import pick_product, product_rows
 from menus.screens import BACK, Ctx, Goto, ListScreen, Outcome, Retry, Screen, register
@@ -33,8 +33,8 @@ def _town(ctx: Ctx) -> str | None:
     """The customer's town when shops are in several (search keeps to the shops home lists)."""
     if "town" in ctx.data:  # a new search from the results: the town already looked up
         return ctx.data["town"]
-    towns = catalog.list_towns(ctx.db)
-    town = customers.customer_town(ctx.db, ctx.customer_id) if len(towns) > 1 else None
+    towns = ctx.catalog.list_towns()
+    town = ctx.caller.town if len(towns) > 1 else None
     return town if town in towns else None
 
 

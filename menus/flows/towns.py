@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.commerce import customers
 from menus.screens import Ctx, Goto, ListScreen, Outcome, register
 
 
@@ -16,7 +15,7 @@ def shop_list_target(ctx: Ctx) -> Goto:
     towns = ctx.catalog.list_towns()
     if len(towns) < 2:
         return Goto("shop.list")
-    town = customers.customer_town(ctx.db, ctx.customer_id)
+    town = ctx.caller.town
     if town in towns:
         return Goto("shop.list", {"town": town})
     return Goto("shop.town")
@@ -40,5 +39,5 @@ class TownList(ListScreen):
         return [(town, town) for town in ctx.catalog.list_towns()[offset:offset + limit]]
 
     def choose(self, ctx: Ctx, key: Any) -> Outcome:
-        customers.set_town(ctx.db, ctx.customer_id, str(key))
+        ctx.caller.choose_town(str(key))
         return Goto("shop.list", {"town": str(key)}, push=False)

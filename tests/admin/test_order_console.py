@@ -8,7 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from gateway.commerce.catalog_snapshot import DIRECTORY
 from gateway.commerce.models import AuditEntry, Order, OutboundSms, Shop
+from gateway.core.catalog_versions import VERSIONS
 from gateway.core.runtime import Runtime
 from tests.admin.conftest import create_user, form_token, sign_in
 from tests.sms.conftest import CUSTOMER, OWNER, make_order, make_shop
@@ -76,6 +78,7 @@ def test_terms_are_set_in_the_console(app: Flask, client: FlaskClient, rt: Runti
     sign_in(client, "boss")
     url = f"/admin/shops/{shop.id}/terms"
     token = form_token(client, url)
+    listed = rt.redis.hget(VERSIONS, DIRECTORY)  # the shop list's version, which checkout reads terms by
     form = {"town": "Kasarani", "delivers": "1", "delivery_fee": "50", "min_order": "200",
             "hours": "Mon-Sat 8-19", "timezone": "Africa/Nairobi", "csrf_token": token}
     refused = client.post(url, data=form)
@@ -84,8 +87,10 @@ def test_terms_are_set_in_the_console(app: Flask, client: FlaskClient, rt: Runti
     assert negative.status_code == 400 and "negative" in negative.get_data(as_text=True)
     with rt.sessions() as db:
         assert db.get(Shop, shop.id).town is None  # type: ignore[union-attr]
+    assert rt.redis.hget(VERSIONS, DIRECTORY) == listed  # refused: nothing to refresh
     saved = client.post(url, data={**form, "hours": "Mon-Sat 08:00-19:00"})
     assert saved.status_code == 302
+    assert int(rt.redis.hget(VERSIONS, DIRECTORY) or 0) > int(listed or 0)  # type: ignore[arg-type]
     with rt.sessions() as db:
         loaded = db.get(Shop, shop.id)
         assert loaded is not None

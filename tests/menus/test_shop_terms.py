@@ -76,6 +76,18 @@ def test_a_closed_shop_is_marked_and_takes_no_order(app: Flask, dialer: Dialer, 
         assert all_orders(db) == []
 
 
+def test_new_terms_reach_a_dial_already_at_checkout(app: Flask, dialer: Dialer, demo_catalog: None) -> None:
+    dialer.walk(*TO_AVOCADO, "2", CHECKOUT)  # the summary, priced from the catalog snapshot
+    assert "Total KSh 50" in dialer.screen and "Delivery fee" not in dialer.screen
+    shop_set(app, "--delivery-fee", "30")
+    assert "2. Delivery (+KSh 30)" in dialer.dial("2")  # Change delivery: the fee just set
+    shop_set(app, "--min-order", "200")
+    assert "takes orders from KSh 200: add KSh 150 more." in dialer.dial("0")
+    shop_set(app, "--min-order", "0", "--no-delivery")
+    summary = dialer.dial("7")  # a key it does not offer: the summary again, under the new terms
+    assert "Total KSh 50" in summary and "Change delivery" not in summary
+
+
 def test_bad_terms_change_nothing(app: Flask, rt: Runtime, demo_catalog: None) -> None:
     cli = app.test_cli_runner()
     for args, reason in ((["--hours", "Mon-Sat 8-19"], "cannot read 'Mon-Sat 8-19'"),
