@@ -29,8 +29,9 @@ from sqlalchemy.engine import make_url
 from config.settings import ROOT
 from gateway.app import create_app
 from gateway.commerce.models import Base
-from gateway.core import redis_store
+from gateway.core import job_lanes, redis_store
 from gateway.core.runtime import Runtime
+from gateway.jobs import lanes
 from tests.fakes import FakeAT, FakeDaraja, FakeInfobip, FakeTwilio
 from tests.fakes.fake_airtel import FakeAirtel
 from tests.fakes.fake_momo import FakeMomo
@@ -140,11 +141,28 @@ class _CountingWorker(SimpleWorker):
 
 
 def run_jobs(rt: Runtime) -> int:
-    """Run every queued RQ job in this process (a real RQ worker in burst mode); returns how many
-    finished successfully."""
-    worker = _CountingWorker([rt.queue], connection=rt.queue.connection)
-    worker.work(burst=True)
-    return worker.succeeded
+    """Run every queued job in this process, as the worker would: the job lanes' batches and RQ's
+    jobs (a real RQ worker in burst mode), until neither has work left; returns how many ran
+    successfully (a lane's batch counts as one)."""
+    succeeded = 0
+    while True:
+        batches = lanes.drain(rt)
+        worker = _CountingWorker([rt.queue], connection=rt.queue.connection)
+        worked = worker.work(burst=True)
+        succeeded += batches + worker.succeeded
+        if not batches and not worked:
+            return succeeded
+
+
+def waiting_jobs(rt: Runtime) -> list[tuple[str, tuple[Any, ...]]]:
+    """What waits to run now: each RQ job as ``(name, args)``, then each job lane's ids as
+    ``(name, ids)`` (``gateway.core.job_lanes``)."""
+    found = [(job.func_name, tuple(job.args)) for job in rt.queue.get_jobs()]
+    for name, key in job_lanes.LANES.items():
+        ids = rt.queue.connection.lrange(key, 0, -1)
+        if ids:
+            found.append((name, tuple(int(raw) for raw in ids)))
+    return found
 
 
 def scheduled_jobs(rt: Runtime) -> list[Job]:

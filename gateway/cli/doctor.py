@@ -22,6 +22,7 @@ from rq import Worker
 from sqlalchemy import text
 
 from config.settings import DEVELOPMENT_SECRET_KEY, ROOT
+from gateway.core import job_lanes
 from gateway.core.app_context import runtime
 from gateway.core.runtime import Runtime
 
@@ -69,7 +70,7 @@ def check_redis_and_queue(rt: Runtime) -> list[Finding]:
     try:
         rt.redis.ping()
         workers = Worker.all(queue=rt.queue)
-        waiting = rt.queue.count
+        waiting = rt.queue.count + job_lanes.waiting(rt.queue.connection)  # RQ's jobs and texts to send
     except Exception as exc:  # noqa: BLE001
         return [Finding(FAIL, "redis", f"cannot reach Redis: {_first_line(exc)} (is REDIS_URL right?)")]
     found = [Finding(OK, "redis", "answers")]

@@ -25,6 +25,7 @@ from redis.client import Pipeline
 from rq import Queue, Retry
 from sqlalchemy.orm import Session
 
+from gateway.core import job_lanes
 from gateway.core.pending import PendingJob, forget_pending, take_pending
 from gateway.core.runtime import Runtime
 
@@ -71,9 +72,13 @@ def dispatch(queue: Queue, pending: list[PendingJob], pipeline: Pipeline | None 
     """Enqueue committed jobs. Failure is logged, not raised: the sweeps retry.
 
     With ``pipeline`` the jobs are only queued on it and reach Redis when the caller executes it.
+    A job with a lane (``gateway.core.job_lanes``: the SMS sends) goes on its lane, not to RQ.
     """
     for job, args, delay in pending:
         try:
+            if delay <= 0 and job_lanes.lane_of(job) is not None:
+                job_lanes.push(pipeline if pipeline is not None else queue.connection, job, args)
+                continue
             enqueue(queue, job, *args, delay=delay, pipeline=pipeline)
         except Exception:
             log.exception("could not enqueue %s%r; the sweep will pick it up", job, args)

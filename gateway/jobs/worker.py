@@ -1,5 +1,6 @@
-"""The background worker: an RQ worker (with its scheduler, for delayed jobs) plus a small clock
-that enqueues periodic jobs. Several workers may run: each periodic job is claimed with a Redis
+"""The background worker: an RQ worker (with its scheduler, for delayed jobs), a thread that runs
+the job lanes (the SMS sends, many at a time: ``gateway.jobs.lanes``) and a small clock that
+enqueues periodic jobs. Several workers may run: each periodic job is claimed with a Redis
 lock per period, so it runs once per period whichever worker claims it.
 
 Run it with ``python -m gateway.jobs.worker``.
@@ -17,6 +18,7 @@ from rq import SimpleWorker
 from config.log_levels import configure_logging, library_level
 from config.settings import load_settings
 from gateway.core.runtime import Runtime, bind, build_runtime
+from gateway.jobs import lanes
 from gateway.ussd import dial_log, session_log
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,7 @@ def main() -> None:
     bind(rt)
     stop = threading.Event()
     threading.Thread(target=_clock, args=(rt, stop), daemon=True).start()
+    threading.Thread(target=lanes.serve, args=(rt, stop), daemon=True).start()
     # No fork per job: the jobs are short calls with their own timeouts, forking this process cost
     # more CPU than most of them (see README "Performance"), and a forked job would inherit the
     # parent's pooled database connections. Job timeouts still apply (SIGALRM, main thread).

@@ -11,15 +11,17 @@ from gateway.commerce import order_states, settlement
 from gateway.commerce.models import Order
 from gateway.core.runtime import Runtime
 from gateway.core.transactions import unit_of_work
-from gateway.jobs import request_payment
+from gateway.jobs import lanes, request_payment
 from gateway.payments.sandbox import answer_prompt, pending_prompts
 from tests.conftest import run_jobs
 from tests.payments.conftest import PHONE, Shop
 
 
 def work_like_the_worker(rt: Runtime) -> None:
-    """A real RQ worker with its scheduler, in burst mode: runs due delayed jobs too."""
+    """A real RQ worker with its scheduler, in burst mode (runs due delayed jobs too), then the
+    job lanes (the texts those jobs queued), as the worker's lane thread would."""
     SimpleWorker([rt.queue], connection=rt.queue.connection).work(burst=True, with_scheduler=True)
+    lanes.drain(rt)
 
 
 def test_sandbox_pays_by_itself_end_to_end_through_a_real_worker(open_shop: Callable[..., Shop]) -> None:

@@ -1,0 +1,55 @@
+"""The worker's side of the job lanes (``gateway.core.job_lanes``): take a batch of ids off a lane
+and run its job once for all of them.
+
+A batch whose job fails is handed to RQ (``send_sms(*ids)`` with its retries and backoff): the job
+claims only rows still to do, so what the failed run did finish is not done twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from gateway import jobs
+from gateway.core import job_lanes, transactions
+from gateway.core.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+RUNNERS: dict[str, Callable[..., str]] = {"gateway.jobs.send_sms": jobs.send_sms}
+WAIT_SECONDS = 1.0  # how long the worker's lane thread blocks on an empty lane before looking again
+
+
+def run_lane(rt: Runtime, job: str, wait: float = 0.0) -> int:
+    """Run ``job`` once for the next batch of its lane's ids (waiting up to ``wait`` seconds for
+    one); returns how many ids it took."""
+    ids = job_lanes.take(rt.queue.connection, job, wait)
+    if not ids:
+        return 0
+    try:
+        RUNNERS[job](*ids)
+    except Exception:
+        log.exception("%s%r failed on its lane; RQ retries it", job, tuple(ids))
+        transactions.enqueue(rt.queue, job, *ids, delay=transactions.RETRY_BACKOFF[0])
+    return len(ids)
+
+
+def drain(rt: Runtime) -> int:
+    """Run every lane until none has ids waiting; returns how many batches ran."""
+    batches = 0
+    for job in job_lanes.LANES:
+        while run_lane(rt, job):
+            batches += 1
+    return batches
+
+
+def serve(rt: Runtime, stop: threading.Event) -> None:
+    """The worker's lane thread: run lanes as ids arrive until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            for job in job_lanes.LANES:
+                run_lane(rt, job, wait=WAIT_SECONDS)
+        except Exception:
+            log.exception("job lane failed; trying again")
+            stop.wait(WAIT_SECONDS)
