@@ -188,9 +188,11 @@ class CatalogCache:
         return found
 
     def forget(self, shop_id: int) -> None:
-        """Drop ``shop_id``'s snapshot whatever its version (the next read loads it afresh)."""
+        """Drop ``shop_id``'s snapshot and the shops' list (its terms: fee, minimum, hours)
+        whatever their versions: the next read loads them afresh."""
         with self._lock:
             self._evict(shop_id)
+            self._directory = None
 
     def _version(self, name: str) -> Version:
         held = self.versions

@@ -141,12 +141,14 @@ def order_for_session(db: Session, session_id: str) -> Order | None:
 
 def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
                 landmark: str | None, payment_method: str,
-                pay_within: timedelta | None = None, shown: list[list[int]] | None = None) -> Order:
+                pay_within: timedelta | None = None, shown: list[list[int]] | None = None,
+                shown_total: int | None = None) -> Order:
     """Turn the customer's cart into an order and reserve its stock. The caller commits.
 
     Returns the order already placed in this USSD session if there is one (a replayed Confirm).
     Raises ``EmptyCart``, ``MixedCart``, ``CartChanged`` when the cart is no longer what ``shown``
-    (``cart_as_shown`` of the summary) says, ``ShopClosed``, ``NoDelivery`` or ``BelowMinimum``
+    (``cart_as_shown`` of the summary) says or the total to pay is not the ``shown_total`` it
+    said (a delivery fee changed since), ``ShopClosed``, ``NoDelivery`` or ``BelowMinimum``
     under the shop's terms (``check_terms``; the total includes the delivery fee), or
     ``OutOfStock`` naming the product that ran short (then nothing was written and the cart is
     untouched). Cash orders start ``placed``; any other method
@@ -169,6 +171,8 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
     shop = db.get(Shop, draft.shop_id)
     assert shop is not None  # a product's shop: the foreign key keeps it
     priced = check_terms(shop, draft.total_minor, fulfilment, utcnow())
+    if shown_total is not None and priced.total_minor != shown_total:
+        raise CartChanged(f"customer {customer_id}: total {priced.total_minor}, shown {shown_total}")
     status = order_states.PLACED if payment_method == CASH else order_states.AWAITING_PAYMENT
     fields: dict[str, Any] = dict(
         customer_id=customer_id, shop_id=draft.shop_id, status=status, payment_method=payment_method,

@@ -41,6 +41,7 @@ PERIODIC: list[Periodic] = [
     Periodic("gateway.jobs.expire_unpaid_orders", 60),
 ]
 FLUSH_EVERY_SECONDS = 2.0
+LANE_STOP_SECONDS = 30.0  # how long a stopping worker waits for the batch of texts it is sending
 
 
 def tick(rt: Runtime, now: float | None = None) -> list[str]:
@@ -72,7 +73,8 @@ def main() -> None:
     bind(rt)
     stop = threading.Event()
     threading.Thread(target=_clock, args=(rt, stop), daemon=True).start()
-    threading.Thread(target=lanes.serve, args=(rt, stop), daemon=True).start()
+    lane = threading.Thread(target=lanes.serve, args=(rt, stop), name="job-lanes")
+    lane.start()
     # No fork per job: the jobs are short calls with their own timeouts, forking this process cost
     # more CPU than most of them (see README "Performance"), and a forked job would inherit the
     # parent's pooled database connections. Job timeouts still apply (SIGALRM, main thread).
@@ -83,6 +85,7 @@ def main() -> None:
         worker.work(with_scheduler=True, logging_level=quiet)
     finally:
         stop.set()
+        lane.join(timeout=LANE_STOP_SECONDS)  # let a batch being sent finish and be recorded
 
 
 if __name__ == "__main__":

@@ -48,18 +48,29 @@ class SmsNotSent(ProviderError):
 
 
 def send_messages(rt: Runtime, message_ids: Sequence[int]) -> str:
-    """Send outbox messages (the ``send_sms`` job): claim them in one transaction, send each, record
-    every receipt in one more. Idempotent; raises only ``SmsNotSent``, after recording the rest, when
-    a message is to be tried again (the retried job claims only what is still ``queued``)."""
+    """Send outbox messages (the ``send_sms`` job): claim them in one transaction, then send each
+    and record its receipt at once, so a batch stopped half-way (a timeout, a worker told to stop)
+    leaves at most the message in flight in doubt and gives the untried ones back to the queue.
+    Idempotent; raises only ``SmsNotSent``, after recording the rest, when a message is to be
+    tried again (the retried job claims only what is still ``queued``)."""
     with unit_of_work(rt) as db:
         claimed = claim_many(db, message_ids, utcnow())
     if not claimed:
         return "nothing to do"
     transport = sms_transport(rt.extras, rt.settings)
-    receipts = {message_id: transport.send(to, body) for message_id, to, body in claimed}
     max_attempts = rt.settings.SMS_MAX_ATTEMPTS
-    with unit_of_work(rt) as db:
-        statuses = record_receipts(db, receipts, max_attempts)
+    receipts: dict[int, SmsReceipt] = {}
+    statuses: dict[int, str] = {}
+    try:
+        for message_id, to, body in claimed:
+            receipts[message_id] = transport.send(to, body)
+            with unit_of_work(rt) as db:
+                statuses.update(record_receipts(db, {message_id: receipts[message_id]}, max_attempts))
+    finally:
+        untried = [message_id for message_id, _, _ in claimed if message_id not in receipts][1:]
+        if untried:  # the first one not recorded may have reached the provider: it stays in doubt
+            with unit_of_work(rt) as db:
+                release(db, untried)
     again = [message_id for message_id, status in statuses.items() if status == "queued"]
     if again:
         receipt = receipts[again[0]]
@@ -81,6 +92,13 @@ def claim_many(db: Session, message_ids: Sequence[int], now: datetime) -> list[t
         .returning(OutboundSms.id, OutboundSms.to_phone, OutboundSms.body)
         .execution_options(synchronize_session=False))
     return sorted((int(i), str(to), str(body)) for i, to, body in claimed)
+
+
+def release(db: Session, message_ids: Sequence[int]) -> None:
+    """Give claimed messages that were never tried back to the queue (their claim undone)."""
+    claimed = (OutboundSms.id.in_(list(message_ids)), OutboundSms.status == "sending")
+    db.execute(update(OutboundSms).where(*claimed).values(status="queued", attempts=OutboundSms.attempts - 1)
+               .execution_options(synchronize_session=False))
 
 
 def claim(db: Session, message_id: int, now: datetime) -> OutboundSms | None:

@@ -70,6 +70,7 @@ class Confirm(Screen):
         if refused or not methods:
             return f"{refused or ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
         ctx.data["shown"] = orders.cart_as_shown(lines)  # what Confirm checks SQL's cart against
+        ctx.data["shown_total"] = basket.total_minor  # ... and the total with the shop's fee
         fee = format_money(basket.fee_minor, shop.currency) if basket.fee_minor else ""
         note = [str(ctx.data["note"])] if ctx.data.get("note") else []
         own_line = bool(fee) and not note and ctx.max_chars - ctx.reserved >= ROOM_FOR_FEE_LINE
@@ -128,7 +129,8 @@ class Confirm(Screen):
         try:  # a replayed Confirm gets this dial's order back, and no second payment below
             order = orders.place_order(ctx.db, ctx.customer_id, ctx.session_id, self._how(ctx),
                                        ctx.data.get("landmark"), method, self._pay_within(ctx, method),
-                                       shown=ctx.data.get("shown"))
+                                       shown=ctx.data.get("shown"),
+                                       shown_total=ctx.data.get("shown_total"))
         except orders.CartChanged as exc:
             shown = priced(ctx)  # the summary under the message shows the cart as it now is, at
             ctx.catalog.read_again(shown.shop.id if shown else None)  # the prices SQL has now

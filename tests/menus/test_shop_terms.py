@@ -39,6 +39,22 @@ def test_the_delivery_fee_is_a_line_and_in_the_total(app: Flask, dialer: Dialer,
         assert (order.total_minor, order.delivery_fee_minor) == (10000, 5000)
 
 
+def test_a_fee_changed_after_the_summary_is_shown_before_it_is_charged(
+        app: Flask, dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    shop_set(app, "--delivery-fee", "50")
+    dialer.walk(*TO_AVOCADO, "2", CHECKOUT, "2", "2", "Kibera market gate", *CASH)
+    assert "Delivery fee KSh 50\nTotal KSh 100" in dialer.screen
+    shop_set(app, "--delivery-fee", "80")  # while the customer reads the summary
+    changed = dialer.dial("1")
+    assert changed.startswith("CON Your cart changed.") and "Total KSh 130" in changed
+    with records(rt) as db:
+        assert all_orders(db) == []  # nothing charged that the customer was not shown
+    assert "Total KSh 130, pay on delivery" in dialer.dial("1")
+    with records(rt) as db:
+        (order,) = all_orders(db)
+        assert (order.total_minor, order.delivery_fee_minor) == (13000, 8000)
+
+
 def test_pickup_pays_no_fee(app: Flask, dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
     shop_set(app, "--delivery-fee", "50")
     summary = dialer.walk(*TO_AVOCADO, "2", CHECKOUT, *CASH)  # checkout: pick up

@@ -17,6 +17,7 @@ from gateway.core import job_lanes
 from gateway.core.runtime import Runtime
 from gateway.jobs import lanes
 from gateway.sms import delivery as sms_delivery
+from gateway.transports.sms_provider import sms_transport
 from tests.conftest import run_scheduled_jobs, scheduled_jobs
 from tests.fakes import Answer, FakeAT
 from tests.transports.conftest import message, queue_message
@@ -79,3 +80,31 @@ def test_the_workers_lane_thread_sends_as_texts_arrive(at_rt: Runtime, fake_at: 
         stop.set()
         thread.join(timeout=lanes.WAIT_SECONDS + 5)
     assert not thread.is_alive()
+
+
+class _Stopped(BaseException):
+    """The worker told to stop (or a job timeout) in the middle of a batch."""
+
+
+def test_a_batch_stopped_half_way_sends_nothing_twice(
+        at_rt: Runtime, fake_at: FakeAT, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent, in_flight, untried = (queue_message(at_rt, f"Bodega: text {n}.") for n in range(3))
+    transport = sms_transport(at_rt.extras, at_rt.settings)
+    real_send, calls = transport.send, []
+
+    def send_then_stop(to: str, body: str) -> object:
+        calls.append(body)
+        if len(calls) == 2:
+            raise _Stopped()
+        return real_send(to, body)
+
+    monkeypatch.setattr(transport, "send", send_then_stop)
+    with pytest.raises(_Stopped):
+        lanes.run_lane(at_rt, SEND_JOB)
+    assert message(at_rt, sent).status == "sent"  # recorded as soon as the provider took it
+    assert (message(at_rt, in_flight).status, message(at_rt, in_flight).attempts) == ("sending", 1)
+    assert (message(at_rt, untried).status, message(at_rt, untried).attempts) == ("queued", 0)
+    monkeypatch.setattr(transport, "send", real_send)
+    assert sms_delivery.requeue_stuck(at_rt, now=utcnow() + timedelta(minutes=2)) == 1  # the untried one
+    lanes.drain(at_rt)
+    assert sorted(sms.message for sms in fake_at.sent) == ["Bodega: text 0.", "Bodega: text 2."]
