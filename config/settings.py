@@ -12,6 +12,7 @@ outbox and the sandbox payment provider, so a fresh clone runs end to end with n
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -153,8 +154,9 @@ class Settings:
         return {"mpesa": self.MPESA_VERIFY}.get(provider, False)
 
     def missing(self, *names: str) -> list[str]:
-        """Those of the settings ``names`` that are unset (None or empty), in the order given."""
-        return [name for name in names if not getattr(self, _field(name))]
+        """Those of the settings ``names`` that are unset (None, empty or only spaces), in the order
+        given."""
+        return [name for name in names if not str(getattr(self, _field(name)) or "").strip()]
 
     def flask_config(self) -> dict[str, Any]:
         """What Flask and its extensions read from ``app.config``."""
@@ -172,6 +174,9 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
                 "MPESA_VERIFY": False},
     "production": {"SESSION_COOKIE_SECURE": True},
 }
+# Times, limits and sizes that make no sense at 0 or below (a TTL of 0 fails every save).
+POSITIVE = ("USSD_MAX_CHARS", "USSD_SESSION_TTL", "USSD_DIAL_IDLE_SECONDS", "USSD_HOPS_PER_MINUTE",
+            "USSD_MAX_QTY", "CATALOG_CACHE_SHOPS", "CATALOG_MAX_AGE_SECONDS", "SMS_MAX_ATTEMPTS")
 PRODUCTION_REQUIRED = ("SECRET_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL")
 # Production secrets must be long random values: the webhook key is all that stands between the
 # internet and the callbacks (AT and Daraja sign nothing), and SECRET_KEY signs admin sessions.
@@ -196,9 +201,12 @@ def _parse_int(raw: str) -> int:
 
 def _parse_float(raw: str) -> float:
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ValueError("not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
 
 
 def _parse_words(raw: str) -> tuple[str, ...]:
@@ -304,6 +312,9 @@ def _refuse_unusable(values: Mapping[str, Any]) -> None:
     for key in ("LANGUAGES", "PAYMENT_METHODS"):
         if not values[key]:
             raise RuntimeError(f"{key}: name at least one")
+    for key in POSITIVE:
+        if not values[key] > 0:
+            raise RuntimeError(f"{key}: must be more than 0, not {values[key]!r}")
 
 
 def _missing_sms_provider(settings: Settings) -> list[str]:
@@ -320,9 +331,14 @@ def _missing_sms_provider(settings: Settings) -> list[str]:
     return [] if settings.AT_API_KEY else ["AT_API_KEY"]
 
 
-def _refuse_unsafe_production(settings: Settings, overrides: Mapping[str, Any]) -> None:
-    missing = [key for key in PRODUCTION_REQUIRED if not os.environ.get(key) and key not in overrides]
-    if settings.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+def _refuse_unsafe_production(settings: Settings) -> None:
+    """Judged on the settings as built: a variable that is blank (or only spaces) is as unset as
+    a missing one, and a default (the development key, the SQLite file, the embedded Redis) is no
+    production setting."""
+    missing = [key for key in settings.missing(*PRODUCTION_REQUIRED) if key != "SECRET_KEY"]
+    if DEFAULTS["DATABASE_URL"] == settings.DATABASE_URL and "DATABASE_URL" not in missing:
+        missing.append("DATABASE_URL (still the development SQLite file)")
+    if not settings.SECRET_KEY.strip() or settings.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         missing.append("SECRET_KEY (still the development default)")
     secrets = {"SECRET_KEY": settings.SECRET_KEY, "WEBHOOK_SECRET": settings.WEBHOOK_SECRET}
     missing += [f"{key} (too short: use {MIN_SECRET_LENGTH}+ random characters)"
@@ -342,5 +358,5 @@ def load_settings(name: str | None = None, **overrides: Any) -> Settings:
     env = name or os.environ.get("BODEGA_ENV", "development")
     settings = build(env, os.environ, overrides)
     if env == "production":
-        _refuse_unsafe_production(settings, overrides)
+        _refuse_unsafe_production(settings)
     return settings

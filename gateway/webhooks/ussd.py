@@ -82,7 +82,8 @@ class HopLane:
                 or "HTTP_TRANSFER_ENCODING" in environ or not self._key_fits(environ)):
             return self.app(environ, start_response)
         length = environ.get("CONTENT_LENGTH", "")
-        if not length.isdigit() or self.max_body is None or int(length) > self.max_body:
+        readable = length.isascii() and length.isdigit()  # "²" is a digit to isdigit(), not to int()
+        if not readable or self.max_body is None or int(length) > self.max_body:
             return self.app(environ, start_response)
         body: bytes = environ["wsgi.input"].read(int(length))
         rt: Runtime = self.extensions["bodega"]

@@ -148,3 +148,13 @@ def test_flask_gets_what_flask_and_its_extensions_read() -> None:
     assert set(config) == set(FLASK_KEYS)
     assert (config["MAX_CONTENT_LENGTH"], config["TESTING"], config["RATELIMIT_ENABLED"]) == (4096, True,
                                                                                              False)
+
+
+@pytest.mark.parametrize(("name", "raw"), [
+    ("USSD_DIAL_IDLE_SECONDS", "nan"), ("CATALOG_MAX_AGE_SECONDS", "inf"), ("USSD_SESSION_TTL", "0"),
+    ("USSD_HOPS_PER_MINUTE", "-5")])
+def test_a_time_or_limit_that_cannot_work_stops_the_start(monkeypatch: pytest.MonkeyPatch, name: str,
+                                                          raw: str) -> None:
+    monkeypatch.setenv(name, raw)
+    with pytest.raises(RuntimeError, match=name):
+        load_settings("development")

@@ -97,3 +97,20 @@ def test_production_starts_with_another_carrier_or_routes(bare_env: pytest.Monke
             bare_env.setenv(good, setting)
     bare_env.setenv(name, value)
     assert getattr(load_settings("production"), name) == value
+
+
+@pytest.mark.parametrize("name", ["WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL", "SECRET_KEY"])
+def test_production_counts_a_blank_secret_as_missing(bare_env: pytest.MonkeyPatch, name: str) -> None:
+    for key, value in GOOD_ENV.items():
+        bare_env.setenv(key, value)
+    bare_env.setenv(name, "   ")  # blank: the default would be used, so it must not pass as set
+    with pytest.raises(RuntimeError, match=f"production refuses to start without: .*{name}"):
+        load_settings("production")
+
+
+def test_production_refuses_the_development_database(bare_env: pytest.MonkeyPatch) -> None:
+    for key, value in GOOD_ENV.items():
+        if key != "DATABASE_URL":
+            bare_env.setenv(key, value)
+    with pytest.raises(RuntimeError, match="DATABASE_URL"):
+        load_settings("production", WEBHOOK_SECRET="w" * 40)

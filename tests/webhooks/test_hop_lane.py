@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import pytest
 from flask import Flask, request, request_started
 
-from gateway.webhooks.ussd import form_fields
+from gateway.webhooks.ussd import HopLane, form_fields
 
 SECRET = "lane-test-webhook-key-0123456789"
 PHONE = "+254711000444"
@@ -108,3 +108,17 @@ def test_the_lanes_form_reader_reads_as_urllib_does(encoded: str) -> None:
 def test_the_lanes_form_reader_refuses_escapes_that_are_not_utf8() -> None:
     with pytest.raises(ValueError):
         form_fields("key=abc%FF")
+
+
+def test_a_length_that_is_not_ascii_digits_goes_to_flask(app: Flask) -> None:
+    handed_on: list[dict[str, Any]] = []
+
+    def flask_app(environ: dict[str, Any], _start: Any) -> list[bytes]:
+        handed_on.append(environ)
+        return [b"from flask"]
+
+    lane = HopLane(flask_app, app.extensions, SECRET, 4096, [])
+    environ = {"PATH_INFO": "/hooks/africastalking/ussd", "REQUEST_METHOD": "POST",
+               "QUERY_STRING": f"key={SECRET}", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+               "CONTENT_LENGTH": "\u00b2"}  # a digit to str.isdigit, not to int()
+    assert lane(environ, None) == [b"from flask"] and handed_on == [environ]
