@@ -6,7 +6,9 @@ AT's end-of-session notification closes the dial's record with its outcome and c
 from __future__ import annotations
 
 import json
+import logging
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -15,6 +17,7 @@ import redis
 from sqlalchemy import Integer, String, Table, bindparam, func, select, update
 from sqlalchemy import insert as insert_rows
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import UssdHop, UssdSession
@@ -22,8 +25,13 @@ from gateway.ussd.dial_log import AT, DIALS, INPUT, MS, REPLY, SCREEN, SEQ
 from gateway.ussd.hop import FUNNEL, HOP_STREAM
 
 FLUSH_LOCK = "ussd:v1:hops:flush-lock"
+LOCK_SECONDS = 60
+DEAD_DIALS = "ussd:v1:dials:dead"  # transcripts SQL refused or no one can read, kept for a person
+DEAD_MAXLEN = 10_000
+OUTAGES = (OperationalError, InterfaceError)  # the database is away: retry later, drop nothing
 HOPS = cast(Table, UssdHop.__table__)
 SESSIONS = cast(Table, UssdSession.__table__)
+log = logging.getLogger(__name__)
 PIN_SHAPED = re.compile(r"^\d{4,6}$")
 
 
@@ -56,7 +64,8 @@ def drain(client: redis.Redis, sessions: Any, batch: int = 200) -> int:
     unique, so a worker killed in between writes nothing twice and loses nothing: the next drain
     finds the entries still there.
     """
-    if not client.set(FLUSH_LOCK, "1", nx=True, ex=60):
+    token = uuid.uuid4().hex
+    if not client.set(FLUSH_LOCK, token, nx=True, ex=LOCK_SECONDS):
         return 0
     written = 0
     try:
@@ -65,18 +74,52 @@ def drain(client: redis.Redis, sessions: Any, batch: int = 200) -> int:
                 entries: list[Any] = client.xrange(stream, "-", "+", count=batch)  # type: ignore[assignment]
                 if not entries:
                     break
-                rows, dials = read(entries)
-                db: Session = sessions()
+                client.expire(FLUSH_LOCK, LOCK_SECONDS)  # still draining: a long backlog keeps the lock
                 try:
-                    write_rows(db, rows, dials)
-                    db.commit()
-                finally:
-                    db.close()
-                client.xdel(stream, *[entry_id for entry_id, _ in entries])
-                written += len(rows)
+                    written += _write(client, sessions, stream, read, entries)
+                except OUTAGES:
+                    raise
+                except Exception:
+                    log.exception("a batch of %d transcripts failed; writing them one by one", len(entries))
+                    written += _write_one_by_one(client, sessions, stream, read, entries)
         return written
     finally:
-        client.delete(FLUSH_LOCK)
+        if _text(client.get(FLUSH_LOCK) or b"") == token:
+            client.delete(FLUSH_LOCK)
+
+
+def _write(client: redis.Redis, sessions: Any, stream: str, read: Any, entries: list[Any]) -> int:
+    """Write ``entries`` in one transaction, then delete them from ``stream``; returns the hops."""
+    rows, dials = read(entries)
+    db: Session = sessions()
+    try:
+        write_rows(db, rows, dials)
+        db.commit()
+    finally:
+        db.close()
+    client.xdel(stream, *[entry_id for entry_id, _ in entries])
+    return len(rows)
+
+
+def _write_one_by_one(client: redis.Redis, sessions: Any, stream: str, read: Any, entries: list[Any]) -> int:
+    """After a batch failed: each entry on its own. One that still fails (it cannot be read, or SQL
+    refuses its data) moves to ``DEAD_DIALS`` with the reason, so it no longer blocks the others;
+    an outage of the database stops the drain and leaves everything in place."""
+    written = 0
+    for entry in entries:
+        try:
+            written += _write(client, sessions, stream, read, [entry])
+        except OUTAGES:
+            raise
+        except Exception as exc:  # noqa: BLE001 - kept, with its reason, for a person to look at
+            entry_id, fields = entry
+            log.error("transcript %s in %s cannot be written (%s); moved to %s", _text(entry_id), stream,
+                      type(exc).__name__, DEAD_DIALS)
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            client.xadd(DEAD_DIALS, {**fields, "from": stream, "reason": reason}, maxlen=DEAD_MAXLEN,
+                        approximate=True)
+            client.xdel(stream, entry_id)
+    return written
 
 
 def _read_transcripts(entries: list[Any]) -> tuple[list[dict[str, Any]], dict[str, DialLog]]:

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from rq.job import JobStatus
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import UssdHop, UssdSession
@@ -101,6 +102,29 @@ def test_a_transcript_survives_a_worker_killed_before_it_wrote_it(
     assert flush(rt) == 7
     with rt.sessions() as db:
         assert db.scalar(select(func.count()).select_from(UssdHop)) == 7
+
+
+def test_a_transcript_no_one_can_read_is_set_aside_and_blocks_nothing(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    rt.redis.xadd(DIALS, {"dial": '{"sid": "ATUid_broken", "hops": [[1, "home"'})  # cut short
+    dialer.walk("1", "1", "1", "2", "1", "1")
+    assert session_log.drain(rt.redis, rt.sessions) == 7  # the good dial behind it is written
+    assert rt.redis.xlen(DIALS) == 0
+    ((_, kept),) = rt.redis.xrange(session_log.DEAD_DIALS)
+    assert kept[b"from"] == DIALS.encode() and kept[b"reason"].startswith(b"JSONDecodeError")
+    assert b"ATUid_broken" in kept[b"dial"]
+
+
+def test_a_database_outage_sets_nothing_aside(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1", "1", "1", "2", "1", "1")
+
+    def database_away() -> Session:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    with pytest.raises(OperationalError):
+        session_log.drain(rt.redis, database_away)
+    assert rt.redis.xlen(DIALS) == 1 and rt.redis.xlen(session_log.DEAD_DIALS) == 0
+    assert session_log.drain(rt.redis, rt.sessions) == 7  # the lock was let go; nothing was lost
 
 
 def _die() -> None:
