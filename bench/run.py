@@ -11,7 +11,9 @@ Steps (each measurement lasts ``BENCH_SECONDS``, default 30):
 3. With the fastest server: the journey at fixed offered rates (``BENCH_STEPS`` fractions of its
    maximum) for the latency curve; the 80% step is the small catalog's p99.
 4. A second database with the large catalog (100,000 products in 500 shops), 100,000 customers and
-   1,000,000 logged hops: the journey flat out and at the same 80% rate.
+   1,000,000 logged hops: the journey flat out and at the same 80% rate (``BENCH_LARGE=0`` skips it).
+5. Bodega's order journey and the peers' (``../shared/peers/``, when Node is here) side by side under
+   the peers' own wrk script, at least ``BENCH_PEER_SECONDS`` (60) each (``BENCH_PEERS=0`` skips it).
 
 Writes ``bench/results/latest.json`` and ``bench/results/latency.svg``. Loads go to 127.0.0.1 only;
 every wrk run is bounded in time. Never part of ``make test``.
@@ -172,6 +174,9 @@ class Bench:
 
     def side_by_side(self, server: str, db: Database, floor_hops: float) -> dict[str, Any] | None:
         """Bodega's order journey and the peers under the peers' own wrk script (when node is here)."""
+        if os.environ.get("BENCH_PEERS", "1") == "0":
+            self.log("peers skipped: BENCH_PEERS=0")
+            return None
         if not peers.available():
             self.log("peers skipped: node or ../shared/peers/run.sh not found")
             return None
