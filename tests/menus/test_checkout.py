@@ -202,6 +202,21 @@ def test_m_pesa_is_offered_only_to_numbers_it_can_charge(client: FlaskClient, de
     assert "Choose a number from the list." in nigerian.dial("3")  # 3 is not offered to them
 
 
+def test_a_summary_with_nothing_to_change_names_its_two_keys(make_app: Callable[..., Flask]) -> None:
+    app = make_app(PAYMENT_METHODS=("cash",))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["catalog", "import", str(DEMO_CSV)]).exit_code == 0
+    assert runner.invoke(args=["shop", "set", "1", "--no-delivery"]).exit_code == 0
+    handset = Dialer(app.test_client())
+    handset.walk(*TO_AVOCADO, "1")
+    summary = handset.dial(CHECKOUT)  # pick-up only, cash only: no question to change
+    assert "Payment: Pay at pickup" in summary and "\n1. Confirm\n0 Back" in summary
+    assert "2. " not in summary and "3. " not in summary
+    wrong = handset.dial("3")
+    assert wrong.startswith("CON Press 1 to confirm or 0 to go back.\n") and "1. Confirm" in wrong
+    assert "Order " in handset.dial("1")  # the summary under the message still confirms
+
+
 def test_no_method_left_for_a_number_says_so(make_app: Callable[..., Flask]) -> None:
     app = make_app(PAYMENT_METHODS=("mpesa",))
     assert app.test_cli_runner().invoke(args=["catalog", "import", str(DEMO_CSV)]).exit_code == 0
