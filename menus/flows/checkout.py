@@ -22,6 +22,7 @@ from menus.flows.checkout_choices import (
     METHOD_LABELS,
     PICKUP_METHOD_LABELS,
     SHOP_ROOM,
+    below_minimum,
     cannot_order,
     closed_text,
     fulfilment_options,
@@ -36,6 +37,7 @@ from menus.text import clip, septets
 __all__ = ["METHOD_LABELS", "PICKUP_METHOD_LABELS", "method_label", "placed_message", "start_checkout"]
 NO_METHOD = "Sorry, no way to pay here works with your number. Please ask the shop."
 CONFIRM, CHANGE_DELIVERY, CHANGE_PAYMENT = "1", "2", "3"
+ADD_MORE = "1"  # a cart below the shop's minimum: back to the shop's categories
 # Below this many characters (a strict aggregator, or a retry line above) the summary has no room
 # for a line of its own for the delivery fee: it then rides on the delivery line.
 ROOM_FOR_FEE_LINE = 150
@@ -54,7 +56,8 @@ def _empty(ctx: Ctx) -> str:
 class Confirm(Screen):
     name = "checkout.confirm"
     goes_to = frozenset({"checkout.short_stock", "checkout.fulfilment", "checkout.payment",
-                         "checkout.landmark", "checkout.pay_code"})  # otherwise it ends the dial
+                         "checkout.landmark", "checkout.pay_code",
+                         "shop.categories"})  # otherwise it ends the dial
     mutates = True
     funnel = "checkout"
 
@@ -67,6 +70,8 @@ class Confirm(Screen):
         methods = payment_methods(ctx, cart)
         if ctx.data.get("method") not in methods:  # the cart changed past what a wallet takes
             ctx.data["method"] = methods[0] if methods else None
+        if refused and below_minimum(shop, basket.items_minor):  # more items would do: offer the shop
+            return f"{refused}\n{ADD_MORE}. {ctx.t('Add more')}\n0 {ctx.t('Back')}"
         if refused or not methods:
             return f"{refused or ctx.t(NO_METHOD)}\n0 {ctx.t('Back')}"
         ctx.data["shown"] = orders.cart_as_shown(lines)  # what Confirm checks SQL's cart against
@@ -110,6 +115,10 @@ class Confirm(Screen):
 
     def handle(self, ctx: Ctx, answer: str) -> Outcome:
         cart = priced(ctx, self._how(ctx))
+        if cart and below_minimum(cart.shop, cart.basket.items_minor):
+            if answer == ADD_MORE:
+                return Goto("shop.categories", {"shop": cart.shop.id})
+            return Retry(ctx.t("Press 1 to add more or 0 to go back."))
         ways, methods = len(fulfilment_options(ctx, cart)), len(payment_methods(ctx, cart))
         if answer == CHANGE_DELIVERY and ways > 1:
             return Goto("checkout.fulfilment", {"fulfilment": self._how(ctx)})

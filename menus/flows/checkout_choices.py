@@ -75,6 +75,17 @@ def cannot_order(ctx: Ctx, shop: Terms, items_minor: int) -> str | None:
     return None
 
 
+def below_minimum(shop: Terms, items_minor: int) -> bool:
+    """Whether ``shop`` is open but this cart is under its smallest order (more items would do)."""
+    try:
+        orders.check_terms(shop, items_minor, orders.PICKUP, utcnow())
+    except orders.BelowMinimum:
+        return True
+    except orders.ShopClosed:
+        return False
+    return False
+
+
 def closed_text(ctx: Ctx, shop: str, opens: str | None) -> str:
     """``Sorry, X is closed, opens 08:00.``"""
     if opens:

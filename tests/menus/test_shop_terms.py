@@ -65,8 +65,14 @@ def test_below_the_minimum_says_what_is_missing(app: Flask, dialer: Dialer, demo
     shop_set(app, "--min-order", "200")
     dialer.walk(*TO_AVOCADO, "2")
     screen = dialer.dial(CHECKOUT)
-    assert "Mama Njeri Groceries takes orders from KSh 200: add KSh 150 more." in screen
-    assert "Press 0 to go back." in dialer.dial("1")
+    assert "Mama Njeri Groceries takes orders from KSh 200: add KSh 150 more.\n1. Add more\n0 Back" in screen
+    assert "Press 1 to add more or 0 to go back." in dialer.dial("5")
+    categories = dialer.dial("1")  # back in the shop, to add what is missing
+    assert categories.startswith("CON Mama Njeri Groceries\n1. Vegetables")
+    dialer.dial("1")
+    dialer.dial("1")
+    dialer.dial("6")  # 6 more avocados: KSh 200 in all
+    assert "Total KSh 200" in dialer.dial(CHECKOUT)
 
 
 def test_delivery_is_offered_only_where_the_shop_delivers(app: Flask, dialer: Dialer,
