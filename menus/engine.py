@@ -41,7 +41,7 @@ class DialState:
     ended: bool = False
     cart: list[list[int]] | None = None  # the cart's [product_id, qty] lines; None: not read yet
     caller: dict[str, Any] | None = None  # the caller's profile (town, last order); None: not read yet
-    log: list[list[Any]] = field(default_factory=list)  # the dial's hops so far, for its transcript
+    log: str = ""  # the dial's hops so far, for its transcript: their JSON text (gateway.ussd.dial_log)
     meta: dict[str, str] = field(default_factory=dict)  # who dialled what, for the transcript
 
     def to_dict(self) -> dict[str, Any]:

@@ -34,9 +34,25 @@ COMPRESS_ABOVE = 1200
 SEQ, SCREEN, INPUT, REPLY, MS, AT = range(6)
 
 
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+LOG_AT = ',"log":['  # where the transcript starts in a stored state: its last key
+
+
 def encode_state(state: dict[str, Any]) -> bytes:
-    """A dial's state as stored in Redis: JSON, compressed when it is long."""
-    raw = json.dumps(state, separators=(",", ":")).encode()
+    """A dial's state as stored in Redis: JSON, compressed when it is long.
+
+    The transcript (``log``) goes last. A live dial carries it as the JSON text of its entries
+    (``log_text``), so a hop encodes only its own entry and the rest of the state, never the
+    whole transcript again; a list of entries is encoded here. Either way the value is the same
+    JSON object an older release wrote and reads.
+    """
+    head = {name: value for name, value in state.items() if name != "log"}
+    text = _encode(head)
+    if "log" in state:
+        log = state["log"]
+        entries = log if isinstance(log, str) else log_text(log)
+        text = f"{text[:-1]}{LOG_AT if head else LOG_AT[1:]}{entries}]}}"
+    raw = text.encode()
     if len(raw) <= COMPRESS_ABOVE:
         return raw
     # A smaller hash table (memLevel 4, not 8): zlib clears it for every stream, and at the default
@@ -51,17 +67,53 @@ def decode_state(raw: bytes) -> dict[str, Any]:
     return data
 
 
+def decode_dial(raw: bytes) -> dict[str, Any]:
+    """A stored state with its transcript as the JSON text of its entries (``log_text``), for a
+    hop that appends to it: the entries are not parsed. Reads what any release stored; raises
+    ``ValueError`` (or ``TypeError``, ``zlib.error``) for what is not a state."""
+    text = (zlib.decompress(raw) if raw[:1] == b"x" else raw).decode()
+    at = text.rfind(LOG_AT) if text.endswith("]}") else -1
+    if at > 0:
+        # The transcript is the last key (this release's states): nothing after LOG_AT can hold
+        # its own LOG_AT, as an entry's strings escape every quote. The rest is parsed as JSON.
+        try:
+            head = json.loads(text[:at] + "}")
+        except ValueError:
+            head = None
+        if isinstance(head, dict) and "meta" in head and "log" not in head:
+            head["log"] = text[at + len(LOG_AT):-2]
+            return head
+    data = json.loads(text)  # an older release's order (or no transcript): parse all of it
+    if not isinstance(data, dict):
+        raise TypeError("a dial's state is a JSON object")
+    if isinstance(data.get("log"), list):
+        data["log"] = log_text(data["log"])
+    return data
+
+
+def log_text(entries: list[list[Any]]) -> str:
+    """Transcript entries as the JSON text between a list's brackets."""
+    return _encode(entries)[1:-1]
+
+
+def add_entry(log: str, entry: list[Any]) -> str:
+    """``log`` (``log_text``) with ``entry`` after its last entry."""
+    return f"{log},{_encode(entry)}" if log else _encode(entry)
+
+
 def hop_entry(seq: int, screen: str, shown_input: str, reply: str, ms: float) -> list[Any]:
     """One hop as the dial's state carries it (``shown_input`` already masked when sensitive)."""
     return [seq, screen, shown_input, reply, round(ms, 2), round(time.time(), 3)]
 
 
 def transcript(session_id: str, phone: str, code: str, network: str, bag: dict[str, Any],
-               hops: list[list[Any]]) -> str:
-    """The dial's transcript as the worker reads it from the ``DIALS`` stream."""
-    return json.dumps({"sid": session_id, "phone": phone, "code": code, "net": network,
-                       "shop": bag.get("shop_id") or "", "funnel": bag.get("funnel", "dial"),
-                       "hops": hops}, separators=(",", ":"))
+               hops: list[list[Any]] | str) -> str:
+    """The dial's transcript as the worker reads it from the ``DIALS`` stream (``hops`` a list of
+    entries or their ``log_text``)."""
+    text = _encode({"sid": session_id, "phone": phone, "code": code, "net": network,
+                    "shop": bag.get("shop_id") or "", "funnel": bag.get("funnel", "dial"), "hops": []})
+    entries = hops if isinstance(hops, str) else log_text(hops)
+    return f"{text[:-3]}[{entries}]}}"
 
 
 def hop_rows(raw: str) -> list[dict[str, str]]:

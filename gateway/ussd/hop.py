@@ -84,7 +84,7 @@ def _run_hop(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> HopAnswer:
     if loaded.hits > rt.settings.USSD_HOPS_PER_MINUTE:
         return HopAnswer(TOO_FAST, True)
     try:
-        state = DialState.from_dict(dial_log.decode_state(loaded.state)) if loaded.state else None
+        state = DialState.from_dict(dial_log.decode_dial(loaded.state)) if loaded.state else None
     except (ValueError, TypeError, zlib.error):  # not a state this release (or any) wrote
         log.exception("unreadable USSD state; ending the dial politely")
         return HopAnswer(SORRY, True)
@@ -293,7 +293,8 @@ def _save(rt: Runtime, link: dial_store.Link, req: UssdRequest, state: DialState
     state.text, state.reply, state.seq = req.text, reply.text, state.seq + 1
     state.ended = state.ended or reply.end
     shown = "****" if reply.sensitive and answer else (answer or "")
-    state.log.append(dial_log.hop_entry(state.seq, reply.screen, shown, reply.text, ms))
+    entry = dial_log.hop_entry(state.seq, reply.screen, shown, reply.text, ms)
+    state.log = dial_log.add_entry(state.log, entry)
     key = state_key(req)
     pipe = rt.redis.pipeline(transaction=False) if pending else None
     if pipe is not None:

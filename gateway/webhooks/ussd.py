@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
@@ -35,6 +36,7 @@ bp = Blueprint("ussd_hooks", __name__)
 
 HOP_PATH = "/hooks/africastalking/ussd"
 FORM = "application/x-www-form-urlencoded"
+SHORT_PART = 120  # fields up to this long are unquoted through a cache of 4096: a few hundred KB at most
 
 
 @bp.post(HOP_PATH)
@@ -127,4 +129,15 @@ def form_fields(encoded: str) -> dict[str, str]:
 
 
 def _unquote(part: str) -> str:
-    return unquote(part.replace("+", " "), errors="strict") if "%" in part or "+" in part else part
+    if "%" not in part and "+" not in part:
+        return part
+    return _unquote_short(part) if len(part) <= SHORT_PART else _decode(part)
+
+
+@lru_cache(maxsize=4096)  # a dial's number and code come back on each hop, and common answers repeat
+def _unquote_short(part: str) -> str:
+    return _decode(part)
+
+
+def _decode(part: str) -> str:
+    return unquote(part.replace("+", " "), errors="strict")
