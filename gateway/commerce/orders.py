@@ -18,13 +18,14 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from gateway.commerce import notices, order_states, shop_terms
-from gateway.commerce.carts import cart_lines, cart_total_minor, empty_cart
+from gateway.commerce.carts import cart_total_minor, empty_cart
 from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import (
     CartItem,
+    Customer,
     Order,
     OrderEvent,
     OrderLine,
@@ -123,6 +124,8 @@ class _Draft:
     currency: str
     lines: list[CartItem]
     total_minor: int
+    shop: Shop  # held here, the order's notices find it (and the customer) in the session
+    customer: Customer
 
 
 def new_reference() -> str:
@@ -168,8 +171,7 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
         raise
     if shown is not None and cart_as_shown(draft.lines) != shown:
         raise CartChanged(f"customer {customer_id}: cart changed since the summary")
-    shop = db.get(Shop, draft.shop_id)
-    assert shop is not None  # a product's shop: the foreign key keeps it
+    shop = draft.shop
     priced = check_terms(shop, draft.total_minor, fulfilment, utcnow())
     if shown_total is not None and priced.total_minor != shown_total:
         raise CartChanged(f"customer {customer_id}: total {priced.total_minor}, shown {shown_total}")
@@ -191,7 +193,7 @@ def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, 
     """Write an order under a fresh reference in a savepoint; (order, True), or a racing
     duplicate's order and False when one with the same USSD session committed first."""
     for _ in range(REFERENCE_ATTEMPTS):
-        order = Order(reference=new_reference(), **fields)
+        order = Order(reference=new_reference(), lines=[], **fields)  # its lines, known without a read
         try:
             with db.begin_nested():
                 _write(db, order, draft)
@@ -204,15 +206,25 @@ def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, 
     raise BodegaError(f"no free order reference after {REFERENCE_ATTEMPTS} attempts")
 
 
+# The cart's lines with their products, and the shop and customer the order and its notices read
+# (then in the session: no statement of their own).
+_DRAFT = (select(CartItem, Shop, Customer).join(CartItem.product).join(Shop, Shop.id == Product.shop_id)
+          .join(Customer, Customer.id == CartItem.customer_id).options(contains_eager(CartItem.product))
+          .where(CartItem.customer_id == bindparam("customer_id")).order_by(CartItem.id))
+
+
 def _draft(db: Session, customer_id: int) -> _Draft:
-    lines = cart_lines(db, customer_id)
+    rows = db.execute(_DRAFT, {"customer_id": customer_id}).all()
+    lines = [line for line, _shop, _customer in rows]
     if not lines:
         raise EmptyCart(f"customer {customer_id} confirmed an empty cart")
     shops = {line.product.shop_id for line in lines}
     if len(shops) != 1:
         raise MixedCart(f"customer {customer_id} cart spans shops {sorted(shops)}")
     total = cart_total_minor(lines)
-    return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total)
+    _line, shop, customer = rows[0]
+    return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total,
+                  shop=shop, customer=customer)
 
 
 def _write(db: Session, order: Order, draft: _Draft) -> None:
@@ -221,8 +233,8 @@ def _write(db: Session, order: Order, draft: _Draft) -> None:
     db.flush()
     for line in draft.lines:
         product = line.product
-        db.add(OrderLine(order_id=order.id, product_id=product.id, sku=product.sku, name=product.name,
-                         unit_price_minor=product.price_minor, qty=line.qty))
+        order.lines.append(OrderLine(product_id=product.id, sku=product.sku, name=product.name,
+                                     unit_price_minor=product.price_minor, qty=line.qty))
         reserve_stock(db, product, line.qty)
     db.add(OrderEvent(order_id=order.id, from_status=None, to_status=order.status,
                       actor=f"customer:{order.customer_id}", channel="ussd"))

@@ -146,6 +146,7 @@ class Confirm(Screen):
                        + ctx.t("Nothing was ordered; your cart is kept."))
         except (orders.NoDelivery, orders.BelowMinimum) as exc:
             return Retry(ctx.t(exc.user_message))
+        ctx.cart.read_again()  # placing the order emptied the cart in SQL
         ctx.caller.remember_last_order(order)  # the next dial offers it as Order again
         code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):
