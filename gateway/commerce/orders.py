@@ -3,8 +3,9 @@
 ``place_order`` turns the customer's cart into one order (a cart holds one shop's items, so an
 order belongs to one shop). It is idempotent per USSD session: a replayed Confirm, or a duplicate
 racing in on another connection, returns the order the first one made. Stock is taken with one
-conditional ``UPDATE ... WHERE stock >= :qty`` per line inside a savepoint, so it never goes
-negative under concurrent buyers and a line that cannot be served leaves nothing half-written.
+conditional ``UPDATE ... WHERE stock >= :qty`` per line, so it never goes negative under
+concurrent buyers; a line that cannot be served gives back what the lines before it took, and
+the order is not written.
 Nothing here commits: the hop (or job, or CLI command) that calls it does.
 """
 
@@ -17,8 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce import notices, order_states, shop_terms
 from gateway.commerce.carts import cart_total_minor, empty_cart
@@ -190,20 +192,52 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
 
 
 def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, bool]:
-    """Write an order under a fresh reference in a savepoint; (order, True), or a racing
-    duplicate's order and False when one with the same USSD session committed first."""
-    for _ in range(REFERENCE_ATTEMPTS):
-        order = Order(reference=new_reference(), lines=[], **fields)  # its lines, known without a read
-        try:
-            with db.begin_nested():
+    """Reserve the stock, then write the order under a fresh reference: (order, True); or, when a
+    racing duplicate with the same USSD session committed first, give the stock back and return
+    its order and False.
+
+    No savepoint: the order's INSERT passes over a taken reference or session (``ON CONFLICT DO
+    NOTHING``) instead of failing, and a line short of stock gives back the units taken before it,
+    so a refused order leaves nothing behind in the caller's transaction."""
+    taken: list[CartItem] = []
+    try:
+        for line in draft.lines:
+            reserve_stock(db, line.product, line.qty)
+            taken.append(line)
+        for _ in range(REFERENCE_ATTEMPTS):
+            order = _insert_order(db, {**fields, "reference": new_reference()})
+            if order is not None:
                 _write(db, order, draft)
-        except IntegrityError:
+                return order, True
             winner = order_for_session(db, fields["ussd_session_id"])
             if winner is not None:
+                _give_back(db, taken)
                 return winner, False
-            continue  # the reference was taken: draw another
-        return order, True
+            # the reference was taken: draw another
+    except ShortOfStock:
+        _give_back(db, taken)
+        raise
+    _give_back(db, taken)
     raise BodegaError(f"no free order reference after {REFERENCE_ATTEMPTS} attempts")
+
+
+def _insert_order(db: Session, fields: dict[str, Any]) -> Order | None:
+    """The new order, or None when its reference or USSD session is taken (one statement)."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Order).values(**fields).on_conflict_do_nothing().returning(Order)
+    order: Order | None = db.scalars(statement).first()
+    if order is not None:
+        set_committed_value(order, "lines", [])  # a new order has none yet: nothing to read
+    return order
+
+
+def _give_back(db: Session, lines: list[CartItem]) -> None:
+    """Return the units ``reserve_stock`` took for ``lines`` (an order that is not placed)."""
+    for line in lines:
+        db.execute(update(Product).where(Product.id == line.product_id)
+                   .values(stock=Product.stock + line.qty)
+                   .execution_options(synchronize_session=False, catalog_noted=True))
+        db.expire(line.product, ["stock"])
 
 
 # The cart's lines with their products, and the shop and customer the order and its notices read
@@ -228,14 +262,11 @@ def _draft(db: Session, customer_id: int) -> _Draft:
 
 
 def _write(db: Session, order: Order, draft: _Draft) -> None:
-    """Insert the order first (a duplicate session fails here, before touching stock), then reserve."""
-    db.add(order)
-    db.flush()
+    """The order's lines (its stock reserved already) and its first event."""
     for line in draft.lines:
         product = line.product
         order.lines.append(OrderLine(product_id=product.id, sku=product.sku, name=product.name,
                                      unit_price_minor=product.price_minor, qty=line.qty))
-        reserve_stock(db, product, line.qty)
     db.add(OrderEvent(order_id=order.id, from_status=None, to_status=order.status,
                       actor=f"customer:{order.customer_id}", channel="ussd"))
     db.flush()
