@@ -160,17 +160,23 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
     starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
     ``gateway.commerce.notices.order_placed`` so the people concerned are told, after commit, by SMS.
     """
-    existing = order_for_session(db, session_id)
-    if existing is not None:
-        return existing
     try:
-        draft = _draft(db, customer_id)
-    except EmptyCart:
-        # A duplicate Confirm may have committed (and emptied the cart) since the check above.
+        return _place(db, customer_id, session_id, fulfilment, landmark, payment_method, pay_within,
+                      shown, shown_total)
+    except BodegaError:
+        # A replayed Confirm (its cart emptied by the first, or changed since) or a duplicate that
+        # committed first: the order this dial placed. (A replay whose cart still passes every
+        # check finds it too: its INSERT meets the dial's order and gives the stock back.)
         existing = order_for_session(db, session_id)
         if existing is not None:
             return existing
         raise
+
+
+def _place(db: Session, customer_id: int, session_id: str, fulfilment: str, landmark: str | None,
+           payment_method: str, pay_within: timedelta | None, shown: list[list[int]] | None,
+           shown_total: int | None) -> Order:
+    draft = _draft(db, customer_id)
     if shown is not None and cart_as_shown(draft.lines) != shown:
         raise CartChanged(f"customer {customer_id}: cart changed since the summary")
     shop = draft.shop
@@ -185,7 +191,7 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
         landmark=landmark if fulfilment == DELIVERY else None, ussd_session_id=session_id,
         expires_at=utcnow() + pay_within if pay_within and status != order_states.PLACED else None)
     order, ours = _insert(db, fields, draft)
-    if ours:  # not a racing duplicate's order
+    if ours:  # not a racing duplicate's order, nor a replay's
         empty_cart(db, customer_id)
         notices.order_placed(db, order)
     return order
