@@ -141,6 +141,11 @@ class DialCart:
         then tells the hop to read them before it hands them on."""
         self._lines, self.stale = None, True
 
+    def emptied(self) -> None:
+        """The cart was emptied in SQL other than through this cart (placing an order): hold it as
+        empty, with no statement."""
+        self._lines, self.changed = [], True
+
     def count(self) -> int:
         return sum(qty for _, qty in self.lines)
 

@@ -34,6 +34,7 @@ from gateway.commerce.models import (
     Payment,
     Product,
     Shop,
+    ShopContact,
     utcnow,
 )
 from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
@@ -135,6 +136,7 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+_PLACED_NOW = "orders.placed_now"  # in Session.info: the ids of the orders placed through it
 _FOR_SESSION = select(Order).where(Order.ussd_session_id == bindparam("session_id"))
 
 
@@ -194,7 +196,14 @@ def _place(db: Session, customer_id: int, session_id: str, fulfilment: str, land
     if ours:  # not a racing duplicate's order, nor a replay's
         empty_cart(db, customer_id)
         notices.order_placed(db, order)
+        db.info.setdefault(_PLACED_NOW, set()).add(order.id)
     return order
+
+
+def placed_now(db: Session, order: Order) -> bool:
+    """Whether ``place_order`` placed ``order`` in ``db`` (and emptied the cart), rather than
+    returning the order a replayed or duplicate Confirm had placed already."""
+    return order.id in db.info.get(_PLACED_NOW, ())
 
 
 def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, bool]:
@@ -246,15 +255,18 @@ def _give_back(db: Session, lines: list[CartItem]) -> None:
         db.expire(line.product, ["stock"])
 
 
-# The cart's lines with their products, and the shop and customer the order and its notices read
-# (then in the session: no statement of their own).
+# The cart's lines with their products, and the shop (with the contacts a cash order is texted
+# to) and customer the order and its notices read: then in the session, no statement of their own.
+# A row per line and contact, the few a cart and a shop hold.
 _DRAFT = (select(CartItem, Shop, Customer).join(CartItem.product).join(Shop, Shop.id == Product.shop_id)
-          .join(Customer, Customer.id == CartItem.customer_id).options(contains_eager(CartItem.product))
-          .where(CartItem.customer_id == bindparam("customer_id")).order_by(CartItem.id))
+          .join(Customer, Customer.id == CartItem.customer_id)
+          .outerjoin(ShopContact, ShopContact.shop_id == Shop.id)
+          .options(contains_eager(CartItem.product), contains_eager(Shop.contacts))
+          .where(CartItem.customer_id == bindparam("customer_id")).order_by(CartItem.id, ShopContact.id))
 
 
 def _draft(db: Session, customer_id: int) -> _Draft:
-    rows = db.execute(_DRAFT, {"customer_id": customer_id}).all()
+    rows = db.execute(_DRAFT, {"customer_id": customer_id}).unique().all()
     lines = [line for line, _shop, _customer in rows]
     if not lines:
         raise EmptyCart(f"customer {customer_id} confirmed an empty cart")

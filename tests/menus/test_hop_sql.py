@@ -70,10 +70,10 @@ def test_the_cart_costs_one_statement_and_checkout_a_bounded_few(dialer: Dialer,
     assert hop_costs(rt, dialer, "1") == [0] and "Total KSh 50" in dialer.screen, dialer.screen
     (confirm,) = hop_costs(rt, dialer, "1")
     assert dialer.ended and "Order" in dialer.screen
-    # one transaction: the cart read with its products, shop and customer at once, the stock, the
-    # order, its line and its event (no savepoint), the cart emptied, the payment; the order's
-    # lines and the shop and customer its notices name are not read again
-    assert confirm <= 9, confirm
+    # one transaction: the cart read with its products, shop (and contacts) and customer at once,
+    # the stock, the order, its line and its event (no savepoint), the cart emptied, the payment;
+    # neither the order's lines, its shop and customer nor the emptied cart are read again
+    assert confirm <= 8, confirm
     # the card (cart emptied, the order to repeat) from Redis
     assert hop_costs(rt, dialer, None) == [0] and "1. Order again: 2x Avocado" in dialer.screen
 
