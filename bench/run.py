@@ -148,6 +148,12 @@ class Bench:
         return points
 
     def large_catalog(self, server: str, rate: int) -> dict[str, Any]:
+        # Redis is the small catalog's until now: its callers' cards hold carts of small-catalog
+        # product ids (other products, of shop 1, in the large one) and last orders this database
+        # never had, so those phones' summaries would disagree with SQL at Confirm ("Your cart
+        # changed") or their keys would land on other screens. A gateway never outlives its
+        # database's Redis; nor does the benchmark's.
+        self.redis.client().flushall()
         db = Database(self.work / "large", os.environ.get("DATABASE_URL"))
         (self.work / "large").mkdir()
         db.create()
@@ -170,6 +176,7 @@ class Bench:
         finally:
             gw.stop()
             db.drop()
+            self.redis.client().flushall()  # back to the small catalog: none of the large one's cards
         return {"max": top, "paced": paced, "rss_mb": rss}
 
     def side_by_side(self, server: str, db: Database, floor_hops: float) -> dict[str, Any] | None:

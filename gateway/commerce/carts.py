@@ -122,6 +122,7 @@ class DialCart:
 
     def __init__(self, db: Session, customer_id: int, lines: list[list[int]] | None = None) -> None:
         self.db, self.customer_id, self._lines, self.changed = db, customer_id, lines, False
+        self.stale = False
 
     @property
     def lines(self) -> list[list[int]]:
@@ -135,8 +136,15 @@ class DialCart:
         return self._lines
 
     def read_again(self) -> None:
-        """Forget the lines held: the next read takes them from SQL (another dial changed them)."""
-        self._lines = None
+        """Forget the lines held: the next read takes them from SQL (another dial changed them, or
+        this hop wrote them other than through this cart: placing an order, Order again). ``stale``
+        then tells the hop to read them before it hands them on."""
+        self._lines, self.stale = None, True
+
+    def emptied(self) -> None:
+        """The cart was emptied in SQL other than through this cart (placing an order): hold it as
+        empty, with no statement."""
+        self._lines, self.changed = [], True
 
     def count(self) -> int:
         return sum(qty for _, qty in self.lines)

@@ -3,8 +3,9 @@
 ``place_order`` turns the customer's cart into one order (a cart holds one shop's items, so an
 order belongs to one shop). It is idempotent per USSD session: a replayed Confirm, or a duplicate
 racing in on another connection, returns the order the first one made. Stock is taken with one
-conditional ``UPDATE ... WHERE stock >= :qty`` per line inside a savepoint, so it never goes
-negative under concurrent buyers and a line that cannot be served leaves nothing half-written.
+conditional ``UPDATE ... WHERE stock >= :qty`` per line, so it never goes negative under
+concurrent buyers; a line that cannot be served gives back what the lines before it took, and
+the order is not written.
 Nothing here commits: the hop (or job, or CLI command) that calls it does.
 """
 
@@ -17,20 +18,23 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce import notices, order_states, shop_terms
-from gateway.commerce.carts import cart_lines, cart_total_minor, empty_cart
+from gateway.commerce.carts import cart_total_minor, empty_cart
 from gateway.commerce.catalog_changes import catalog_changed
 from gateway.commerce.models import (
     CartItem,
+    Customer,
     Order,
     OrderEvent,
     OrderLine,
     Payment,
     Product,
     Shop,
+    ShopContact,
     utcnow,
 )
 from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
@@ -123,6 +127,8 @@ class _Draft:
     currency: str
     lines: list[CartItem]
     total_minor: int
+    shop: Shop  # held here, the order's notices find it (and the customer) in the session
+    customer: Customer
 
 
 def new_reference() -> str:
@@ -130,6 +136,7 @@ def new_reference() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+_PLACED_NOW = "orders.placed_now"  # in Session.info: the ids of the orders placed through it
 _FOR_SESSION = select(Order).where(Order.ussd_session_id == bindparam("session_id"))
 
 
@@ -155,21 +162,26 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
     starts ``awaiting_payment`` (with ``expires_at`` set when ``pay_within`` is given). Calls
     ``gateway.commerce.notices.order_placed`` so the people concerned are told, after commit, by SMS.
     """
-    existing = order_for_session(db, session_id)
-    if existing is not None:
-        return existing
     try:
-        draft = _draft(db, customer_id)
-    except EmptyCart:
-        # A duplicate Confirm may have committed (and emptied the cart) since the check above.
+        return _place(db, customer_id, session_id, fulfilment, landmark, payment_method, pay_within,
+                      shown, shown_total)
+    except BodegaError:
+        # A replayed Confirm (its cart emptied by the first, or changed since) or a duplicate that
+        # committed first: the order this dial placed. (A replay whose cart still passes every
+        # check finds it too: its INSERT meets the dial's order and gives the stock back.)
         existing = order_for_session(db, session_id)
         if existing is not None:
             return existing
         raise
+
+
+def _place(db: Session, customer_id: int, session_id: str, fulfilment: str, landmark: str | None,
+           payment_method: str, pay_within: timedelta | None, shown: list[list[int]] | None,
+           shown_total: int | None) -> Order:
+    draft = _draft(db, customer_id)
     if shown is not None and cart_as_shown(draft.lines) != shown:
         raise CartChanged(f"customer {customer_id}: cart changed since the summary")
-    shop = db.get(Shop, draft.shop_id)
-    assert shop is not None  # a product's shop: the foreign key keeps it
+    shop = draft.shop
     priced = check_terms(shop, draft.total_minor, fulfilment, utcnow())
     if shown_total is not None and priced.total_minor != shown_total:
         raise CartChanged(f"customer {customer_id}: total {priced.total_minor}, shown {shown_total}")
@@ -181,49 +193,98 @@ def place_order(db: Session, customer_id: int, session_id: str, fulfilment: str,
         landmark=landmark if fulfilment == DELIVERY else None, ussd_session_id=session_id,
         expires_at=utcnow() + pay_within if pay_within and status != order_states.PLACED else None)
     order, ours = _insert(db, fields, draft)
-    if ours:  # not a racing duplicate's order
+    if ours:  # not a racing duplicate's order, nor a replay's
         empty_cart(db, customer_id)
         notices.order_placed(db, order)
+        db.info.setdefault(_PLACED_NOW, set()).add(order.id)
     return order
 
 
+def placed_now(db: Session, order: Order) -> bool:
+    """Whether ``place_order`` placed ``order`` in ``db`` (and emptied the cart), rather than
+    returning the order a replayed or duplicate Confirm had placed already."""
+    return order.id in db.info.get(_PLACED_NOW, ())
+
+
 def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, bool]:
-    """Write an order under a fresh reference in a savepoint; (order, True), or a racing
-    duplicate's order and False when one with the same USSD session committed first."""
-    for _ in range(REFERENCE_ATTEMPTS):
-        order = Order(reference=new_reference(), **fields)
-        try:
-            with db.begin_nested():
+    """Reserve the stock, then write the order under a fresh reference: (order, True); or, when a
+    racing duplicate with the same USSD session committed first, give the stock back and return
+    its order and False.
+
+    No savepoint: the order's INSERT passes over a taken reference or session (``ON CONFLICT DO
+    NOTHING``) instead of failing, and a line short of stock gives back the units taken before it,
+    so a refused order leaves nothing behind in the caller's transaction."""
+    taken: list[CartItem] = []
+    try:
+        for line in draft.lines:
+            reserve_stock(db, line.product, line.qty)
+            taken.append(line)
+        for _ in range(REFERENCE_ATTEMPTS):
+            order = _insert_order(db, {**fields, "reference": new_reference()})
+            if order is not None:
                 _write(db, order, draft)
-        except IntegrityError:
+                return order, True
             winner = order_for_session(db, fields["ussd_session_id"])
             if winner is not None:
+                _give_back(db, taken)
                 return winner, False
-            continue  # the reference was taken: draw another
-        return order, True
+            # the reference was taken: draw another
+    except ShortOfStock:
+        _give_back(db, taken)
+        raise
+    _give_back(db, taken)
     raise BodegaError(f"no free order reference after {REFERENCE_ATTEMPTS} attempts")
 
 
+def _insert_order(db: Session, fields: dict[str, Any]) -> Order | None:
+    """The new order, or None when its reference or USSD session is taken (one statement)."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Order).values(**fields).on_conflict_do_nothing().returning(Order)
+    order: Order | None = db.scalars(statement).first()
+    if order is not None:
+        set_committed_value(order, "lines", [])  # a new order has none yet: nothing to read
+    return order
+
+
+def _give_back(db: Session, lines: list[CartItem]) -> None:
+    """Return the units ``reserve_stock`` took for ``lines`` (an order that is not placed)."""
+    for line in lines:
+        db.execute(update(Product).where(Product.id == line.product_id)
+                   .values(stock=Product.stock + line.qty)
+                   .execution_options(synchronize_session=False, catalog_noted=True))
+        db.expire(line.product, ["stock"])
+
+
+# The cart's lines with their products, and the shop (with the contacts a cash order is texted
+# to) and customer the order and its notices read: then in the session, no statement of their own.
+# A row per line and contact, the few a cart and a shop hold.
+_DRAFT = (select(CartItem, Shop, Customer).join(CartItem.product).join(Shop, Shop.id == Product.shop_id)
+          .join(Customer, Customer.id == CartItem.customer_id)
+          .outerjoin(ShopContact, ShopContact.shop_id == Shop.id)
+          .options(contains_eager(CartItem.product), contains_eager(Shop.contacts))
+          .where(CartItem.customer_id == bindparam("customer_id")).order_by(CartItem.id, ShopContact.id))
+
+
 def _draft(db: Session, customer_id: int) -> _Draft:
-    lines = cart_lines(db, customer_id)
+    rows = db.execute(_DRAFT, {"customer_id": customer_id}).unique().all()
+    lines = [line for line, _shop, _customer in rows]
     if not lines:
         raise EmptyCart(f"customer {customer_id} confirmed an empty cart")
     shops = {line.product.shop_id for line in lines}
     if len(shops) != 1:
         raise MixedCart(f"customer {customer_id} cart spans shops {sorted(shops)}")
     total = cart_total_minor(lines)
-    return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total)
+    _line, shop, customer = rows[0]
+    return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total,
+                  shop=shop, customer=customer)
 
 
 def _write(db: Session, order: Order, draft: _Draft) -> None:
-    """Insert the order first (a duplicate session fails here, before touching stock), then reserve."""
-    db.add(order)
-    db.flush()
+    """The order's lines (its stock reserved already) and its first event."""
     for line in draft.lines:
         product = line.product
-        db.add(OrderLine(order_id=order.id, product_id=product.id, sku=product.sku, name=product.name,
-                         unit_price_minor=product.price_minor, qty=line.qty))
-        reserve_stock(db, product, line.qty)
+        order.lines.append(OrderLine(product_id=product.id, sku=product.sku, name=product.name,
+                                     unit_price_minor=product.price_minor, qty=line.qty))
     db.add(OrderEvent(order_id=order.id, from_status=None, to_status=order.status,
                       actor=f"customer:{order.customer_id}", channel="ussd"))
     db.flush()

@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 
 import menus.flows  # noqa: F401 - registers every screen
 from config.log_levels import one_line
-from gateway.commerce import carts
 from gateway.commerce.caller_profile import CallerProfile, DialCaller
 from gateway.commerce.carts import DialCart
 from gateway.commerce.catalog import CatalogReader
@@ -224,10 +223,11 @@ def _open(rt: Runtime, db: Session, req: UssdRequest, state: DialState,
 
 
 def _cart_after(db: Session, cart: DialCart) -> list[list[int]] | None:
-    """The cart as it stands after the hop. A hop that used the database for anything but the
-    cart's own writes (placing an order empties it) reads it again: one statement."""
-    if cast(LazySession, db).opened is not None and not cart.changed:
-        return carts.cart_pairs(db, cart.customer_id)
+    """The cart as it stands after the hop. A hop that wrote it other than through ``cart``
+    (placing an order empties it; Order again refills it) said so with ``read_again``: it is read
+    again (one statement) unless a later read already did."""
+    if cart.stale:
+        return cart.lines
     return cart.known_lines
 
 

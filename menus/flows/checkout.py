@@ -155,6 +155,8 @@ class Confirm(Screen):
                        + ctx.t("Nothing was ordered; your cart is kept."))
         except (orders.NoDelivery, orders.BelowMinimum) as exc:
             return Retry(ctx.t(exc.user_message))
+        if orders.placed_now(ctx.db, order):  # not a replayed Confirm's order: the cart is empty now
+            ctx.cart.emptied()
         ctx.caller.remember_last_order(order)  # the next dial offers it as Order again
         code_wallet = method in wallets.PAY_CODE_WALLETS  # no handset prompt to wait for: ask now
         if method != orders.CASH and not orders.has_payment(ctx.db, order.id):

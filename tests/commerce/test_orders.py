@@ -258,3 +258,22 @@ def test_duplicate_confirms_racing_make_one_order(rt: Runtime, db: Session) -> N
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Order)) == 1
     assert stock_of(db, tomato) == 8
+
+
+def test_a_replayed_confirm_says_it_placed_nothing(rt: Runtime, db: Session) -> None:
+    (tomato, _) = make_shop(db)
+    buyer = customer_with_cart(db, "+254711000111", [(tomato, 3)])
+    first = orders.place_order(db, buyer, "ATUid_9", orders.PICKUP, None, orders.CASH)
+    assert orders.placed_now(db, first) and first.lines[0].qty == 3
+    db.commit()
+    carts.add_to_cart(db, buyer, tomato.id, 1)
+    db.commit()
+    replay = rt.sessions()  # the replayed hop's own session
+    try:
+        again = orders.place_order(replay, buyer, "ATUid_9", orders.PICKUP, None, orders.CASH)
+        assert again.id == first.id and not orders.placed_now(replay, again)
+        replay.commit()
+    finally:
+        replay.close()
+    db.expire_all()
+    assert stock_of(db, tomato) == 7 and carts.cart_count(db, buyer) == 1  # its units given back

@@ -36,3 +36,16 @@ def test_session_scope_refuses_to_drop_queued_jobs(rt: Runtime) -> None:
         queue_sms(db, PHONE, "hello", "test")
     with session_scope(rt.sessions) as db:
         assert db.scalars(select(OutboundSms)).all() == []  # rolled back, not committed without its job
+
+
+def test_a_dedupe_key_queues_one_text_and_asks_for_one_send(rt: Runtime) -> None:
+    with unit_of_work(rt) as db:
+        first = queue_sms(db, PHONE, "hello", "test", dedupe_key="test:1")
+        again = queue_sms(db, PHONE, "hello again", "test", dedupe_key="test:1")
+        assert again.id == first.id and again.body == "hello"
+    with unit_of_work(rt) as db:
+        later = queue_sms(db, PHONE, "hello later", "test", dedupe_key="test:1")  # another transaction
+        assert later.id == first.id
+    assert waiting_jobs(rt) == [(SEND_JOB, (first.id,))]
+    with session_scope(rt.sessions) as db:
+        assert [m.body for m in db.scalars(select(OutboundSms))] == ["hello"]
