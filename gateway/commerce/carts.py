@@ -7,7 +7,7 @@ into several orders would be hard to follow on a 182-character screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -101,14 +101,25 @@ def cart_pairs(db: Session, customer_id: int) -> list[list[int]]:
     return [[pid, qty] for pid, qty in db.connection().execute(_LINE_PAIRS, {"customer_id": customer_id})]
 
 
+def _add_units_statement(insert: Any) -> Any:
+    statement = insert(CartItem).values(customer_id=_CUSTOMER, product_id=bindparam("product_id"),
+                                        qty=bindparam("qty"), added_at=bindparam("added_at"))
+    return statement.on_conflict_do_update(index_elements=["customer_id", "product_id"],
+                                           set_={"qty": CartItem.qty + statement.excluded.qty})
+
+
+# Built once per dialect: building the upsert (its ``excluded`` columns above all) cost three times
+# more CPU than running it.
+_ADD_UNITS = {"postgresql": _add_units_statement(postgresql.insert),
+              "sqlite": _add_units_statement(sqlite.insert)}
+
+
 def add_units(db: Session, customer_id: int, product_id: int, qty: int) -> None:
     """Add ``qty`` of a product to the cart in one statement (an upsert on the line). The caller
     commits."""
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(CartItem).values(customer_id=customer_id, product_id=product_id, qty=qty,
-                                        added_at=utcnow())
-    db.execute(statement.on_conflict_do_update(index_elements=["customer_id", "product_id"],
-                                               set_={"qty": CartItem.qty + statement.excluded.qty}))
+    connection = db.connection()
+    params = {"customer_id": customer_id, "product_id": product_id, "qty": qty, "added_at": utcnow()}
+    connection.execute(_ADD_UNITS[connection.dialect.name], params)
 
 
 class DialCart:
