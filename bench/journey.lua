@@ -7,6 +7,7 @@
 -- Environment:
 --   BENCH_PATH      request path, e.g. /hooks/africastalking/ussd?key=...   (required)
 --   BENCH_PHONES    size of the phone pool (phones +254710000000 + n)       (default 100000)
+--   BENCH_PHONE_BASE  the pool index this run's first caller takes          (default 0)
 --   BENCH_SHOPS     number of shops, for direct dials *384*123*<shop>#      (default 5)
 --   BENCH_RATE      total hops/s to offer across all connections; 0 = flat out (default 0)
 --   BENCH_CHECKOUT  "1" to go on past "Added" to checkout and confirm (the order is placed)
@@ -25,6 +26,7 @@ end
 
 local path = os.getenv("BENCH_PATH") or "/hooks/africastalking/ussd"
 local phones = tonumber(os.getenv("BENCH_PHONES") or "100000")
+local phone_base = tonumber(os.getenv("BENCH_PHONE_BASE") or "0") -- where this run's callers start
 local shops = tonumber(os.getenv("BENCH_SHOPS") or "5")
 local rate = tonumber(os.getenv("BENCH_RATE") or "0")
 local conns = tonumber(os.getenv("BENCH_CONNS") or "1")
@@ -68,7 +70,7 @@ local words = {"fresh", "local", "big", "small", "red", "green", "sweet", "dry",
 
 local function new_journey()
   journey = journey + 1
-  local n = ((journey - 1) * conns + (tid - 1)) % phones
+  local n = (phone_base + (journey - 1) * conns + (tid - 1)) % phones
   phone = "+" .. string.format("%d", 254710000000 + n)
   sid = string.format("ATUid_%s_%d_%d", run, tid, journey)
   text = ""

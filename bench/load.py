@@ -42,9 +42,17 @@ def ensure_wrk() -> str:
     return found
 
 
+_next_phone = [0]  # where the next run's callers start in the pool (see run_wrk)
+
+
 def run_wrk(base: str, path: str, load: Load, phones: int, shops: int) -> dict[str, Any]:
-    """Run wrk against ``base`` and return the journey script's summary (latencies in µs)."""
+    """Run wrk against ``base`` and return the journey script's summary (latencies in µs).
+
+    Each run's callers follow the previous run's in the phone pool: a run stopped by the clock
+    leaves journeys half done (a cart holding items), and a later run dialling from those phones
+    would find that cart and be shown other screens than its script expects."""
     env = {**os.environ, "BENCH_PATH": path, "BENCH_PHONES": str(phones), "BENCH_SHOPS": str(shops),
+           "BENCH_PHONE_BASE": str(_next_phone[0]),
            "BENCH_RATE": str(load.rate), "BENCH_CONNS": str(load.connections),
            "BENCH_CHECKOUT": "1" if load.checkout else "0", "BENCH_RUN": secrets.token_hex(4)}
     cmd = [ensure_wrk(), "-t", str(load.connections), "-c", str(load.connections),
@@ -58,6 +66,9 @@ def run_wrk(base: str, path: str, load: Load, phones: int, shops: int) -> dict[s
             result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
             seconds = result["duration_us"] / 1e6
             result["hops_per_s"] = result["requests"] / seconds if seconds else 0.0
+            # past every phone this run may have used (its threads end a few journeys apart)
+            used = int(result["journeys"] * 1.2) + 4 * load.connections
+            _next_phone[0] = (_next_phone[0] + used) % phones
             result["errors"] = (result["bad_status"] + result["bad_body"] + result["early_end"]
                                 + result["wrong_screen"] + result["connect_errors"] + result["read_errors"]
                                 + result["write_errors"] + result["timeouts"])
