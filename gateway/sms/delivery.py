@@ -78,9 +78,6 @@ def send_messages(rt: Runtime, message_ids: Sequence[int]) -> str:
     return ", ".join(sorted(set(statuses.values())))
 
 
-def send_message(rt: Runtime, message_id: int) -> str:
-    """Send one outbox message (see ``send_messages``)."""
-    return send_messages(rt, [message_id])
 
 
 def claim_many(db: Session, message_ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
@@ -101,11 +98,6 @@ def release(db: Session, message_ids: Sequence[int]) -> None:
                .execution_options(synchronize_session=False))
 
 
-def claim(db: Session, message_id: int, now: datetime) -> OutboundSms | None:
-    """Mark a ``queued`` message ``sending`` (attempts + 1); None when it is not queued."""
-    if not claim_many(db, [message_id], now):
-        return None
-    return db.get(OutboundSms, message_id, populate_existing=True)
 
 
 def record_receipts(db: Session, receipts: dict[int, SmsReceipt], max_attempts: int) -> dict[int, str]:
@@ -122,9 +114,6 @@ def record_receipts(db: Session, receipts: dict[int, SmsReceipt], max_attempts: 
             for message_id, receipt in receipts.items()}
 
 
-def record_receipt(db: Session, message_id: int, receipt: SmsReceipt, max_attempts: int) -> str:
-    """Record the provider's answer on a ``sending`` message; returns the message's new status."""
-    return record_receipts(db, {message_id: receipt}, max_attempts)[message_id]
 
 
 def _record(message: OutboundSms | None, message_id: int, receipt: SmsReceipt, max_attempts: int,

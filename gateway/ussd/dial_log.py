@@ -116,16 +116,6 @@ def transcript(session_id: str, phone: str, code: str, network: str, bag: dict[s
     return f"{text[:-3]}[{entries}]}}"
 
 
-def hop_rows(raw: str) -> list[dict[str, str]]:
-    """A transcript from the stream as one dict per hop (the shape ``session_log.write_hops`` takes)."""
-    dial = json.loads(raw)
-    common = {"sid": dial["sid"], "phone": dial["phone"], "code": dial.get("code") or "",
-              "net": dial.get("net") or "", "shop": str(dial.get("shop") or ""),
-              "funnel": dial.get("funnel") or "dial"}
-    return [{**common, "seq": str(h[SEQ]), "screen": h[SCREEN], "input": h[INPUT], "reply": h[REPLY],
-             "ms": str(h[MS]), "at": str(h[AT])} for h in dial["hops"]]
-
-
 def sweep(client: redis.Redis, idle_seconds: float, now: float | None = None) -> int:
     """Hand over the transcripts of dials idle for ``idle_seconds``; returns how many.
 

@@ -400,6 +400,6 @@ def test_a_hubtel_release_hands_the_dials_transcript_over_at_once(
     assert response.status_code == 200 and response.get_json()["Type"] == "Release"
     assert rt.redis.xlen(DIALS) == 1 and rt.redis.zcard(LIVE) == 0  # not left for the idle sweep
     (entry,) = rt.redis.xrange(DIALS)
-    rows = dial_log.hop_rows(entry[1][b"dial"].decode())
-    assert [(row["sid"], row["screen"]) for row in rows] == [
-        (f"hubtel:{phone.call.session_id}", "home"), (f"hubtel:{phone.call.session_id}", "shop.categories")]
+    dial = json.loads(entry[1][b"dial"])
+    assert dial["sid"] == f"hubtel:{phone.call.session_id}"
+    assert [hop[dial_log.SCREEN] for hop in dial["hops"]] == ["home", "shop.categories"]
