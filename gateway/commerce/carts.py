@@ -88,8 +88,13 @@ def set_quantity(db: Session, customer_id: int, product_id: int, qty: int) -> No
         db.execute(update(CartItem).where(*where).values(qty=qty).execution_options(synchronize_session=False))
 
 
+_EMPTY = delete(CartItem.__table__).where(CartItem.__table__.c.customer_id == _CUSTOMER)
+
+
 def empty_cart(db: Session, customer_id: int) -> None:
-    db.execute(delete(CartItem).where(CartItem.customer_id == customer_id))
+    """Remove every line (one statement, built once; cart lines read into the session before stay
+    there until it ends: nothing reads them after the cart is emptied)."""
+    db.execute(_EMPTY, {"customer_id": customer_id})
 
 
 _LINE_PAIRS = (select(CartItem.product_id, CartItem.qty).where(CartItem.customer_id == _CUSTOMER)

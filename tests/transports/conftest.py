@@ -17,12 +17,12 @@ def queue_message(rt: Runtime, body: str = "Bodega: order K7P2Q is ready.", to: 
     """Commit one outbox row. ``enqueue=False`` plays a process that died right after the commit."""
     if enqueue:
         with unit_of_work(rt) as db:
-            return queue_sms(db, to, body, "test").id
+            return queue_sms(db, to, body, "test")
     db = rt.sessions()
     try:
-        message = queue_sms(db, to, body, "test")
+        message_id = queue_sms(db, to, body, "test")
         db.commit()
-        return message.id
+        return message_id
     finally:
         db.close()  # the after-commit job is never enqueued
 
