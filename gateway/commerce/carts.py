@@ -7,9 +7,9 @@ into several orders would be hard to follow on a 182-character screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Integer, bindparam, delete, func, select, update
+from sqlalchemy import Integer, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -88,7 +88,8 @@ def set_quantity(db: Session, customer_id: int, product_id: int, qty: int) -> No
         db.execute(update(CartItem).where(*where).values(qty=qty).execution_options(synchronize_session=False))
 
 
-_EMPTY = delete(CartItem.__table__).where(CartItem.__table__.c.customer_id == _CUSTOMER)
+_CART_LINES = cast(Table, CartItem.__table__)
+_EMPTY = delete(_CART_LINES).where(_CART_LINES.c.customer_id == _CUSTOMER)
 
 
 def empty_cart(db: Session, customer_id: int) -> None:

@@ -15,9 +15,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -242,7 +242,9 @@ _ORDER_FIELDS = ("customer_id", "shop_id", "status", "payment_method", "total_mi
                  "currency", "fulfilment", "landmark", "ussd_session_id", "expires_at", "reference")
 
 
-_ORDERS, _LINES, _EVENTS = Order.__table__, OrderLine.__table__, OrderEvent.__table__
+_ORDERS = cast(Table, Order.__table__)
+_LINES = cast(Table, OrderLine.__table__)
+_EVENTS = cast(Table, OrderEvent.__table__)
 _LINE_FIELDS = ("order_id", "product_id", "sku", "name", "unit_price_minor", "qty")
 
 
@@ -260,7 +262,7 @@ _INSERT_EVENT = insert(_EVENTS).values(order_id=bindparam("order_id"), from_stat
                                        channel="ussd")
 # On the table, not the mapped class: the ORM's bulk UPDATE path costs more than the statement.
 # The product read into the session has its stock expired by hand instead.
-_PRODUCTS = Product.__table__
+_PRODUCTS = cast(Table, Product.__table__)
 _RESERVE = (update(_PRODUCTS)
             .where(_PRODUCTS.c.id == bindparam("product_id"), _PRODUCTS.c.stock >= bindparam("qty"),
                    _PRODUCTS.c.active.is_(True))

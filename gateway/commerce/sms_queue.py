@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from gateway.core.text import sms_segments, to_gsm7
 SEND_JOB = "gateway.jobs.send_sms"
 SEND_BATCH = 20  # messages one send job takes at most (each send has its own HTTP timeout)
 
-_OUTBOX = OutboundSms.__table__
+_OUTBOX = cast(Table, OutboundSms.__table__)
 _FIELDS = ("to_phone", "body", "purpose", "order_id", "dedupe_key", "segments")
 
 
