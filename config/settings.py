@@ -40,6 +40,9 @@ class Settings:
     WEBHOOK_SECRET: str | None = None
     # Bodega's log level; RQ's, granian's and HTTP clients' internals log WARNING and up unless DEBUG
     LOG_LEVEL: str = "INFO"
+    # One terminal line per USSD hop (at INFO). Production leaves it off: every hop is in the
+    # session log already, and at hundreds of hops a second the line was a tenth of a hop's CPU.
+    LOG_HOPS: bool = True
     # USSD
     USSD_MAX_CHARS: int = 182
     USSD_SESSION_TTL: int = 300
@@ -172,7 +175,7 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "development": {"DEBUG": True},
     "testing": {"TESTING": True, "RATELIMIT_ENABLED": False, "PAYMENT_PUSH_DELAY_SECONDS": 0,
                 "MPESA_VERIFY": False},
-    "production": {"SESSION_COOKIE_SECURE": True},
+    "production": {"SESSION_COOKIE_SECURE": True, "LOG_HOPS": False},
 }
 # Times, limits and sizes that make no sense at 0 or below (a TTL of 0 fails every save).
 POSITIVE = ("USSD_MAX_CHARS", "USSD_SESSION_TTL", "USSD_DIAL_IDLE_SECONDS", "USSD_HOPS_PER_MINUTE",

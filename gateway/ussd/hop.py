@@ -110,7 +110,8 @@ def _run_hop(rt: Runtime, req: UssdRequest, link: dial_store.Link) -> HopAnswer:
     except redis.RedisError:
         log.exception("could not save USSD state")
         return HopAnswer(BUSY, True)
-    _log_hop(req, answer, reply, ms)
+    if rt.settings.LOG_HOPS:
+        _log_hop(req, answer, reply, ms)
     return HopAnswer(reply.text, reply.end)
 
 

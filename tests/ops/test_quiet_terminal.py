@@ -11,9 +11,11 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from config.log_levels import configure_logging, one_line
@@ -43,6 +45,15 @@ def test_a_hop_is_one_line_with_a_masked_number(client: FlaskClient, demo_catalo
     assert hops[0].startswith("USSD +2547****441 dialled -> home (") and "Welcome to Bodega / 1. " in hops[0]
     assert hops[1].startswith("USSD +2547****441 typed '1' -> ")
     assert all("\n" not in h and CALLER not in h for h in hops)
+
+
+def test_production_leaves_out_the_hop_lines(make_app: Callable[..., Flask], demo_catalog: None,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Every hop is in the session log; a terminal line each is left to development."""
+    assert Settings().LOG_HOPS  # development shows them (production's default: tests/security)
+    caplog.set_level(logging.INFO, logger="gateway.ussd.hop")
+    Dialer(make_app(LOG_HOPS=False).test_client(), phone=CALLER).walk("1")
+    assert [r for r in caplog.records if r.name == "gateway.ussd.hop"] == []
 
 
 def _post(url: str, form: dict[str, str]) -> None:

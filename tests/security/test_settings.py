@@ -62,6 +62,7 @@ def test_production_starts_with_secrets_from_the_environment(bare_env: pytest.Mo
     assert {name: getattr(settings, name) for name in GOOD_ENV} == GOOD_ENV
     assert settings.SESSION_COOKIE_SECURE is True
     assert settings.DEBUG is False
+    assert settings.LOG_HOPS is False  # every hop is in the session log, not a terminal line each
 
 
 def test_no_secret_has_a_default_in_the_code() -> None:
