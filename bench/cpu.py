@@ -10,7 +10,8 @@ What is measured is the gateway's own work per hop: each hop calls the app's WSG
 starts (the urlencoded form, its length and type, the key in the query string), as a WSGI server
 would hand it over. The HTTP server's own parsing and writing is not counted (``make bench``
 measures the whole server under load); nor is a test client's request building, which used to be
-a fifth of the number. The hop's INFO log line is counted (its handler writes to stderr).
+a fifth of the number. The app runs with production's settings, as ``make bench`` serves it (no
+terminal line per hop: ``LOG_HOPS``).
 """
 
 from __future__ import annotations
