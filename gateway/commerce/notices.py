@@ -51,7 +51,7 @@ def order_placed(db: Session, order: Order) -> None:
                              "pay on delivery.", **values)
         queue_sms(db, order.customer.phone, body, "order_placed", order.id, f"order_placed:{order.id}")
     if order.status in AWAITING_SHOP:  # an M-Pesa order reaches the shop once paid, not before
-        shop_new_order(db, order)
+        shop_new_order(db, order, paid=False)  # just placed: nothing can have paid for it yet
 
 
 def _shop(order: Order) -> str:

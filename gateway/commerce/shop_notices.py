@@ -34,8 +34,8 @@ def _fit(lang: str, msgid: str, squeeze: str, least: int = 8, **values: str) -> 
     return translate(lang, msgid, **{**values, squeeze: clip(to_gsm7(values[squeeze]), room)})
 
 
-def _payment_state(db: Session, lang: str, order: Order) -> str:
-    if was_paid(db, order):
+def _payment_state(lang: str, order: Order, paid: bool) -> str:
+    if paid:
         return translate(lang, "PAID")
     if order.payment_method == "cash" and order.fulfilment == "pickup":
         return translate(lang, "cash at pickup")
@@ -50,18 +50,20 @@ def _where(lang: str, order: Order) -> str:
     return translate(lang, "Pickup")
 
 
-def shop_new_order(db: Session, order: Order) -> None:
+def shop_new_order(db: Session, order: Order, paid: bool | None = None) -> None:
     """Text every number of the order's shop that a new order waits for its answer.
 
     Call it when the order reaches the shop: at placement for cash orders, once paid for M-Pesa
     ones (``notices.order_placed`` does the first). Calling it again sends nothing more. Items that
     do not fit one SMS are counted, with the command that shows them all (``+3 more: text K7P2Q``).
+    ``paid`` says whether money was received, when the caller knows (else it is looked up).
     """
+    paid = was_paid(db, order) if paid is None else paid
     msgid = "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}"
     for contact in order.shop.contacts:
         lang = _contact_lang(contact)
         values = dict(ref=order.reference, total=format_money(order.total_minor, order.currency),
-                      payment=_payment_state(db, lang, order), where=_where(lang, order))
+                      payment=_payment_state(lang, order, paid), where=_where(lang, order))
         fixed = septets(to_gsm7(translate(lang, msgid, items="", **values)))
         items = fit_items(partial(translate, lang), order, SMS_LIMIT - fixed)
         body = translate(lang, msgid, items=items, **values)
