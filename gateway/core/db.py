@@ -18,10 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.core.pending import PENDING
+from gateway.core.sqlite_writers import queue_writers
+
+SQLITE_WAIT_SECONDS = 15  # how long a write waits for another (SQLite's busy timeout too)
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys.
+    """An engine for ``url``; SQLite gets WAL, a busy timeout, enforced foreign keys and writers
+    that take turns (``sqlite_writers``).
 
     ``hide_parameters``: a database error's message never carries the values of its statement
     (a stored callback's body holds phone numbers and receipts, and errors are logged)."""
@@ -29,8 +33,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False},
+        engine = create_engine(url, connect_args={"timeout": SQLITE_WAIT_SECONDS, "check_same_thread": False},
                                hide_parameters=True)
+        if parsed.database and parsed.database != ":memory:":
+            queue_writers(engine, Path(parsed.database), SQLITE_WAIT_SECONDS)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

@@ -1,0 +1,80 @@
+"""SQLite's writers take turns: a write waits for the transaction writing before it (in this
+process or another) to end, and is woken when it does; reads never wait."""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from gateway.core.db import make_engine
+
+WOKEN = 5.0  # seconds a woken writer has to finish (it is woken at once; this only bounds a hang)
+STILL_WAITING = 0.3  # how long a writer is watched to be sure it waits
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stock (id INTEGER PRIMARY KEY, units INTEGER)"))
+        conn.execute(text("INSERT INTO stock VALUES (1, 10)"))
+    yield engine
+    engine.dispose()
+
+
+def _write_in_thread(engine: Engine) -> threading.Event:
+    """Start a thread that takes one unit and commits; the event is set once it has."""
+    done = threading.Event()
+
+    def write() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE stock SET units = units - 1 WHERE id = 1"))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    return done
+
+
+def _units(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT units FROM stock WHERE id = 1")).scalar_one())
+
+
+def test_a_write_waits_for_the_writer_before_it_and_goes_when_it_commits(engine: Engine) -> None:
+    first = engine.connect()
+    first.execute(text("UPDATE stock SET units = units - 1 WHERE id = 1"))
+    second = _write_in_thread(engine)
+    assert not second.wait(STILL_WAITING)  # queued behind the open write, not failing or sleeping
+    assert _units(engine) == 10  # reads do not wait (and see what is committed)
+    first.commit()
+    assert second.wait(WOKEN)
+    first.close()
+    assert _units(engine) == 8
+
+
+@pytest.mark.parametrize("end", ["rollback", "close"])
+def test_a_rollback_or_a_connection_given_back_ends_the_turn(engine: Engine, end: str) -> None:
+    first = engine.connect()
+    first.execute(text("UPDATE stock SET units = 0 WHERE id = 1"))
+    second = _write_in_thread(engine)
+    assert not second.wait(STILL_WAITING)
+    getattr(first, end)()
+    assert second.wait(WOKEN)
+    first.close()
+    assert _units(engine) == 9  # the first write was undone, the second applied
+
+
+def test_a_write_waits_for_another_process(engine: Engine, tmp_path: Path) -> None:
+    """Another process writing holds the lock file beside the database (an open file of its own)."""
+    with open(tmp_path / "shop.db.writer-lock", "a") as other_process:
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_EX)
+        waiting = _write_in_thread(engine)
+        assert not waiting.wait(STILL_WAITING)
+        fcntl.flock(other_process.fileno(), fcntl.LOCK_UN)
+        assert waiting.wait(WOKEN)
+    assert _units(engine) == 9
