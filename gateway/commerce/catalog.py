@@ -152,6 +152,14 @@ class CatalogReader:
             return ()
         return self.cache.shop(self.db, shop_id).listed.get(category_id, ())[offset: offset + limit]
 
+    def search_shop(self, shop_id: int, typed: str, offset: int, limit: int) -> list[ProductView]:
+        """``search_products`` for one shop, from its snapshot: on-sale products whose name (or a
+        later word of it) starts with what the customer typed; none when the shop is closed down."""
+        shop, key = self.get_shop(shop_id), search_key(typed)
+        if shop is None or not shop.active or not key:
+            return []
+        return self.cache.shop(self.db, shop_id).search(key)[offset: offset + limit]
+
     def read_again(self, shop_id: int | None) -> None:
         """Forget ``shop_id``'s snapshot: the next read loads it from SQL (Confirm found a price
         that SQL no longer has; a version bump may have been lost)."""

@@ -2,7 +2,8 @@
 
 Opened from the first screen (every open shop) or from a shop's screen (that shop only). Case and
 accents do not matter ("azucar" finds "Azúcar"); names that start with the letters come first,
-then names with a later word that does (``catalog.search_products``, an indexed lookup). When
+then names with a later word that does (one shop's from its catalog snapshot, every shop's with
+``catalog.search_products``, an indexed lookup). When
 nothing matches, the screen says so and whatever is typed next is a new search.
 """
 
@@ -62,9 +63,11 @@ class Results(ListScreen):
         return ctx.t("Found for '{typed}':", typed=clip(str(ctx.data["q"]), SHOWN_TYPED))
 
     def fetch(self, ctx: Ctx, offset: int, limit: int) -> list[tuple[Any, str]]:
-        rows = catalog.search_products(ctx.db, str(ctx.data["q"]), ctx.data.get("shop"), offset, limit,
-                                       ctx.data.get("town"))
-        return product_rows(ctx, rows)
+        shop, typed = ctx.data.get("shop"), str(ctx.data["q"])
+        if shop is not None:  # one shop's products: its snapshot, no SQL
+            return product_rows(ctx, ctx.catalog.search_shop(int(shop), typed, offset, limit))
+        return product_rows(ctx, catalog.search_products(ctx.db, typed, None, offset, limit,
+                                                         ctx.data.get("town")))
 
     def render(self, ctx: Ctx) -> str:
         text = super().render(ctx)

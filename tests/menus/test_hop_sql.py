@@ -22,7 +22,16 @@ from gateway.core.db import session_scope
 from gateway.core.runtime import Runtime
 from gateway.ussd.hop import card_key
 from tests.conftest import Dialer
-from tests.menus.conftest import AGAIN_TO_AVOCADO, CART, CASH, CHECKOUT, DELIVERY, TO_AVOCADO, product_named
+from tests.menus.conftest import (
+    AGAIN_TO_AVOCADO,
+    CART,
+    CASH,
+    CHECKOUT,
+    DELIVERY,
+    SEARCH,
+    TO_AVOCADO,
+    product_named,
+)
 
 
 @contextmanager
@@ -57,6 +66,12 @@ def test_a_known_caller_browses_without_sql(dialer: Dialer, rt: Runtime, demo_ca
     assert costs[:8] == [0] * 8, costs  # home knows from the card that there is no order to repeat
     assert costs[8] <= 3, costs  # another shop, used for the first time in this process: loaded once
     assert "Avocado" in dialer.walk(*TO_AVOCADO)
+
+
+def test_searching_a_shop_costs_nothing(dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1")  # the shop, its snapshot loaded
+    assert hop_costs(rt, dialer, SEARCH, "sug") == [0, 0]
+    assert dialer.screen.startswith("Found for 'sug':\n1. Sugar 1kg - KSh 170"), dialer.screen
 
 
 def test_the_cart_costs_one_statement_and_checkout_a_bounded_few(dialer: Dialer, rt: Runtime,

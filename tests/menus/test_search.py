@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from gateway.commerce import catalog
 from gateway.commerce.customers import find_or_create_customer
@@ -96,3 +96,24 @@ def test_search_reads_the_index(app: Flask, rt: Runtime) -> None:
         plan = db.execute(text(f"{explain} SELECT id FROM products WHERE {folded} >= 'sabu' AND "
                                f"{folded} < 'sabv' ORDER BY {folded} LIMIT 5"))
         assert "ix_products_search_name" in " ".join(str(row) for row in plan)
+
+
+def test_a_shops_search_answers_from_its_snapshot_as_sql_does(app: Flask, rt: Runtime) -> None:
+    shop_id = big_shop(rt, 40)
+    with records(rt) as db:
+        category_id = db.scalars(select(Category.id).where(Category.shop_id == shop_id)).one()
+        db.add_all([Product(shop_id=shop_id, category_id=category_id, sku="A", name="Sabún fino",
+                            price_minor=900, currency="KES", stock=0),
+                    Product(shop_id=shop_id, category_id=category_id, sku="O", name="Sabuni ya zamani",
+                            price_minor=900, currency="KES", stock=5, active=False)])
+        db.commit()
+    with records(rt) as db:
+        reader = catalog.CatalogReader(db, rt.catalog)
+        for typed in ("sabuni", "SABUNI 01", "sabun", "Sabún", "wa", "fino", "zamani", "zzz", "1"):
+            for offset in (0, 5, 38):
+                in_sql = catalog.search_products(db, typed, shop_id, offset, 7)
+                in_memory = reader.search_shop(shop_id, typed, offset, 7)
+                assert [(p.id, p.name, p.price_minor, p.stock) for p in in_memory] == \
+                    [(r.id, r.name, r.price_minor, r.stock) for r in in_sql], (typed, offset)
+        assert [p.name for p in reader.search_shop(shop_id, "fino", 0, 7)] == ["Sabún fino"]
+        assert reader.search_shop(shop_id, "zamani", 0, 7) == []  # off sale
