@@ -158,19 +158,17 @@ def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
     db = LazySession(rt.sessions)
     try:
         state, reply, answer = _navigate(rt, cast(Session, db), req, state, card)
-        session = db.opened
-        if session is None:
-            return state, reply, answer, []
-        pending = transactions.commit_and_take(session)
+        if db.session is not None:
+            return state, reply, answer, transactions.commit_and_take(db.session)
+        db.commit()  # Core statements only (or none): no session, so no jobs either
+        return state, reply, answer, []
     except Exception:
-        if db.opened is not None:
-            db.opened.rollback()
-            forget_pending(db.opened)
+        db.rollback()
+        if db.session is not None:
+            forget_pending(db.session)
         raise
     finally:
-        if db.opened is not None:
-            db.opened.close()
-    return state, reply, answer, pending
+        db.close()
 
 
 def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | None,

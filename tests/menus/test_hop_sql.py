@@ -59,6 +59,41 @@ def test_a_known_caller_browses_without_sql(dialer: Dialer, rt: Runtime, demo_ca
     assert "Avocado" in dialer.walk(*TO_AVOCADO)
 
 
+@contextmanager
+def orm_sessions(rt: Runtime) -> Iterator[list[object]]:
+    """The ORM sessions that began a transaction on ``rt`` while the block runs."""
+    begun: list[object] = []
+
+    def note(session: Any, _transaction: Any, _connection: Any) -> None:
+        begun.append(session)
+
+    event.listen(rt.sessions, "after_begin", note)
+    try:
+        yield begun
+    finally:
+        event.remove(rt.sessions, "after_begin", note)
+
+
+def test_a_first_dial_and_adding_to_the_cart_run_without_an_orm_session(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    """Their one statement each (the caller's card, the cart's upsert) runs on a bare connection:
+    building, beginning and committing an ORM session cost more CPU than the statement."""
+    dialer.walk(*TO_AVOCADO)  # loads the shop once
+    with orm_sessions(rt) as begun, statements(rt) as seen:
+        dialer.dial()
+    assert begun == [] and len(seen) == 0  # the card came from Redis
+    rt.redis.delete(card_key(dialer.phone))  # a caller whose card is not in Redis: read from SQL
+    with orm_sessions(rt) as begun, statements(rt) as seen:
+        dialer.dial()
+    assert begun == [] and len(seen) == 1, seen
+    dialer.walk(*TO_AVOCADO)
+    with orm_sessions(rt) as begun, statements(rt) as seen:
+        dialer.dial("2")
+    assert "Added 2 x Avocado." in dialer.screen
+    assert begun == [] and len(seen) == 1, seen
+    assert CustomerCard.from_json(rt.redis.get(card_key(dialer.phone))) is not None
+
+
 def test_the_cart_costs_one_statement_and_checkout_a_bounded_few(dialer: Dialer, rt: Runtime,
                                                                   demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO)
