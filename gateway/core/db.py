@@ -65,6 +65,7 @@ class LazySession:
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
+        self._engine = factory.kw.get("bind")  # sessions on one engine (else: always a session)
         self._session: Session | None = None
         self._connection: Connection | None = None
 
@@ -78,11 +79,10 @@ class LazySession:
         return self._session
 
     def connection(self, *args: Any, **kwargs: Any) -> Connection:
-        if self._session is not None or args or kwargs:
+        if self._session is not None or args or kwargs or not isinstance(self._engine, Engine):
             return self._opened_session().connection(*args, **kwargs)
         if self._connection is None:
-            engine: Engine = self._factory.kw["bind"]
-            self._connection = engine.connect()
+            self._connection = self._engine.connect()
             self._connection.begin()
         return self._connection
 

@@ -152,8 +152,9 @@ def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
              card: CustomerCard | None) -> tuple[DialState, Reply, str | None, list[PendingJob]]:
     """Run the menus and commit what they wrote; returns the jobs the hop asked for.
 
-    The database session opens only if a screen needs it (a write, a shop not in the snapshots,
-    a caller not seen before): a hop that only navigates runs no SQL.
+    The database opens only if a screen needs it (a write, a shop not in the snapshots, a caller
+    not seen before): a hop that only navigates runs no SQL. One that runs only Core statements
+    (a caller's card, the cart's upsert) commits them on a bare connection, with no ORM session.
     """
     db = LazySession(rt.sessions)
     try:
