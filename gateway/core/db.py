@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -60,22 +60,70 @@ def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> ses
 class LazySession:
     """A session opened on first use: a USSD hop that only navigates never opens one.
 
-    Stands in for a ``Session`` (every attribute is the real session's); ``opened`` says whether
-    anything used it, so the hop commits and closes only what it opened.
+    Stands in for a ``Session`` (every attribute is the real session's). A hop whose SQL is all
+    Core statements on ``connection()`` (a caller's card, the cart's upsert) gets a bare
+    connection in a transaction and no ORM session, whose set-up and commit cost more CPU than
+    the statement; anything else opens the session on that connection, in charge of its
+    transaction (``control_fully``), so everything still commits or rolls back as one.
+    ``opened`` says whether anything used it; the hop then ends it with ``commit``/``rollback``
+    and ``close``.
     """
 
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
+        self._engine = factory.kw.get("bind")  # sessions on one engine (else: always a session)
         self._session: Session | None = None
+        self._connection: Connection | None = None
 
     @property
-    def opened(self) -> Session | None:
+    def opened(self) -> bool:
+        return self._session is not None or self._connection is not None
+
+    @property
+    def session(self) -> Session | None:
+        """The ORM session, if anything needed one."""
         return self._session
 
+    def connection(self, *args: Any, **kwargs: Any) -> Connection:
+        if self._session is not None or args or kwargs or not isinstance(self._engine, Engine):
+            return self._opened_session().connection(*args, **kwargs)
+        if self._connection is None:
+            self._connection = self._engine.connect()
+            self._connection.begin()
+        return self._connection
+
     def __getattr__(self, name: str) -> Any:
+        return getattr(self._opened_session(), name)
+
+    def _opened_session(self) -> Session:
         if self._session is None:
-            self._session = self._factory()
-        return getattr(self._session, name)
+            if self._connection is None:
+                self._session = self._factory()
+            else:
+                self._session = self._factory(bind=self._connection, join_transaction_mode="control_fully")
+        return self._session
+
+    def commit(self) -> None:
+        """Commit the transaction, through the session when one was opened."""
+        if self._session is not None:
+            self._session.commit()
+        elif self._connection is not None:
+            self._connection.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        elif self._connection is not None:
+            self._connection.rollback()
+
+    def close(self) -> None:
+        """Close the session and give the connection back to the pool (rolling back what was
+        not committed)."""
+        session, connection, self._session, self._connection = self._session, self._connection, None, None
+        if session is not None:
+            session.close()
+        if connection is not None:
+            connection.close()
 
 
 @contextmanager

@@ -153,25 +153,24 @@ def _advance(rt: Runtime, req: UssdRequest, state: DialState | None,
              card: CustomerCard | None) -> tuple[DialState, Reply, str | None, list[PendingJob]]:
     """Run the menus and commit what they wrote; returns the jobs the hop asked for.
 
-    The database session opens only if a screen needs it (a write, a shop not in the snapshots,
-    a caller not seen before): a hop that only navigates runs no SQL.
+    The database opens only if a screen needs it (a write, a shop not in the snapshots, a caller
+    not seen before): a hop that only navigates runs no SQL. One that runs only Core statements
+    (a caller's card, the cart's upsert) commits them on a bare connection, with no ORM session.
     """
     db = LazySession(rt.sessions)
     try:
         state, reply, answer = _navigate(rt, cast(Session, db), req, state, card)
-        session = db.opened
-        if session is None:
-            return state, reply, answer, []
-        pending = transactions.commit_and_take(session)
+        if db.session is not None:
+            return state, reply, answer, transactions.commit_and_take(db.session)
+        db.commit()  # Core statements only (or none): no session, so no jobs either
+        return state, reply, answer, []
     except Exception:
-        if db.opened is not None:
-            db.opened.rollback()
-            forget_pending(db.opened)
+        db.rollback()
+        if db.session is not None:
+            forget_pending(db.session)
         raise
     finally:
-        if db.opened is not None:
-            db.opened.close()
-    return state, reply, answer, pending
+        db.close()
 
 
 def _navigate(rt: Runtime, db: Session, req: UssdRequest, state: DialState | None,

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from gateway.commerce import shop_stock
 from gateway.commerce.customers import CustomerCard
+from gateway.commerce.models import CartItem
 from gateway.core.db import session_scope
 from gateway.core.runtime import Runtime
 from gateway.ussd.hop import card_key
@@ -74,6 +75,45 @@ def test_searching_a_shop_costs_nothing(dialer: Dialer, rt: Runtime, demo_catalo
     assert dialer.screen.startswith("Found for 'sug':\n1. Sugar 1kg - KSh 170"), dialer.screen
 
 
+@contextmanager
+def orm_sessions(rt: Runtime) -> Iterator[list[object]]:
+    """The ORM sessions that began a transaction on ``rt`` while the block runs."""
+    begun: list[object] = []
+
+    def note(session: Any, _transaction: Any, _connection: Any) -> None:
+        begun.append(session)
+
+    event.listen(rt.sessions, "after_begin", note)
+    try:
+        yield begun
+    finally:
+        event.remove(rt.sessions, "after_begin", note)
+
+
+def test_a_first_dial_and_adding_to_the_cart_run_without_an_orm_session(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    """Their one statement each (the caller's card, the cart's upsert) runs on a bare connection:
+    building, beginning and committing an ORM session cost more CPU than the statement."""
+    dialer.walk(*TO_AVOCADO)  # loads the shop once
+    with orm_sessions(rt) as begun, statements(rt) as seen:
+        dialer.dial()
+    assert begun == [] and len(seen) == 0  # the card came from Redis
+    rt.redis.delete(card_key(dialer.phone))  # a caller whose card is not in Redis: read from SQL
+    with orm_sessions(rt) as begun, statements(rt) as seen:
+        dialer.dial()
+    assert begun == [] and len(seen) == 1, seen
+    dialer.walk(*TO_AVOCADO)
+    with orm_sessions(rt) as begun, statements(rt) as seen:
+        dialer.dial("2")
+    assert "Added 2 x Avocado." in dialer.screen
+    assert begun == [] and len(seen) == 1, seen
+    with session_scope(rt.sessions) as db:  # committed, and the caller's card says so
+        avocado = product_named(db, "Avocado").id
+        assert [(line.product_id, line.qty) for line in db.scalars(select(CartItem))] == [(avocado, 2)]
+    card = CustomerCard.from_json(rt.redis.get(card_key(dialer.phone)))
+    assert card is not None and card.cart == [[avocado, 2]]
+
+
 def test_the_cart_costs_one_statement_and_checkout_a_bounded_few(dialer: Dialer, rt: Runtime,
                                                                   demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO)
@@ -121,7 +161,7 @@ def test_a_caller_who_has_ordered_browses_and_checks_out_without_sql(dialer: Dia
 def test_a_card_from_before_profiles_is_read_once_then_kept(dialer: Dialer, rt: Runtime,
                                                             demo_catalog: None) -> None:
     dialer.walk(*TO_AVOCADO, "2", CHECKOUT, *CASH, "1")
-    card = CustomerCard.from_json(rt.redis.get(card_key(dialer.phone)))  # type: ignore[arg-type]
+    card = CustomerCard.from_json(rt.redis.get(card_key(dialer.phone)))
     assert card is not None and card.profile is not None and card.profile.last_order is not None
     rt.redis.set(card_key(dialer.phone), f'{{"id":{card.id},"lang":"en","cart":[]}}')  # as cards were
     (first,) = hop_costs(rt, dialer, None)  # the customer, the last order and its lines (and the
@@ -173,7 +213,7 @@ def test_a_caller_redis_has_no_card_for_is_read_in_one_statement(dialer: Dialer,
     (first,) = hop_costs(rt, dialer, None)  # the customer, the cart and the last order's lines
     assert first == 1, first
     assert "1. Order again: 2x Avocado" in dialer.screen
-    card = CustomerCard.from_json(rt.redis.get(card_key(dialer.phone)))  # type: ignore[arg-type]
+    card = CustomerCard.from_json(rt.redis.get(card_key(dialer.phone)))
     assert card is not None and card.profile is not None and card.profile.last_order is not None
     assert [qty for _product, qty in card.cart] == [1]
     assert card.profile.last_order.payment_method == "cash"
