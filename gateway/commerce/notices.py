@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gateway.commerce.models import Order, Payment, UssdSession
 from gateway.commerce.money import format_money
 from gateway.commerce.order_states import AWAITING_SHOP, LABELS
+from gateway.commerce.recipients import Recipients
 from gateway.commerce.shop_notices import (  # noqa: F401 - the shop's texts, reachable as notices.<name>
     customer_order_cancelled,
     order_cancelled_by_customer,
@@ -38,20 +39,23 @@ def _total(order: Order) -> str:
     return format_money(order.total_minor, order.currency)
 
 
-def order_placed(db: Session, order: Order) -> None:
+def order_placed(db: Session, order: Order, to: Recipients | None = None) -> None:
     """Tell the customer their cash order is placed (a mobile-money order is told once paid), and
-    the shop that the order waits for its answer when it reaches the shop."""
+    the shop that the order waits for its answer when it reaches the shop. ``to``: who they are,
+    when the caller has read it already (else it is read from the order)."""
+    to = to or Recipients.of(order)
     if order.payment_method == "cash":
-        values = {"ref": order.reference, "shop": _shop(order), "total": _total(order)}
+        lang = to.customer.language or "en"
+        values = {"ref": order.reference, "shop": clip(to.shop_name, SHOP_ROOM), "total": _total(order)}
         if order.fulfilment == "pickup":
-            body = translate(_lang(order), "Bodega: order {ref} placed at {shop}. Total {total}, "
+            body = translate(lang, "Bodega: order {ref} placed at {shop}. Total {total}, "
                              "pay at pickup.", **values)
         else:
-            body = translate(_lang(order), "Bodega: order {ref} placed at {shop}. Total {total}, "
+            body = translate(lang, "Bodega: order {ref} placed at {shop}. Total {total}, "
                              "pay on delivery.", **values)
-        queue_sms(db, order.customer.phone, body, "order_placed", order.id, f"order_placed:{order.id}")
+        queue_sms(db, to.customer.phone, body, "order_placed", order.id, f"order_placed:{order.id}")
     if order.status in AWAITING_SHOP:  # an M-Pesa order reaches the shop once paid, not before
-        shop_new_order(db, order, paid=False)  # just placed: nothing can have paid for it yet
+        shop_new_order(db, order, paid=False, to=to)  # just placed: nothing can have paid for it yet
 
 
 def _shop(order: Order) -> str:

@@ -15,16 +15,17 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, contains_eager, make_transient_to_detached, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gateway.commerce import notices, order_states, shop_terms
-from gateway.commerce.carts import cart_total_minor, empty_cart
+from gateway.commerce.carts import empty_cart
 from gateway.commerce.catalog_changes import catalog_changed
+from gateway.commerce.catalog_snapshot import ShopView
 from gateway.commerce.models import (
     CartItem,
     Customer,
@@ -37,6 +38,7 @@ from gateway.commerce.models import (
     ShopContact,
     utcnow,
 )
+from gateway.commerce.recipients import Contact, Recipients
 from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from gateway.commerce.shop_terms import Basket
 from gateway.core.errors import BodegaError, IllegalTransition, OutOfStock
@@ -58,10 +60,10 @@ class ShortOfStock(OutOfStock):
     """A cart line the shop cannot serve: which product, how many were wanted and how many are
     left (0 when it is sold out or no longer sold), so the screen can say so."""
 
-    def __init__(self, detail: str, product: Product, wanted: int, left: int) -> None:
-        super().__init__(detail, "Sorry, {name} does not have {wanted} left.", name=product.name,
+    def __init__(self, detail: str, product_name: str, wanted: int, left: int) -> None:
+        super().__init__(detail, "Sorry, {name} does not have {wanted} left.", name=product_name,
                          wanted=wanted)
-        self.product_name = product.name
+        self.product_name = product_name
         self.wanted = wanted
         self.left = left
 
@@ -119,16 +121,37 @@ class MixedCart(BodegaError):
     user_message = "Your cart holds items from more than one shop. Please empty it and start again."
 
 
+class DraftLine(NamedTuple):
+    """A cart line with its product as SQL has it now: what the order's line copies."""
+
+    product_id: int
+    qty: int
+    shop_id: int
+    sku: str
+    name: str
+    price_minor: int
+    currency: str
+    stock: int
+    active: bool
+
+
 @dataclass(frozen=True)
 class _Draft:
-    """What the order will hold, read from the cart before anything is written."""
+    """What the order will hold, read from the cart before anything is written: plain values
+    (building ORM objects for the cart, its products, the shop and the customer cost more than
+    the query that reads them)."""
 
-    shop_id: int
-    currency: str
-    lines: list[CartItem]
-    total_minor: int
-    shop: Shop  # held here, the order's notices find it (and the customer) in the session
-    customer: Customer
+    lines: list[DraftLine]
+    shop: ShopView  # its terms, as checkout's summary priced them
+    recipients: Recipients  # who the order's texts go to
+
+    @property
+    def total_minor(self) -> int:
+        return sum(line.price_minor * line.qty for line in self.lines)
+
+    def as_shown(self) -> list[list[int]]:
+        """``cart_as_shown`` of these lines."""
+        return sorted([line.product_id, line.qty, line.price_minor] for line in self.lines)
 
 
 def new_reference() -> str:
@@ -179,7 +202,7 @@ def _place(db: Session, customer_id: int, session_id: str, fulfilment: str, land
            payment_method: str, pay_within: timedelta | None, shown: list[list[int]] | None,
            shown_total: int | None) -> Order:
     draft = _draft(db, customer_id)
-    if shown is not None and cart_as_shown(draft.lines) != shown:
+    if shown is not None and draft.as_shown() != shown:
         raise CartChanged(f"customer {customer_id}: cart changed since the summary")
     shop = draft.shop
     priced = check_terms(shop, draft.total_minor, fulfilment, utcnow())
@@ -187,15 +210,15 @@ def _place(db: Session, customer_id: int, session_id: str, fulfilment: str, land
         raise CartChanged(f"customer {customer_id}: total {priced.total_minor}, shown {shown_total}")
     status = order_states.PLACED if payment_method == CASH else order_states.AWAITING_PAYMENT
     fields: dict[str, Any] = dict(
-        customer_id=customer_id, shop_id=draft.shop_id, status=status, payment_method=payment_method,
-        total_minor=priced.total_minor, delivery_fee_minor=priced.fee_minor, currency=draft.currency,
+        customer_id=customer_id, shop_id=shop.id, status=status, payment_method=payment_method,
+        total_minor=priced.total_minor, delivery_fee_minor=priced.fee_minor, currency=draft.lines[0].currency,
         fulfilment=fulfilment,
         landmark=landmark if fulfilment == DELIVERY else None, ussd_session_id=session_id,
         expires_at=utcnow() + pay_within if pay_within and status != order_states.PLACED else None)
     order, ours = _insert(db, fields, draft)
     if ours:  # not a racing duplicate's order, nor a replay's
         empty_cart(db, customer_id)
-        notices.order_placed(db, order)
+        notices.order_placed(db, order, draft.recipients)
         db.info.setdefault(_PLACED_NOW, set()).add(order.id)
     return order
 
@@ -214,10 +237,10 @@ def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, 
     No savepoint: the order's INSERT passes over a taken reference or session (``ON CONFLICT DO
     NOTHING``) instead of failing, and a line short of stock gives back the units taken before it,
     so a refused order leaves nothing behind in the caller's transaction."""
-    taken: list[CartItem] = []
+    taken: list[DraftLine] = []
     try:
         for line in draft.lines:
-            reserve_stock(db, line.product, line.qty)
+            _reserve(db, line)
             taken.append(line)
         for _ in range(REFERENCE_ATTEMPTS):
             order = _insert_order(db, {**fields, "reference": new_reference()})
@@ -292,58 +315,74 @@ def _as_loaded(db: Session, kind: type[Any], row: dict[str, Any]) -> Any:
     return obj
 
 
-def _give_back(db: Session, lines: list[CartItem]) -> None:
-    """Return the units ``reserve_stock`` took for ``lines`` (an order that is not placed)."""
+def _give_back(db: Session, lines: list[DraftLine]) -> None:
+    """Return the units ``_reserve`` took for ``lines`` (an order that is not placed)."""
     for line in lines:
         db.execute(_GIVE_BACK, {"product_id": line.product_id, "qty": line.qty})
-        db.expire(line.product, ["stock"])
+        _stock_moved(db, line.product_id)
 
 
-# The cart's lines with their products, and the shop (with the contacts a cash order is texted
-# to) and customer the order and its notices read: then in the session, no statement of their own.
-# A row per line and contact, the few a cart and a shop hold.
-_DRAFT = (select(CartItem, Shop, Customer).join(CartItem.product).join(Shop, Shop.id == Product.shop_id)
-          .join(Customer, Customer.id == CartItem.customer_id)
-          .outerjoin(ShopContact, ShopContact.shop_id == Shop.id)
-          .options(contains_eager(CartItem.product), contains_eager(Shop.contacts))
-          .where(CartItem.customer_id == bindparam("customer_id")).order_by(CartItem.id, ShopContact.id))
+def _stock_moved(db: Session, product_id: int) -> None:
+    """A product this session holds (its caller read it) reads its stock again when next used."""
+    held = db.identity_map.get(db.identity_key(Product, product_id))
+    if held is not None:
+        db.expire(held, ["stock"])
+
+
+_CART, _SHOPS = cast(Table, CartItem.__table__), cast(Table, Shop.__table__)
+_CUSTOMERS, _CONTACTS = cast(Table, Customer.__table__), cast(Table, ShopContact.__table__)
+# The cart's lines with their products, the shop's terms (in ``ShopView``'s order) and the numbers
+# a cash order is texted to, and the customer: one row per line and contact, the few a cart and a
+# shop hold. Plain rows, no ORM objects.
+_SHOP_TERMS = tuple(_SHOPS.c[name] for name in ShopView._fields)
+_DRAFT = (select(_CART.c.product_id, _CART.c.qty, _PRODUCTS.c.shop_id, _PRODUCTS.c.sku, _PRODUCTS.c.name,
+                 _PRODUCTS.c.price_minor, _PRODUCTS.c.currency, _PRODUCTS.c.stock, _PRODUCTS.c.active,
+                 _CUSTOMERS.c.phone, _CUSTOMERS.c.language, _CONTACTS.c.phone, _CONTACTS.c.language,
+                 *_SHOP_TERMS)
+          .select_from(_CART.join(_PRODUCTS, _PRODUCTS.c.id == _CART.c.product_id)
+                       .join(_SHOPS, _SHOPS.c.id == _PRODUCTS.c.shop_id)
+                       .join(_CUSTOMERS, _CUSTOMERS.c.id == _CART.c.customer_id)
+                       .outerjoin(_CONTACTS, _CONTACTS.c.shop_id == _SHOPS.c.id))
+          .where(_CART.c.customer_id == bindparam("customer_id"))
+          .order_by(_CART.c.id, _CONTACTS.c.id))
+_LINE, _CUSTOMER, _CONTACT, _TERMS = slice(0, 9), slice(9, 11), slice(11, 13), slice(13, None)
 
 
 def _draft(db: Session, customer_id: int) -> _Draft:
-    rows = db.execute(_DRAFT, {"customer_id": customer_id}).unique().all()
-    lines = [line for line, _shop, _customer in rows]
-    if not lines:
+    rows = db.execute(_DRAFT, {"customer_id": customer_id}).all()
+    if not rows:
         raise EmptyCart(f"customer {customer_id} confirmed an empty cart")
-    shops = {line.product.shop_id for line in lines}
+    lines = list({row[0]: DraftLine(*row[_LINE]) for row in rows}.values())
+    shops = {line.shop_id for line in lines}
     if len(shops) != 1:
         raise MixedCart(f"customer {customer_id} cart spans shops {sorted(shops)}")
-    total = cart_total_minor(lines)
-    _line, shop, customer = rows[0]
-    return _Draft(shop_id=shops.pop(), currency=lines[0].product.currency, lines=lines, total_minor=total,
-                  shop=shop, customer=customer)
+    first = rows[0]
+    contacts = tuple(dict.fromkeys(Contact(*row[_CONTACT]) for row in rows if row[_CONTACT][0] is not None))
+    shop = ShopView(*first[_TERMS])
+    return _Draft(lines=lines, shop=shop,
+                  recipients=Recipients(Contact(*first[_CUSTOMER]), shop.name, contacts))
 
 
 def _write(db: Session, order: Order, draft: _Draft) -> None:
     """The order's lines (its stock reserved already) and its first event: two statements."""
-    rows = [{"order_id": order.id, "product_id": line.product.id, "sku": line.product.sku,
-             "name": line.product.name, "unit_price_minor": line.product.price_minor, "qty": line.qty}
-            for line in draft.lines]
+    rows = [{"order_id": order.id, "product_id": line.product_id, "sku": line.sku, "name": line.name,
+             "unit_price_minor": line.price_minor, "qty": line.qty} for line in draft.lines]
     written = db.execute(_INSERT_LINES, rows).all()
     set_committed_value(order, "lines", [_as_loaded(db, OrderLine, row._asdict()) for row in written])
     db.execute(_INSERT_EVENT, {"order_id": order.id, "to_status": order.status,
                                "actor": f"customer:{order.customer_id}"})
 
 
-def reserve_stock(db: Session, product: Product, qty: int) -> None:
-    """Take ``qty`` units with one conditional UPDATE; ``ShortOfStock`` (saying how many are left)
-    if they are not there."""
-    left = db.execute(_RESERVE, {"product_id": product.id, "qty": qty}).scalar()
-    db.expire(product, ["stock"])
+def _reserve(db: Session, line: DraftLine) -> None:
+    """Take the line's units with one conditional UPDATE; ``ShortOfStock`` (saying how many are
+    left) if they are not there."""
+    left = db.execute(_RESERVE, {"product_id": line.product_id, "qty": line.qty}).scalar()
+    _stock_moved(db, line.product_id)
     if left is None:
-        left = max(0, product.stock) if product.active else 0
-        raise ShortOfStock(f"product {product.id} short of {qty}", product, qty, left)
+        left = max(0, line.stock) if line.active else 0
+        raise ShortOfStock(f"product {line.product_id} short of {line.qty}", line.name, line.qty, left)
     if left < SHOWN_STOCK_EXACT:  # screens show "sold out" and offer at most what is left
-        catalog_changed(db, product.shop_id)
+        catalog_changed(db, line.shop_id)
 
 
 def customer_orders(db: Session, customer_id: int, offset: int, limit: int) -> list[Order]:

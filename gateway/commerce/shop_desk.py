@@ -9,6 +9,7 @@ live in ``gateway.commerce.order_moves``, shared with the console. Functions her
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -54,7 +55,17 @@ def was_paid(db: Session, order: Order) -> bool:
                      .limit(1)) is not None
 
 
-def contact_language(contact: ShopContact, languages: Sequence[str]) -> str:
+class Reachable(Protocol):
+    """A shop's number as texts need it: a ``ShopContact`` or a ``recipients.Contact``."""
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def language(self) -> str | None: ...
+
+
+def contact_language(contact: Reachable, languages: Sequence[str]) -> str:
     """The language to text a shop number in: the one it texts in, else its country's."""
     return contact.language or default_language(contact.phone, list(languages))
 

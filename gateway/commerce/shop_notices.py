@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from gateway.commerce.models import Order, OutboundSms, Shop, ShopContact
 from gateway.commerce.money import format_money
 from gateway.commerce.order_slip import fit_items
-from gateway.commerce.shop_desk import contact_language, was_paid
+from gateway.commerce.recipients import Recipients
+from gateway.commerce.shop_desk import Reachable, contact_language, was_paid
 from gateway.commerce.shop_summary import DaySummary
 from gateway.commerce.sms_queue import queue_sms
 from gateway.core.i18n import load_translator, translate
@@ -50,17 +51,19 @@ def _where(lang: str, order: Order) -> str:
     return translate(lang, "Pickup")
 
 
-def shop_new_order(db: Session, order: Order, paid: bool | None = None) -> None:
+def shop_new_order(db: Session, order: Order, paid: bool | None = None,
+                   to: Recipients | None = None) -> None:
     """Text every number of the order's shop that a new order waits for its answer.
 
     Call it when the order reaches the shop: at placement for cash orders, once paid for M-Pesa
     ones (``notices.order_placed`` does the first). Calling it again sends nothing more. Items that
     do not fit one SMS are counted, with the command that shows them all (``+3 more: text K7P2Q``).
-    ``paid`` says whether money was received, when the caller knows (else it is looked up).
+    ``paid`` says whether money was received and ``to`` who the shop's numbers are, when the caller
+    knows (else they are read from the order).
     """
     paid = was_paid(db, order) if paid is None else paid
     msgid = "New order {ref}: {items}. {total} {payment}. {where}. Reply OK {ref} or NO {ref}"
-    for contact in order.shop.contacts:
+    for contact in (to or Recipients.of(order)).shop_contacts:
         lang = _contact_lang(contact)
         values = dict(ref=order.reference, total=format_money(order.total_minor, order.currency),
                       payment=_payment_state(lang, order, paid), where=_where(lang, order))
@@ -71,7 +74,7 @@ def shop_new_order(db: Session, order: Order, paid: bool | None = None) -> None:
                   f"shop_new_order:{order.id}:{contact.phone}")
 
 
-def _contact_lang(contact: ShopContact) -> str:
+def _contact_lang(contact: Reachable) -> str:
     return contact_language(contact, load_translator().languages)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gateway.commerce import order_states, orders
-from gateway.commerce.models import Order, Product
+from gateway.commerce.models import Order
 from gateway.core.errors import BodegaError, OutOfStock
 from gateway.core.i18n import load_translator
 from gateway.core.text import is_gsm7, septets, to_gsm7
@@ -31,11 +31,10 @@ def _raised(call: Any) -> BodegaError:
 
 def domain_refusals() -> list[BodegaError]:
     """One of each refusal a customer or shop can be shown, as the domain raises it."""
-    product = Product(name="Sukuma wiki (bunch)", stock=1, active=True)
     refusals: list[BodegaError] = [
         BodegaError("unexpected"), OutOfStock("short"), orders.EmptyCart("empty"),
         orders.CartChanged("changed"), orders.MixedCart("mixed"),
-        orders.ShortOfStock("short", product, 5, 1),
+        orders.ShortOfStock("short", "Sukuma wiki (bunch)", 5, 1),
     ]
     for status in order_states.FINAL:  # a customer's cancel, too late
         order = Order(reference="K7P2Q", status=status)
