@@ -226,3 +226,26 @@ def test_owner_language_follows_for_new_order_texts(texter: Texter, rt: Runtime,
     staff_text = texter.texts_to(STAFF, "shop_new_order")
     assert owner_text and staff_text and owner_text[0] != staff_text[0]
     assert staff_text[0].startswith(f"New order {order.reference}")
+
+
+def test_an_order_of_several_items_texts_each_shop_number_once(texter: Texter, rt: Runtime, shop: Shop) -> None:
+    """Confirm reads the cart and the shop's numbers in one query (a row per item and number):
+    every item is ordered once and every number, and the customer, is texted once."""
+    from gateway.commerce.carts import add_to_cart
+    from gateway.commerce.customers import find_or_create_customer
+    from gateway.commerce.orders import place_order
+
+    with rt.sessions() as db:
+        customer = find_or_create_customer(db, CUSTOMER, ["en"])
+        products = db.scalars(select(Product).where(Product.shop_id == shop.id).order_by(Product.id)).all()
+        for qty, product in enumerate(products[:3], start=1):
+            add_to_cart(db, customer.id, product.id, qty)
+        order = place_order(db, customer.id, "ATUid_several", "pickup", None, "cash")
+        assert [(line.product_id, line.qty) for line in order.lines] == [(p.id, n) for n, p in
+                                                                          enumerate(products[:3], start=1)]
+        assert order.total_minor == sum(n * p.price_minor for n, p in enumerate(products[:3], start=1))
+        db.commit()
+    for number in (OWNER, STAFF):
+        (text,) = texter.texts_to(number, "shop_new_order")
+        assert text.startswith(f"New order {order.reference}: 1x Tomatoes 1kg, 2x Onions 1kg, 3x Cabbage"), text
+    assert len(texter.texts_to(CUSTOMER, "order_placed")) == 1
