@@ -228,7 +228,8 @@ def test_owner_language_follows_for_new_order_texts(texter: Texter, rt: Runtime,
     assert staff_text[0].startswith(f"New order {order.reference}")
 
 
-def test_an_order_of_several_items_texts_each_shop_number_once(texter: Texter, rt: Runtime, shop: Shop) -> None:
+def test_an_order_of_several_items_texts_each_shop_number_once(texter: Texter, rt: Runtime,
+                                                               shop: Shop) -> None:
     """Confirm reads the cart and the shop's numbers in one query (a row per item and number):
     every item is ordered once and every number, and the customer, is texted once."""
     from gateway.commerce.carts import add_to_cart
@@ -247,5 +248,6 @@ def test_an_order_of_several_items_texts_each_shop_number_once(texter: Texter, r
         db.commit()
     for number in (OWNER, STAFF):
         (text,) = texter.texts_to(number, "shop_new_order")
-        assert text.startswith(f"New order {order.reference}: 1x Tomatoes 1kg, 2x Onions 1kg, 3x Cabbage"), text
+        items = "1x Tomatoes 1kg, 2x Onions 1kg, 3x Cabbage"
+        assert text.startswith(f"New order {order.reference}: {items}"), text
     assert len(texter.texts_to(CUSTOMER, "order_placed")) == 1
