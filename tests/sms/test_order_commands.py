@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from gateway.commerce import order_states as st
+from gateway.commerce.carts import add_to_cart
+from gateway.commerce.customers import find_or_create_customer
 from gateway.commerce.models import Order, OrderEvent, Payment, Product, Shop
+from gateway.commerce.orders import place_order
 from gateway.core.runtime import Runtime
 from tests.sms.conftest import CUSTOMER, OWNER, STAFF, Texter, make_order, make_shop
 
@@ -232,10 +235,6 @@ def test_an_order_of_several_items_texts_each_shop_number_once(texter: Texter, r
                                                                shop: Shop) -> None:
     """Confirm reads the cart and the shop's numbers in one query (a row per item and number):
     every item is ordered once and every number, and the customer, is texted once."""
-    from gateway.commerce.carts import add_to_cart
-    from gateway.commerce.customers import find_or_create_customer
-    from gateway.commerce.orders import place_order
-
     with rt.sessions() as db:
         customer = find_or_create_customer(db, CUSTOMER, ["en"])
         products = db.scalars(select(Product).where(Product.shop_id == shop.id).order_by(Product.id)).all()
