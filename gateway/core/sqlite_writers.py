@@ -11,8 +11,10 @@ writing short transactions: p99 80-105 ms -> 8-10 ms, and the same work in two t
 
 The turn is taken before the first statement that is not a read (SQLite begins its write
 transaction there too) and given back after the commit or rollback, or when the connection goes
-back to the pool. Reads never wait. A process that dies drops its ``flock`` with it; after a
-``fork`` the child builds its own lock (the parent's may be held by a thread the child lacks).
+back to the pool; a write that leaves no transaction open (a connection in autocommit, a statement
+that failed before SQLite began one) gives it back at once. Reads never wait. A process that dies
+drops its ``flock`` with it; after a ``fork`` the child builds its own lock (the parent's may be
+held by a thread the child lacks).
 """
 
 from __future__ import annotations
@@ -77,6 +79,21 @@ def queue_writers(engine: Engine, database: Path, wait_seconds: float) -> Writer
     def _give_back(info: dict[str, Any]) -> None:
         if info.pop(HELD, False):
             queue.give_back()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _statement_done(conn: Any, *_args: Any) -> None:
+        _unless_in_transaction(conn)
+
+    @event.listens_for(engine, "handle_error")
+    def _statement_failed(context: Any) -> None:
+        if context.connection is not None:
+            _unless_in_transaction(context.connection)
+
+    def _unless_in_transaction(conn: Any) -> None:
+        """A write that left no transaction open (autocommit, or one SQLite refused) is over."""
+        info = conn.connection.info
+        if info.get(HELD) and not conn.connection.dbapi_connection.in_transaction:
+            _give_back(info)
 
     dialect = engine.dialect
     commit, rollback = dialect.do_commit, dialect.do_rollback

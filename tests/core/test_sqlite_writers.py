@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from gateway.core.db import make_engine
 
@@ -78,3 +79,20 @@ def test_a_write_waits_for_another_process(engine: Engine, tmp_path: Path) -> No
         fcntl.flock(other_process.fileno(), fcntl.LOCK_UN)
         assert waiting.wait(WOKEN)
     assert _units(engine) == 9
+
+
+def test_a_write_in_autocommit_holds_the_turn_for_that_statement_only(engine: Engine) -> None:
+    """A connection in autocommit (the text sender's claims between provider calls) must not keep
+    other writers waiting after its statement."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as sender:
+        sender.execute(text("UPDATE stock SET units = units - 1 WHERE id = 1"))
+        assert _write_in_thread(engine).wait(WOKEN)  # not held while the sender does other work
+        with engine.connect() as reader:  # the sender's write is committed by itself
+            assert reader.execute(text("SELECT units FROM stock WHERE id = 1")).scalar_one() == 8
+
+
+def test_a_write_that_fails_outside_a_transaction_gives_the_turn_back(engine: Engine) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as sender:
+        with pytest.raises(OperationalError):
+            sender.execute(text("UPDATE no_such_table SET units = 0"))
+        assert _write_in_thread(engine).wait(WOKEN)
