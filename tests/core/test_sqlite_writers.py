@@ -96,3 +96,39 @@ def test_a_write_that_fails_outside_a_transaction_gives_the_turn_back(engine: En
         with pytest.raises(OperationalError):
             sender.execute(text("UPDATE no_such_table SET units = 0"))
         assert _write_in_thread(engine).wait(WOKEN)
+
+
+def test_a_write_behind_a_stuck_process_gives_up_instead_of_hanging(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process that holds its turn and never ends (a CLI left in a transaction, a stuck
+    job) makes a write here fail after the wait, as SQLite's busy timeout did: the hop answers
+    with a polite END, instead of a thread waiting forever (and this process's other writers
+    behind it)."""
+    monkeypatch.setattr("gateway.core.db.SQLITE_WAIT_SECONDS", 1)
+    engine = make_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE stock (id INTEGER PRIMARY KEY, units INTEGER)"))
+        conn.execute(text("INSERT INTO stock VALUES (1, 10)"))
+    failed: list[BaseException] = []
+    finished = threading.Event()
+
+    def write() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE stock SET units = units - 1 WHERE id = 1"))
+        except Exception as exc:  # noqa: BLE001 - what the writer met is the test's answer
+            failed.append(exc)
+        finished.set()
+
+    with open(tmp_path / "shop.db.writer-lock", "a") as stuck_process:
+        fcntl.flock(stuck_process.fileno(), fcntl.LOCK_EX)
+        try:
+            threading.Thread(target=write, daemon=True).start()
+            gave_up = finished.wait(WOKEN)
+        finally:
+            fcntl.flock(stuck_process.fileno(), fcntl.LOCK_UN)
+    finished.wait(WOKEN)
+    engine.dispose()
+    assert gave_up, "the write waited for the other process's turn without end"
+    assert failed and "database is locked" in str(failed[0])
+    assert _units(engine) == 10
