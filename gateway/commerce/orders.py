@@ -20,7 +20,7 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from gateway.commerce import notices, order_states, shop_terms
 from gateway.commerce.carts import empty_cart
@@ -308,9 +308,16 @@ def _insert_order(db: Session, fields: dict[str, Any]) -> Order | None:
 
 def _as_loaded(db: Session, kind: type[Any], row: dict[str, Any]) -> Any:
     """The object of a row this transaction wrote with Core, in ``db`` as if read from it (nothing
-    to flush). Core statements built once cost a fraction of the ORM's unit of work on a hop."""
+    to flush). Core statements built once cost a fraction of the ORM's unit of work on a hop.
+
+    An object the session still holds with the same id is a row of a transaction (or savepoint)
+    rolled back since, whose id SQLite has handed out again: it gives its place to this row."""
     obj = kind(**row)
     make_transient_to_detached(obj)
+    key = instance_state(obj).key
+    undone = db.identity_map.get(key) if key is not None else None
+    if undone is not None:
+        db.expunge(undone)
     db.add(obj)
     return obj
 

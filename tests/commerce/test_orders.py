@@ -277,3 +277,26 @@ def test_a_replayed_confirm_says_it_placed_nothing(rt: Runtime, db: Session) -> 
         replay.close()
     db.expire_all()
     assert stock_of(db, tomato) == 7 and carts.cart_count(db, buyer) == 1  # its units given back
+
+
+@pytest.mark.parametrize("undo", ["rollback", "savepoint"])
+def test_an_order_undone_in_the_session_does_not_stop_the_next_one(db: Session, undo: str) -> None:
+    """An order rolled back (the whole transaction, or a savepoint around it) and one placed after
+    it in the same session: SQLite hands the undone order's id (and its lines' ids) to the new one,
+    which is the session's order with that id, not a refusal to place it (the undone order is
+    still referenced, as by the caller's variable or a traceback's frame)."""
+    tomato, onion = make_shop(db)
+    buyer = customer_with_cart(db, "+254711000111", [(tomato, 2), (onion, 1)])
+    savepoint = db.begin_nested() if undo == "savepoint" else None
+    undone = orders.place_order(db, buyer, "ATUid_1", orders.PICKUP, None, orders.CASH)
+    if savepoint is not None:
+        savepoint.rollback()
+    else:
+        db.rollback()
+    order = orders.place_order(db, buyer, "ATUid_2", orders.PICKUP, None, orders.CASH)
+    db.commit()
+    assert db.get(Order, order.id) is order
+    assert sorted((line.sku, line.qty) for line in order.lines) == [("V0", 2), ("V1", 1)]
+    assert db.scalar(select(Order.ussd_session_id).where(Order.id == order.id)) == "ATUid_2"
+    assert (stock_of(db, tomato), stock_of(db, onion)) == (8, 9)
+    assert undone is not None  # held until here
