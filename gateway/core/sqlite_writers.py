@@ -16,8 +16,8 @@ The turn is taken before the first statement that is not a read (SQLite begins i
 transaction there too) and given back after the commit or rollback, or when the connection goes
 back to the pool; a write that leaves no transaction open (a connection in autocommit, a statement
 that failed before SQLite began one) gives it back at once. Reads never wait. A process that dies
-drops its ``flock`` with it; after a ``fork`` the child builds its own lock (the parent's may be
-held by a thread the child lacks).
+drops its ``flock`` with it; a forked child gets a lock and a lock file of its own as it starts
+(the parent's lock may be held by a thread the child lacks).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,13 +50,19 @@ class WriterQueue:
 
     def __init__(self, path: Path, wait_seconds: float) -> None:
         self.path, self.wait_seconds = path, wait_seconds
-        self._pid = -1
         self._lock = threading.Lock()
         self._file: IO[str] | None = None
+        # Set up here and in a forked child before it runs anything, not at a first write that two
+        # threads may make at once (each would set up a lock of its own and both write).
+        queue = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: _forked(queue()))
+
+    def forked(self) -> None:
+        """In a forked child: a lock of its own (the parent's may be held by a thread the child
+        lacks) and a file of its own (a flock belongs to the open file, shared with the parent)."""
+        self._lock, self._file = threading.Lock(), None
 
     def take(self) -> None:
-        if self._pid != os.getpid():  # first use, or a forked child: its own lock and file
-            self._lock, self._file, self._pid = threading.Lock(), None, os.getpid()
         deadline = time.monotonic() + self.wait_seconds
         if not self._lock.acquire(timeout=self.wait_seconds):
             raise sqlite3.OperationalError("database is locked (waited for this process's writer)")
@@ -144,6 +151,11 @@ def queue_writers(engine: Engine, database: Path, wait_seconds: float) -> Writer
         _give_back(record.info)
 
     return queue
+
+
+def _forked(queue: WriterQueue | None) -> None:
+    if queue is not None:
+        queue.forked()
 
 
 def _info(connection: Any) -> dict[str, Any]:

@@ -4,9 +4,13 @@ process or another) to end, and is woken when it does; reads never wait."""
 from __future__ import annotations
 
 import fcntl
+import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, text
@@ -132,3 +136,75 @@ def test_a_write_behind_a_stuck_process_gives_up_instead_of_hanging(tmp_path: Pa
     assert gave_up, "the write waited for the other process's turn without end"
     assert failed and "database is locked" in str(failed[0])
     assert _units(engine) == 10
+
+
+def test_two_threads_writing_first_in_a_new_process_take_turns(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first writes of a process (a web worker just started) may come from two threads at
+    once: they still take turns, and both commit without an error (not one thread giving back the
+    other's turn, and the other's commit, done, raising "release unlocked lock")."""
+    from gateway.core import sqlite_writers
+
+    with sqlite3.connect(tmp_path / "shop.db") as setup:
+        setup.execute("CREATE TABLE stock (id INTEGER PRIMARY KEY, units INTEGER)")
+        setup.execute("INSERT INTO stock VALUES (1, 10)")
+    engine = make_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    both_starting = threading.Barrier(2, timeout=1)
+    first: set[int] = set()  # the thread that set the lock up first (and writes for longer)
+
+    def lock_seen_by_both() -> threading.Lock:  # both threads are setting up the process's lock,
+        try:  # and one finishes well before the other
+            if both_starting.wait() == 0:
+                time.sleep(STILL_WAITING)
+            else:
+                first.add(threading.get_ident())
+        except threading.BrokenBarrierError:
+            pass
+        return threading.Lock()
+
+    monkeypatch.setattr(sqlite_writers, "threading", SimpleNamespace(Lock=lock_seen_by_both))
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE stock SET units = units - 1 WHERE id = 1"))
+                if threading.get_ident() in first:
+                    time.sleep(STILL_WAITING * 2)
+        except BaseException as exc:  # noqa: BLE001 - what the writer met is the test's answer
+            failed.append(exc)
+
+    threads = [threading.Thread(target=write, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WOKEN * 4)
+    monkeypatch.undo()
+    assert not failed, failed
+    assert _units(engine) == 8
+    engine.dispose()
+
+
+
+def test_a_forked_child_takes_turns_with_its_parent(tmp_path: Path) -> None:
+    """A process forked while its parent holds the turn (an RQ work-horse) has a lock and a lock
+    file of its own: it waits for the parent to give the turn back, then takes it."""
+    from gateway.core.sqlite_writers import WriterQueue
+
+    queue = WriterQueue(tmp_path / "shop.db.writer-lock", WOKEN)
+    queue.take()
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 once it had the turn
+        code = 1
+        try:
+            queue.take()
+            queue.give_back()
+            code = 0
+        finally:
+            os._exit(code)
+    time.sleep(STILL_WAITING)
+    waiting = os.waitpid(pid, os.WNOHANG) == (0, 0)
+    queue.give_back()
+    _, status = os.waitpid(pid, 0)
+    assert waiting, "the child wrote while its parent held the turn"
+    assert os.waitstatus_to_exitcode(status) == 0
