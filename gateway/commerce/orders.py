@@ -380,13 +380,17 @@ def _write(db: Session, order: Order, draft: _Draft) -> None:
                                "actor": f"customer:{order.customer_id}"})
 
 
+_STOCK_NOW = select(_PRODUCTS.c.stock, _PRODUCTS.c.active).where(_PRODUCTS.c.id == bindparam("product_id"))
+
+
 def _reserve(db: Session, line: DraftLine) -> None:
     """Take the line's units with one conditional UPDATE; ``ShortOfStock`` (saying how many are
     left) if they are not there."""
     left = db.execute(_RESERVE, {"product_id": line.product_id, "qty": line.qty}).scalar()
     _stock_moved(db, line.product_id)
-    if left is None:
-        left = max(0, line.stock) if line.active else 0
+    if left is None:  # what is left now: another buyer (or OFF) may have moved it since the cart's read
+        now = db.execute(_STOCK_NOW, {"product_id": line.product_id}).first()
+        left = max(0, now.stock) if now is not None and now.active else 0
         raise ShortOfStock(f"product {line.product_id} short of {line.qty}", line.name, line.qty, left)
     if left < SHOWN_STOCK_EXACT:  # screens show "sold out" and offer at most what is left
         catalog_changed(db, line.shop_id)

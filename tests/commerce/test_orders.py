@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.commerce import carts, order_states, orders
@@ -115,6 +115,30 @@ def test_a_short_line_writes_nothing(db: Session) -> None:
     assert (stock_of(db, tomato), stock_of(db, onion)) == (5, 5)
     assert db.scalar(select(func.count()).select_from(Order)) == 0
     assert carts.cart_count(db, buyer) == 8
+
+
+@pytest.mark.parametrize(("stock", "active", "left"), [(1, True, 1), (5, False, 0)])
+def test_a_line_short_says_what_is_left_when_it_is_refused(rt: Runtime, db: Session, stock: int,
+                                                           active: bool, left: int,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another buyer takes units (or the shop takes the product off sale) between Confirm reading
+    the cart and taking the stock: the refusal says how many are left then, not how many there
+    were when the cart was read ("only 5 left; your cart has 3")."""
+    tomato, _ = make_shop(db, stock=5)
+    buyer = customer_with_cart(db, "+254711000111", [(tomato, 3)])
+    read_cart = orders._draft
+
+    def meanwhile(session: Session, customer_id: int) -> object:
+        draft = read_cart(session, customer_id)
+        with rt.sessions() as other:  # the other buyer's Confirm, or the shop's OFF, commits
+            other.execute(update(Product).where(Product.id == tomato.id).values(stock=stock, active=active))
+            other.commit()
+        return draft
+
+    monkeypatch.setattr(orders, "_draft", meanwhile)
+    with pytest.raises(orders.ShortOfStock) as raised:
+        orders.place_order(db, buyer, "ATUid_4", orders.PICKUP, None, orders.CASH)
+    assert (raised.value.wanted, raised.value.left) == (3, left)
 
 
 def test_an_inactive_product_cannot_be_ordered(db: Session) -> None:
