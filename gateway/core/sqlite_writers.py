@@ -33,10 +33,9 @@ from typing import IO, Any
 
 from sqlalchemy import Engine, event
 
-# While another process holds its turn, this one tries again this often (flock cannot wait with a
-# timeout): a thread waiting forever behind a stuck process would hang its hop, and every other
-# writer of this process behind it.
-RETRY_SECONDS = 0.001
+# How long a turn another process holds may keep a write of this one waiting, beyond which the
+# write fails with "database is locked" as SQLite's busy handler did: a stuck process (a CLI left
+# in a transaction) must not hang this one's hops, and every writer of this process behind them.
 READS = ("SELECT", "PRAGMA", "EXPLAI")  # the first six letters of a statement that only reads
 HELD = "bodega_writer_turn"  # in a pooled connection's info while it holds the turn
 
@@ -44,9 +43,9 @@ HELD = "bodega_writer_turn"  # in a pooled connection's info while it holds the 
 class WriterQueue:
     """One writer at a time, across the threads of every process using the database at ``path``.
 
-    ``wait_seconds`` bounds the wait (SQLite's own busy timeout): for the other threads of this
-    process, woken at once, then for the other processes, polled every ``RETRY_SECONDS``. A
-    turn not had in time raises "database is locked", as SQLite's busy handler did."""
+    ``wait_seconds`` bounds the wait (SQLite's own busy timeout), for the other threads of this
+    process and then for the other processes, each woken at once when the turn is free. A turn
+    not had in time raises "database is locked", as SQLite's busy handler did."""
 
     def __init__(self, path: Path, wait_seconds: float) -> None:
         self.path, self.wait_seconds = path, wait_seconds
@@ -69,22 +68,16 @@ class WriterQueue:
         try:
             if self._file is None:
                 self._file = open(self.path, "a")  # noqa: SIM115 - kept open: the flock lives on it
-            self._flock(self._file.fileno(), deadline)
+            try:
+                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process writes: wait in the kernel, woken as it ends
+                if not _FlockWait(self._file).within(deadline):
+                    self._file = None  # the abandoned wait keeps (and closes) that file
+                    raise sqlite3.OperationalError(
+                        "database is locked (waited for another process's writer)") from None
         except BaseException:
             self._lock.release()
             raise
-
-    @staticmethod
-    def _flock(fileno: int, deadline: float) -> None:
-        while True:
-            try:
-                fcntl.flock(fileno, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise sqlite3.OperationalError(
-                        "database is locked (waited for another process's writer)") from None
-                time.sleep(RETRY_SECONDS)
 
     def give_back(self) -> None:
         try:
@@ -92,6 +85,38 @@ class WriterQueue:
                 fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
         finally:
             self._lock.release()
+
+
+class _FlockWait:
+    """A blocking ``flock`` on ``file`` that its caller can stop waiting for.
+
+    ``flock`` has no timeout, and polling it with ``LOCK_NB`` loses most races to the process
+    that holds the turn (it hands its lock from thread to thread): the wait runs in a helper
+    thread, woken by the kernel the moment the holder lets go. A caller that gives up leaves the
+    file to the helper, which lets the lock go and closes the file if it is granted later."""
+
+    def __init__(self, file: IO[str]) -> None:
+        self.file, self.granted, self.abandoned = file, threading.Event(), False
+        self.guard = threading.Lock()
+
+    def within(self, deadline: float) -> bool:
+        threading.Thread(target=self._wait, name="sqlite-writer-turn", daemon=True).start()
+        if self.granted.wait(max(0.0, deadline - time.monotonic())):
+            return True
+        with self.guard:
+            if self.granted.is_set():  # granted just as the wait ran out
+                return True
+            self.abandoned = True
+            return False
+
+    def _wait(self) -> None:
+        fcntl.flock(self.file.fileno(), fcntl.LOCK_EX)
+        with self.guard:
+            if not self.abandoned:
+                self.granted.set()
+                return
+        fcntl.flock(self.file.fileno(), fcntl.LOCK_UN)
+        self.file.close()
 
 
 def queue_writers(engine: Engine, database: Path, wait_seconds: float) -> WriterQueue:
