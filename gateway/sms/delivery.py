@@ -22,8 +22,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import DeliveryReport, OutboundSms, utcnow
@@ -52,25 +53,30 @@ def send_messages(rt: Runtime, message_ids: Sequence[int]) -> str:
     and record its receipt at once, so a batch stopped half-way (a timeout, a worker told to stop)
     leaves at most the message in flight in doubt and gives the untried ones back to the queue.
     Idempotent; raises only ``SmsNotSent``, after recording the rest, when a message is to be
-    tried again (the retried job claims only what is still ``queued``)."""
-    with unit_of_work(rt) as db:
-        claimed = claim_many(db, message_ids, utcnow())
-    if not claimed:
-        return "nothing to do"
-    transport = sms_transport(rt.extras, rt.settings)
-    max_attempts = rt.settings.SMS_MAX_ATTEMPTS
-    receipts: dict[int, SmsReceipt] = {}
-    statuses: dict[int, str] = {}
-    try:
-        for message_id, to, body in claimed:
-            receipts[message_id] = transport.send(to, body)
-            with unit_of_work(rt) as db:
-                statuses.update(record_receipts(db, {message_id: receipts[message_id]}, max_attempts))
-    finally:
-        untried = [message_id for message_id, _, _ in claimed if message_id not in receipts][1:]
-        if untried:  # the first one not recorded may have reached the provider: it stays in doubt
-            with unit_of_work(rt) as db:
-                release(db, untried)
+    tried again (the retried job claims only what is still ``queued``).
+
+    The whole batch uses one database connection, each claim and receipt its own short
+    transaction on it: a pool check-out per transaction (with its ping on PostgreSQL) cost more
+    than recording a receipt."""
+    with rt.engine.connect() as conn:
+        with conn.begin():
+            claimed = claim_many(conn, message_ids, utcnow())
+        if not claimed:
+            return "nothing to do"
+        transport = sms_transport(rt.extras, rt.settings)
+        max_attempts = rt.settings.SMS_MAX_ATTEMPTS
+        receipts: dict[int, SmsReceipt] = {}
+        statuses: dict[int, str] = {}
+        try:
+            for message_id, to, body in claimed:
+                receipt = receipts[message_id] = transport.send(to, body)
+                with conn.begin():
+                    statuses[message_id] = record_receipt(conn, message_id, receipt, max_attempts)
+        finally:
+            untried = [message_id for message_id, _, _ in claimed if message_id not in receipts][1:]
+            if untried:  # the first one not recorded may have reached the provider: it stays in doubt
+                with conn.begin():
+                    release(conn, untried)
     again = [message_id for message_id, status in statuses.items() if status == "queued"]
     if again:
         receipt = receipts[again[0]]
@@ -78,26 +84,71 @@ def send_messages(rt: Runtime, message_ids: Sequence[int]) -> str:
     return ", ".join(sorted(set(statuses.values())))
 
 
+# Built once with bind parameters: building an UPDATE costs more CPU than running it, and the send
+# job runs these for every text (Core, no ORM object per message).
+_MESSAGES = cast(Table, OutboundSms.__table__)
+_REPORTS = cast(Table, DeliveryReport.__table__)
+_m = _MESSAGES.c
+_CLAIM = (update(_MESSAGES)
+          .where(_m.id.in_(bindparam("ids", expanding=True)), _m.status == "queued")
+          .values(status="sending", attempts=_m.attempts + 1,
+                  last_attempt_at=bindparam("now", type_=_m.last_attempt_at.type))
+          .returning(_m.id, _m.to_phone, _m.body))
+_RELEASE = (update(_MESSAGES)
+            .where(_m.id.in_(bindparam("ids", expanding=True)), _m.status == "sending")
+            .values(status="queued", attempts=_m.attempts - 1))
+# A message the provider took: ``sent`` in one statement, which also says whether delivery reports
+# under its new id came first (they are then applied, rarely, by the ORM path below).
+_RECORD_SENT = (update(_MESSAGES)
+                .where(_m.id == bindparam("message_id"), _m.status == "sending")
+                .values(status="sent", sent_at=bindparam("at", type_=_m.sent_at.type),
+                        cost=bindparam("price", type_=_m.cost.type),
+                        provider_message_id=bindparam("pmid", type_=_m.provider_message_id.type),
+                        provider_status=bindparam("word", type_=_m.provider_status.type),
+                        status_code=bindparam("code", type_=_m.status_code.type), failure_reason=None)
+                .returning(_m.id, exists().where(_REPORTS.c.provider_message_id == bindparam("pmid"))
+                           .label("reports_first")))
 
 
-def claim_many(db: Session, message_ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
+def claim_many(conn: Connection, message_ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
     """Mark the ``queued`` ones of ``message_ids`` ``sending`` (attempts + 1) in one statement;
     returns ``(id, to_phone, body)`` of each claimed, in id order."""
-    claimed = db.execute(
-        update(OutboundSms).where(OutboundSms.id.in_(list(message_ids)), OutboundSms.status == "queued")
-        .values(status="sending", attempts=OutboundSms.attempts + 1, last_attempt_at=now)
-        .returning(OutboundSms.id, OutboundSms.to_phone, OutboundSms.body)
-        .execution_options(synchronize_session=False))
+    claimed = conn.execute(_CLAIM, {"ids": list(message_ids), "now": now})
     return sorted((int(i), str(to), str(body)) for i, to, body in claimed)
 
 
-def release(db: Session, message_ids: Sequence[int]) -> None:
+def release(conn: Connection, message_ids: Sequence[int]) -> None:
     """Give claimed messages that were never tried back to the queue (their claim undone)."""
-    claimed = (OutboundSms.id.in_(list(message_ids)), OutboundSms.status == "sending")
-    db.execute(update(OutboundSms).where(*claimed).values(status="queued", attempts=OutboundSms.attempts - 1)
-               .execution_options(synchronize_session=False))
+    conn.execute(_RELEASE, {"ids": list(message_ids)})
 
 
+def record_receipt(conn: Connection, message_id: int, receipt: SmsReceipt, max_attempts: int) -> str:
+    """Record the provider's answer on a ``sending`` message in the caller's transaction on
+    ``conn``; returns the message's new status. A text the provider took is one UPDATE; a refusal,
+    a retry, reports that beat the receipt here, or a row the sweep already took go through the ORM."""
+    if receipt.outcome == ACCEPTED:
+        row = conn.execute(_RECORD_SENT, {
+            "message_id": message_id, "at": utcnow(), "price": receipt.cost, "pmid": receipt.message_id,
+            "word": receipt.status, "code": receipt.status_code}).first()
+        if row is not None and not row.reports_first:
+            return "sent"
+        if row is not None:
+            with Session(bind=conn) as db:
+                return _apply_early_reports(db, message_id, receipt.message_id or "")
+    with Session(bind=conn) as db:
+        status = record_receipts(db, {message_id: receipt}, max_attempts)[message_id]
+        db.flush()
+        return status
+
+
+def _apply_early_reports(db: Session, message_id: int, provider_message_id: str) -> str:
+    """Apply the delivery reports that came before the send job recorded the provider's id."""
+    message = db.get_one(OutboundSms, message_id)
+    first = select(DeliveryReport).where(DeliveryReport.provider_message_id == provider_message_id)
+    for report in db.scalars(first.order_by(DeliveryReport.id)):
+        _apply(message, report.meaning, report.status, report.failure_reason)
+    db.flush()
+    return message.status
 
 
 def record_receipts(db: Session, receipts: dict[int, SmsReceipt], max_attempts: int) -> dict[int, str]:
@@ -112,8 +163,6 @@ def record_receipts(db: Session, receipts: dict[int, SmsReceipt], max_attempts: 
             reports.setdefault(report.provider_message_id, []).append(report)
     return {message_id: _record(found.get(message_id), message_id, receipt, max_attempts, reports)
             for message_id, receipt in receipts.items()}
-
-
 
 
 def _record(message: OutboundSms | None, message_id: int, receipt: SmsReceipt, max_attempts: int,
