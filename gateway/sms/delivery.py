@@ -49,34 +49,31 @@ class SmsNotSent(ProviderError):
 
 
 def send_messages(rt: Runtime, message_ids: Sequence[int]) -> str:
-    """Send outbox messages (the ``send_sms`` job): claim them in one transaction, then send each
+    """Send outbox messages (the ``send_sms`` job): claim them in one statement, then send each
     and record its receipt at once, so a batch stopped half-way (a timeout, a worker told to stop)
     leaves at most the message in flight in doubt and gives the untried ones back to the queue.
     Idempotent; raises only ``SmsNotSent``, after recording the rest, when a message is to be
     tried again (the retried job claims only what is still ``queued``).
 
-    The whole batch uses one database connection, each claim and receipt its own short
-    transaction on it: a pool check-out per transaction (with its ping on PostgreSQL) cost more
-    than recording a receipt."""
-    with rt.engine.connect() as conn:
-        with conn.begin():
-            claimed = claim_many(conn, message_ids, utcnow())
+    The whole batch uses one database connection in autocommit: the claim, the release and a
+    text the provider took are one statement each, atomic on its own, so each costs one round
+    trip instead of three (BEGIN, statement, COMMIT) and a pool check-out (with its ping on
+    PostgreSQL) per batch, not per message. Anything rarer is recorded in a transaction of its own."""
+    with rt.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        claimed = claim_many(conn, message_ids, utcnow())
         if not claimed:
             return "nothing to do"
         transport = sms_transport(rt.extras, rt.settings)
-        max_attempts = rt.settings.SMS_MAX_ATTEMPTS
         receipts: dict[int, SmsReceipt] = {}
         statuses: dict[int, str] = {}
         try:
             for message_id, to, body in claimed:
                 receipt = receipts[message_id] = transport.send(to, body)
-                with conn.begin():
-                    statuses[message_id] = record_receipt(conn, message_id, receipt, max_attempts)
+                statuses[message_id] = record_receipt(rt, conn, message_id, receipt)
         finally:
             untried = [message_id for message_id, _, _ in claimed if message_id not in receipts][1:]
             if untried:  # the first one not recorded may have reached the provider: it stays in doubt
-                with conn.begin():
-                    release(conn, untried)
+                release(conn, untried)
     again = [message_id for message_id, status in statuses.items() if status == "queued"]
     if again:
         receipt = receipts[again[0]]
@@ -97,17 +94,16 @@ _CLAIM = (update(_MESSAGES)
 _RELEASE = (update(_MESSAGES)
             .where(_m.id.in_(bindparam("ids", expanding=True)), _m.status == "sending")
             .values(status="queued", attempts=_m.attempts - 1))
-# A message the provider took: ``sent`` in one statement, which also says whether delivery reports
-# under its new id came first (they are then applied, rarely, by the ORM path below).
+# A message the provider took: ``sent`` in one statement, unless delivery reports under its new id
+# came first (then no row is updated, and the ORM path applies them with the receipt).
 _RECORD_SENT = (update(_MESSAGES)
-                .where(_m.id == bindparam("message_id"), _m.status == "sending")
+                .where(_m.id == bindparam("message_id"), _m.status == "sending",
+                       ~exists().where(_REPORTS.c.provider_message_id == bindparam("pmid")))
                 .values(status="sent", sent_at=bindparam("at", type_=_m.sent_at.type),
                         cost=bindparam("price", type_=_m.cost.type),
                         provider_message_id=bindparam("pmid", type_=_m.provider_message_id.type),
                         provider_status=bindparam("word", type_=_m.provider_status.type),
-                        status_code=bindparam("code", type_=_m.status_code.type), failure_reason=None)
-                .returning(_m.id, exists().where(_REPORTS.c.provider_message_id == bindparam("pmid"))
-                           .label("reports_first")))
+                        status_code=bindparam("code", type_=_m.status_code.type), failure_reason=None))
 
 
 def claim_many(conn: Connection, message_ids: Sequence[int], now: datetime) -> list[tuple[int, str, str]]:
@@ -122,33 +118,18 @@ def release(conn: Connection, message_ids: Sequence[int]) -> None:
     conn.execute(_RELEASE, {"ids": list(message_ids)})
 
 
-def record_receipt(conn: Connection, message_id: int, receipt: SmsReceipt, max_attempts: int) -> str:
-    """Record the provider's answer on a ``sending`` message in the caller's transaction on
-    ``conn``; returns the message's new status. A text the provider took is one UPDATE; a refusal,
-    a retry, reports that beat the receipt here, or a row the sweep already took go through the ORM."""
+def record_receipt(rt: Runtime, conn: Connection, message_id: int, receipt: SmsReceipt) -> str:
+    """Record the provider's answer on a ``sending`` message; returns its new status. A text the
+    provider took is one UPDATE on ``conn``; a refusal, a retry, reports that came before the
+    receipt, or a row the sweep already took go through the ORM in a transaction of their own."""
     if receipt.outcome == ACCEPTED:
-        row = conn.execute(_RECORD_SENT, {
+        recorded = conn.execute(_RECORD_SENT, {
             "message_id": message_id, "at": utcnow(), "price": receipt.cost, "pmid": receipt.message_id,
-            "word": receipt.status, "code": receipt.status_code}).first()
-        if row is not None and not row.reports_first:
+            "word": receipt.status, "code": receipt.status_code})
+        if recorded.rowcount == 1:
             return "sent"
-        if row is not None:
-            with Session(bind=conn) as db:
-                return _apply_early_reports(db, message_id, receipt.message_id or "")
-    with Session(bind=conn) as db:
-        status = record_receipts(db, {message_id: receipt}, max_attempts)[message_id]
-        db.flush()
-        return status
-
-
-def _apply_early_reports(db: Session, message_id: int, provider_message_id: str) -> str:
-    """Apply the delivery reports that came before the send job recorded the provider's id."""
-    message = db.get_one(OutboundSms, message_id)
-    first = select(DeliveryReport).where(DeliveryReport.provider_message_id == provider_message_id)
-    for report in db.scalars(first.order_by(DeliveryReport.id)):
-        _apply(message, report.meaning, report.status, report.failure_reason)
-    db.flush()
-    return message.status
+    with unit_of_work(rt) as db:
+        return record_receipts(db, {message_id: receipt}, rt.settings.SMS_MAX_ATTEMPTS)[message_id]
 
 
 def record_receipts(db: Session, receipts: dict[int, SmsReceipt], max_attempts: int) -> dict[int, str]:
