@@ -14,6 +14,7 @@ be idempotent (they claim their rows with a conditional UPDATE).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import redis
@@ -34,14 +35,17 @@ def push(target: redis.Redis | Pipeline, job: str, ids: tuple[Any, ...]) -> None
     target.rpush(LANES[job], *ids)
 
 
-def take(client: redis.Redis, job: str, wait: float = 0.0) -> list[int]:
+def take(client: redis.Redis, job: str, wait: float = 0.0, gather: float = 0.0) -> list[int]:
     """Up to ``BATCH`` ids off ``job``'s lane, oldest first; waits up to ``wait`` seconds for the
-    first one (0: does not wait). An empty list when there is nothing to do."""
+    first one (0: does not wait), then ``gather`` seconds more for others to join it. An empty list
+    when there is nothing to do."""
     key = LANES[job]
     if wait > 0:
         first = client.blpop([key], timeout=wait)
         if first is None:
             return []
+        if gather > 0:
+            time.sleep(gather)
         rest = client.lpop(key, BATCH - 1) or []
         return [int(first[1]), *(int(raw) for raw in rest)]
     found = client.lpop(key, BATCH) or []
