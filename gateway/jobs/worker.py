@@ -44,24 +44,33 @@ FLUSH_EVERY_SECONDS = 2.0
 LANE_STOP_SECONDS = 30.0  # how long a stopping worker waits for the batch of texts it is sending
 
 
-def tick(rt: Runtime, now: float | None = None) -> list[str]:
-    """Enqueue each periodic job whose period has come round; returns the ones enqueued."""
+def tick(rt: Runtime, now: float | None = None, tried: dict[str, int] | None = None) -> list[str]:
+    """Enqueue each periodic job whose period has come round; returns the ones enqueued.
+
+    ``tried`` (job -> period) remembers the periods this worker already asked Redis about, so
+    its clock asks once per period and job, not on every tick: whichever worker asked first
+    holds the period's lock, and asking again could only be refused."""
     now = time.time() if now is None else now
     enqueued = []
     for item in PERIODIC:
         slot = int(now // item.every_seconds)
+        if tried is not None and tried.get(item.job) == slot:
+            continue
         if rt.redis.set(f"bodega:clock:{item.job}:{slot}", "1", nx=True, ex=item.every_seconds * 2 + 5):
             rt.queue.enqueue(item.job, job_timeout=max(60, item.every_seconds * 5), result_ttl=0)
             enqueued.append(item.job)
+        if tried is not None:
+            tried[item.job] = slot
     return enqueued
 
 
 def _clock(rt: Runtime, stop: threading.Event) -> None:
+    tried: dict[str, int] = {}
     while not stop.wait(FLUSH_EVERY_SECONDS):
         try:
             dial_log.sweep(rt.redis, rt.settings.USSD_DIAL_IDLE_SECONDS)
             session_log.drain(rt.redis, rt.sessions)
-            tick(rt)
+            tick(rt, tried=tried)
         except Exception:
             log.exception("periodic clock failed; trying again")
 
