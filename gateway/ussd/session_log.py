@@ -209,14 +209,16 @@ def write_hops(db: Session, hops: list[dict[str, str]]) -> None:
     write_rows(db, *_rows_from_dicts(hops))
 
 
-# On PostgreSQL a batch's hops go in as one statement of eight arrays: psycopg's executemany
-# costs Python work per row (a parameter set, a pipelined execute), the arrays per column.
+# On PostgreSQL a batch's hops go in as one statement with one JSON parameter (a list of rows,
+# encoded by the json module in C): psycopg's executemany costs Python work per row, and so do its
+# array parameters (each element quoted by a regular expression).
 HOP_COLUMNS = ("session_id", "seq", "phone", "screen", "input", "reply", "ms", "at")
 _PG_INSERT_HOPS = text(
-    f"INSERT INTO {HOPS.name} ({', '.join(HOP_COLUMNS)}) SELECT * FROM unnest("
-    "CAST(:session_id AS TEXT[]), CAST(:seq AS INTEGER[]), CAST(:phone AS TEXT[]), CAST(:screen AS TEXT[]), "
-    "CAST(:input AS TEXT[]), CAST(:reply AS TEXT[]), CAST(:ms AS FLOAT8[]), CAST(:at AS TIMESTAMPTZ[])) "
+    f"INSERT INTO {HOPS.name} ({', '.join(HOP_COLUMNS)}) "
+    "SELECT h->>0, CAST(h->>1 AS INTEGER), h->>2, h->>3, h->>4, h->>5, CAST(h->>6 AS FLOAT8), "
+    "to_timestamp(CAST(h->>7 AS FLOAT8)) FROM json_array_elements(CAST(:hops AS JSON)) AS h "
     "ON CONFLICT (session_id, seq) DO NOTHING")
+_encode_rows = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _SQLITE_INSERT_HOPS = sqlite.insert(HOPS).on_conflict_do_nothing(index_elements=["session_id", "seq"])
 
 
@@ -225,7 +227,9 @@ def write_rows(db: Session, rows: list[dict[str, Any]], dials: dict[str, DialLog
     if not rows:
         return
     if db.get_bind().dialect.name == "postgresql":
-        db.connection().execute(_PG_INSERT_HOPS, {name: [row[name] for row in rows] for name in HOP_COLUMNS})
+        hops = [[r["session_id"], r["seq"], r["phone"], r["screen"], r["input"], r["reply"], r["ms"],
+                 r["at"].timestamp()] for r in rows]
+        db.connection().execute(_PG_INSERT_HOPS, {"hops": _encode_rows(hops)})
     else:
         db.execute(_SQLITE_INSERT_HOPS, rows)
     _advance_sessions(db, dials)
