@@ -37,18 +37,19 @@ def push(target: redis.Redis | Pipeline, job: str, ids: tuple[Any, ...]) -> None
 
 def take(client: redis.Redis, job: str, wait: float = 0.0, gather: float = 0.0) -> list[int]:
     """Up to ``BATCH`` ids off ``job``'s lane, oldest first; waits up to ``wait`` seconds for the
-    first one (0: does not wait), then ``gather`` seconds more for others to join it. An empty list
-    when there is nothing to do."""
+    first one (0: does not wait). When fewer than ``BATCH`` are there, waits ``gather`` seconds
+    more for others to join them (never when the lane holds a full batch: a busy lane does not
+    slow down). An empty list when there is nothing to do."""
     key = LANES[job]
-    if wait > 0:
-        first = client.blpop([key], timeout=wait)
-        if first is None:
-            return []
-        if gather > 0:
-            time.sleep(gather)
-        rest = client.lpop(key, BATCH - 1) or []
-        return [int(first[1]), *(int(raw) for raw in rest)]
-    found = client.lpop(key, BATCH) or []
+    if wait <= 0:
+        return [int(raw) for raw in client.lpop(key, BATCH) or []]
+    first = client.blpop([key], timeout=wait)
+    if first is None:
+        return []
+    found = [first[1], *(client.lpop(key, BATCH - 1) or [])]
+    if gather > 0 and len(found) < BATCH:
+        time.sleep(gather)
+        found += client.lpop(key, BATCH - len(found)) or []
     return [int(raw) for raw in found]
 
 

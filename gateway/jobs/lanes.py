@@ -21,11 +21,12 @@ RUNNERS: dict[str, Callable[..., str]] = {"gateway.jobs.send_sms": jobs.send_sms
 # How long the lane thread blocks on an empty lane before it looks at its stop flag again: each
 # wake-up of an idle worker costs CPU, and a stopping worker waits at most this long for it.
 WAIT_SECONDS = 5.0
-# Once a text arrives, how long the lane thread lets others join it before it takes the batch.
-# When traffic is light each text would otherwise be a batch of its own, paying alone for what a
-# batch costs once (taking it off the lane, a database connection, the claim); a text reaches the
-# provider this much later, which no one waiting for an SMS notices.
-GATHER_SECONDS = 0.5
+# Once a text arrives and the lane holds less than a batch, how long the lane thread lets others
+# join it. When traffic is light each text would otherwise be a batch of its own, paying alone for
+# what a batch costs once (taking it off the lane, a database connection, the claim); a text
+# reaches the provider up to this much later, which no one waiting for an SMS notices. A lane
+# holding a full batch is taken at once.
+GATHER_SECONDS = 1.0
 
 
 def run_lane(rt: Runtime, job: str, wait: float = 0.0, gather: float = 0.0) -> int:
