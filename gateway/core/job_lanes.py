@@ -14,6 +14,7 @@ be idempotent (they claim their rows with a conditional UPDATE).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import redis
@@ -34,17 +35,21 @@ def push(target: redis.Redis | Pipeline, job: str, ids: tuple[Any, ...]) -> None
     target.rpush(LANES[job], *ids)
 
 
-def take(client: redis.Redis, job: str, wait: float = 0.0) -> list[int]:
+def take(client: redis.Redis, job: str, wait: float = 0.0, gather: float = 0.0) -> list[int]:
     """Up to ``BATCH`` ids off ``job``'s lane, oldest first; waits up to ``wait`` seconds for the
-    first one (0: does not wait). An empty list when there is nothing to do."""
+    first one (0: does not wait). When fewer than ``BATCH`` are there, waits ``gather`` seconds
+    more for others to join them (never when the lane holds a full batch: a busy lane does not
+    slow down). An empty list when there is nothing to do."""
     key = LANES[job]
-    if wait > 0:
-        first = client.blpop([key], timeout=wait)
-        if first is None:
-            return []
-        rest = client.lpop(key, BATCH - 1) or []
-        return [int(first[1]), *(int(raw) for raw in rest)]
-    found = client.lpop(key, BATCH) or []
+    if wait <= 0:
+        return [int(raw) for raw in client.lpop(key, BATCH) or []]
+    first = client.blpop([key], timeout=wait)
+    if first is None:
+        return []
+    found = [first[1], *(client.lpop(key, BATCH - 1) or [])]
+    if gather > 0 and len(found) < BATCH:
+        time.sleep(gather)
+        found += client.lpop(key, BATCH - len(found)) or []
     return [int(raw) for raw in found]
 
 

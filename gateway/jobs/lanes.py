@@ -18,13 +18,21 @@ from gateway.core.runtime import Runtime
 log = logging.getLogger(__name__)
 
 RUNNERS: dict[str, Callable[..., str]] = {"gateway.jobs.send_sms": jobs.send_sms}
-WAIT_SECONDS = 1.0  # how long the worker's lane thread blocks on an empty lane before looking again
+# How long the lane thread blocks on an empty lane before it looks at its stop flag again: each
+# wake-up of an idle worker costs CPU, and a stopping worker waits at most this long for it.
+WAIT_SECONDS = 5.0
+# Once a text arrives and the lane holds less than a batch, how long the lane thread lets others
+# join it. When traffic is light each text would otherwise be a batch of its own, paying alone for
+# what a batch costs once (taking it off the lane, a database connection, the claim); a text
+# reaches the provider up to this much later, which no one waiting for an SMS notices. A lane
+# holding a full batch is taken at once.
+GATHER_SECONDS = 1.0
 
 
-def run_lane(rt: Runtime, job: str, wait: float = 0.0) -> int:
+def run_lane(rt: Runtime, job: str, wait: float = 0.0, gather: float = 0.0) -> int:
     """Run ``job`` once for the next batch of its lane's ids (waiting up to ``wait`` seconds for
-    one); returns how many ids it took."""
-    ids = job_lanes.take(rt.queue.connection, job, wait)
+    one, then ``gather`` seconds for more); returns how many ids it took."""
+    ids = job_lanes.take(rt.queue.connection, job, wait, gather)
     if not ids:
         return 0
     try:
@@ -49,7 +57,7 @@ def serve(rt: Runtime, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             for job in job_lanes.LANES:
-                run_lane(rt, job, wait=WAIT_SECONDS)
+                run_lane(rt, job, wait=WAIT_SECONDS, gather=GATHER_SECONDS)
         except Exception:
             log.exception("job lane failed; trying again")
             stop.wait(WAIT_SECONDS)

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from config.log_levels import configure_logging, one_line
 from config.settings import ROOT, Settings
+from gateway.jobs.worker import FLUSH_EVERY_SECONDS
 from tests.conftest import Dialer
 from tests.test_run_script import free_port, like_a_terminal, wait_healthy
 
@@ -83,7 +84,7 @@ def test_make_run_terminal_shows_hops_and_sms_not_rq_chatter(database_url: str, 
         deadline = time.monotonic() + 30
         while "SMS to +2547****123" not in out.read_text() and time.monotonic() < deadline:
             time.sleep(0.5)
-        time.sleep(3)  # a few of the worker's periodic ticks
+        time.sleep(FLUSH_EVERY_SECONDS + 1)  # at least one of the worker's periodic ticks
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=90)

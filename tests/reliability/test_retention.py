@@ -67,3 +67,14 @@ def test_the_worker_clock_runs_retention_once_a_day(rt: Runtime) -> None:
     assert "gateway.jobs.purge_session_logs" in worker.tick(rt, now=day + 10)
     assert "gateway.jobs.purge_session_logs" not in worker.tick(rt, now=day + 5000)  # other worker
     assert "gateway.jobs.purge_session_logs" in worker.tick(rt, now=day + 86400 + 10)
+
+
+def test_a_worker_clock_asks_redis_about_each_period_once(rt: Runtime) -> None:
+    day = 1_700_000_000 - 1_700_000_000 % 86400
+    tried: dict[str, int] = {}
+    assert "gateway.jobs.purge_session_logs" in worker.tick(rt, now=day + 10, tried=tried)
+    assert set(tried) == {p.job for p in worker.PERIODIC}
+    rt.redis.delete(*rt.redis.keys("bodega:clock:*"))  # the locks gone: only its memory stops it asking
+    assert worker.tick(rt, now=day + 12, tried=tried) == []
+    assert rt.redis.keys("bodega:clock:*") == []  # it did not ask
+    assert "gateway.jobs.purge_session_logs" in worker.tick(rt, now=day + 86400 + 10, tried=tried)

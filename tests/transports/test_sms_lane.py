@@ -82,6 +82,33 @@ def test_the_workers_lane_thread_sends_as_texts_arrive(at_rt: Runtime, fake_at: 
     assert not thread.is_alive()
 
 
+def test_texts_that_arrive_while_the_lane_gathers_go_out_in_the_same_batch(
+        at_rt: Runtime, fake_at: FakeAT, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = queue_message(at_rt, "Bodega: text 0.")
+    later: list[int] = []
+
+    def others_arrive(seconds: float) -> None:  # the gathering pause: two more orders commit meanwhile
+        later.extend(queue_message(at_rt, f"Bodega: text {n}.") for n in (1, 2))
+
+    monkeypatch.setattr(job_lanes.time, "sleep", others_arrive)
+    # one run of the send job for all three
+    assert lanes.run_lane(at_rt, SEND_JOB, wait=1.0, gather=lanes.GATHER_SECONDS) == 3
+    assert {message(at_rt, i).status for i in (first, *later)} == {"sent"}
+    assert job_lanes.waiting(at_rt.queue.connection) == 0 and len(fake_at.sent) == 3
+
+
+def test_a_lane_holding_a_full_batch_is_taken_without_pausing(
+        at_rt: Runtime, fake_at: FakeAT, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = [queue_message(at_rt, f"Bodega: text {n}.") for n in range(job_lanes.BATCH + 1)]
+
+    def no_pause(seconds: float) -> None:
+        raise AssertionError("a busy lane paused to gather texts")
+
+    monkeypatch.setattr(job_lanes.time, "sleep", no_pause)
+    assert job_lanes.take(at_rt.queue.connection, SEND_JOB, wait=1.0, gather=lanes.GATHER_SECONDS) == ids[:-1]
+    assert job_lanes.waiting(at_rt.queue.connection) == 1
+
+
 class _Stopped(BaseException):
     """The worker told to stop (or a job timeout) in the middle of a batch."""
 

@@ -86,6 +86,21 @@ def test_a_dial_that_vanishes_is_swept_to_sql(dialer: Dialer, rt: Runtime, demo_
         assert db.scalar(select(func.count()).select_from(UssdHop)) == 4
 
 
+def test_a_transcript_handed_over_twice_in_one_batch_writes_each_hop_once(
+        dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
+    dialer.walk("1", "1")
+    assert dial_log.sweep(rt.redis, idle_seconds=0, now=time.time() + 1) == 1
+    dialer.dial("1")  # the dial goes on; swept again before the worker wrote the first hand-over
+    assert dial_log.sweep(rt.redis, idle_seconds=0, now=time.time() + 1) == 1
+    assert rt.redis.xlen(DIALS) == 2  # both in one batch: hops 1-3 twice, in the same statement
+    session_log.drain(rt.redis, rt.sessions)
+    with rt.sessions() as db:
+        assert db.scalars(select(UssdHop.seq).where(UssdHop.session_id == dialer.session_id)
+                          .order_by(UssdHop.seq)).all() == [1, 2, 3, 4]
+        record = db.scalar(select(UssdSession).where(UssdSession.session_id == dialer.session_id))
+        assert record is not None and record.hops == 4
+
+
 def test_a_transcript_survives_a_worker_killed_before_it_wrote_it(
         dialer: Dialer, rt: Runtime, demo_catalog: None) -> None:
     dialer.walk("1", "1", "1", "2", "1", "1")
