@@ -48,7 +48,8 @@ class Settings:
     USSD_SESSION_TTL: int = 300
     # A dial with no hop for this long has vanished: its transcript goes to SQL without an END.
     USSD_DIAL_IDLE_SECONDS: float = 200
-    CATALOG_CACHE_SHOPS: int = 64  # shops whose catalog a web process keeps (least recently used go)
+    CATALOG_CACHE_SHOPS: int = 512  # shops whose catalog a web process keeps (least recently used go)
+    CATALOG_CACHE_PRODUCTS: int = 50_000  # ... and their products, at most (about 0.5 KB each)
     CATALOG_MAX_AGE_SECONDS: float = 60  # a snapshot is read again after this long, whatever its version
     USSD_SERVICE_CODE: str | None = None
     USSD_MAX_QTY: int = 10
@@ -179,7 +180,8 @@ ENVIRONMENTS: dict[str, dict[str, Any]] = {
 }
 # Times, limits and sizes that make no sense at 0 or below (a TTL of 0 fails every save).
 POSITIVE = ("USSD_MAX_CHARS", "USSD_SESSION_TTL", "USSD_DIAL_IDLE_SECONDS", "USSD_HOPS_PER_MINUTE",
-            "USSD_MAX_QTY", "CATALOG_CACHE_SHOPS", "CATALOG_MAX_AGE_SECONDS", "SMS_MAX_ATTEMPTS")
+            "USSD_MAX_QTY", "CATALOG_CACHE_SHOPS", "CATALOG_CACHE_PRODUCTS", "CATALOG_MAX_AGE_SECONDS",
+            "SMS_MAX_ATTEMPTS")
 PRODUCTION_REQUIRED = ("SECRET_KEY", "WEBHOOK_SECRET", "DATABASE_URL", "REDIS_URL")
 # Production secrets must be long random values: the webhook key is all that stands between the
 # internet and the callbacks (AT and Daraja sign nothing), and SECRET_KEY signs admin sessions.

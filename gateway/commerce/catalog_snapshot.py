@@ -3,7 +3,8 @@
 A hop that only navigates must not touch the database, so the shops, categories and products a
 screen lists come from memory. Each shop's catalog is loaded on first use (two indexed queries)
 and kept while its version has not moved; the least recently used shops are let go beyond
-``max_shops``, so memory stays bounded whatever the size of the whole catalog. The versions come
+``max_shops`` shops or ``max_products`` products held, so memory stays bounded whatever the size
+of the whole catalog and of its largest shops. The versions come
 from the caller (the hop reads them from Redis in the pipeline it sends anyway) and move whenever
 ``catalog_changes.catalog_changed`` is published; a snapshot also expires after ``max_age``
 seconds, should a bump ever be lost.
@@ -142,7 +143,8 @@ def load_shop(db: Session, shop_id: int, version: Version) -> ShopCatalog:
 class CatalogCache:
     """The process's snapshots. Thread-safe; one per process (a Runtime holds it)."""
 
-    max_shops: int = 64
+    max_shops: int = 512
+    max_products: int = 50_000  # what bounds the memory: about 0.5 KB a product held
     max_age: float = 60.0
     epoch: str | None = None  # the catalog epoch the versions below were read at
     versions: dict[str, str] = field(default_factory=dict)
@@ -150,6 +152,7 @@ class CatalogCache:
     _directory: Directory | None = None
     _category_shop: dict[int, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _products: int = 0  # products in the snapshots held
 
     def is_current(self, epoch: str) -> bool:
         """Whether the versions held are those of ``epoch`` (else call ``refresh``)."""
@@ -181,9 +184,11 @@ class CatalogCache:
         with self._lock:
             self._evict(shop_id)
             self._shops[shop_id] = found
+            self._products += len(found.products)
             self._category_shop.update((cid, shop_id) for cid in found.category_names)
-            while len(self._shops) > self.max_shops:
-                self._evict(next(iter(self._shops)))
+            while len(self._shops) > 1 and (len(self._shops) > self.max_shops
+                                            or self._products > self.max_products):
+                self._evict(next(iter(self._shops)))  # the least recently used, never the one just read
         return found
 
     def shop_of_category(self, db: Session, category_id: int) -> int | None:
@@ -214,8 +219,9 @@ class CatalogCache:
     def _evict(self, shop_id: int) -> None:
         gone = self._shops.pop(shop_id, None)
         if gone is not None:
+            self._products -= len(gone.products)
             for cid in gone.category_names:
                 self._category_shop.pop(cid, None)
 
     def size(self) -> dict[str, Any]:
-        return {"shops": len(self._shops), "products": sum(len(s.products) for s in self._shops.values())}
+        return {"shops": len(self._shops), "products": self._products}

@@ -55,7 +55,8 @@ def build_runtime(settings: Settings) -> Runtime:
     # RQ needs a client without the hop's tight read timeout: it blocks on BLPOP while idle.
     queue = Queue(QUEUE_NAME, connection=redis_store.connect(url, timeout=10))
     translator = load_translator()
-    cache = CatalogCache(max_shops=settings.CATALOG_CACHE_SHOPS, max_age=settings.CATALOG_MAX_AGE_SECONDS)
+    cache = CatalogCache(max_shops=settings.CATALOG_CACHE_SHOPS, max_products=settings.CATALOG_CACHE_PRODUCTS,
+                         max_age=settings.CATALOG_MAX_AGE_SECONDS)
     return Runtime(settings, engine, make_sessionmaker(engine, info), client, queue, translator, cache)
 
 

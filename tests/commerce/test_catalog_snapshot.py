@@ -82,6 +82,23 @@ def test_snapshots_stay_within_their_bound_of_shops(rt: Runtime, demo_catalog: N
     assert cache.size()["shops"] == 2
 
 
+def test_snapshots_stay_within_their_bound_of_products(rt: Runtime, demo_catalog: None) -> None:
+    """Memory follows the products held: a few large shops are let go as many small ones would be,
+    and the shop just read is kept even when it alone passes the bound."""
+    with rt.sessions() as db:
+        shops = list(db.scalars(select(Shop.id)))
+        sizes = {shop_id: len(CatalogCache().shop(db, shop_id).products) for shop_id in shops}
+        biggest = max(sizes, key=lambda shop_id: sizes[shop_id])
+        cache = CatalogCache(max_products=sizes[biggest])
+        for shop_id in shops:
+            cache.shop(db, shop_id)
+        assert cache.size()["products"] <= sizes[biggest]
+        cache.shop(db, biggest)
+        assert cache.size() == {"shops": 1, "products": sizes[biggest]}
+        tiny = CatalogCache(max_products=1)
+        assert tiny.shop(db, biggest).shop_id == biggest and tiny.size()["shops"] == 1
+
+
 def test_a_moved_version_retires_only_its_shop(rt: Runtime, demo_catalog: None) -> None:
     cache = CatalogCache()
     with rt.sessions() as db:
