@@ -9,8 +9,8 @@ sale that sells an item out) is seen by the next hop, because it bumps the shop'
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from flask import Flask
@@ -36,18 +36,23 @@ from tests.menus.conftest import (
 
 
 @contextmanager
-def statements(rt: Runtime) -> Iterator[list[str]]:
-    """The SQL statements run on ``rt``'s engine while the block runs."""
-    seen: list[str] = []
+def _recorded(target: Any, name: str, pick: Callable[..., Any]) -> Iterator[list[Any]]:
+    """What ``pick`` takes from each ``name`` event of ``target`` while the block runs."""
+    seen: list[Any] = []
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
+    def note(*args: Any) -> None:
+        seen.append(pick(*args))
 
-    event.listen(rt.engine, "before_cursor_execute", note)
+    event.listen(target, name, note)
     try:
         yield seen
     finally:
-        event.remove(rt.engine, "before_cursor_execute", note)
+        event.remove(target, name, note)
+
+
+def statements(rt: Runtime) -> AbstractContextManager[list[str]]:
+    """The SQL statements run on ``rt``'s engine while the block runs."""
+    return _recorded(rt.engine, "before_cursor_execute", lambda _conn, _cursor, statement, *_: statement)
 
 
 def hop_costs(rt: Runtime, dialer: Dialer, *answers: str | None) -> list[int]:
@@ -75,19 +80,9 @@ def test_searching_a_shop_costs_nothing(dialer: Dialer, rt: Runtime, demo_catalo
     assert dialer.screen.startswith("Found for 'sug':\n1. Sugar 1kg - KSh 170"), dialer.screen
 
 
-@contextmanager
-def orm_sessions(rt: Runtime) -> Iterator[list[object]]:
+def orm_sessions(rt: Runtime) -> AbstractContextManager[list[object]]:
     """The ORM sessions that began a transaction on ``rt`` while the block runs."""
-    begun: list[object] = []
-
-    def note(session: Any, _transaction: Any, _connection: Any) -> None:
-        begun.append(session)
-
-    event.listen(rt.sessions, "after_begin", note)
-    try:
-        yield begun
-    finally:
-        event.remove(rt.sessions, "after_begin", note)
+    return _recorded(rt.sessions, "after_begin", lambda session, *_: session)
 
 
 def test_a_first_dial_and_adding_to_the_cart_run_without_an_orm_session(
