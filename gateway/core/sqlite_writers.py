@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -149,31 +150,23 @@ def queue_writers(engine: Engine, database: Path, wait_seconds: float) -> Writer
         if info.get(HELD) and not conn.connection.dbapi_connection.in_transaction:
             _give_back(info)
 
-    dialect = engine.dialect
-    commit, rollback = dialect.do_commit, dialect.do_rollback
+    def _then_give_back(end: Callable[[Any], None]) -> Callable[[Any], None]:
+        def ended(dbapi_connection: Any) -> None:
+            try:
+                end(dbapi_connection)
+            finally:
+                _give_back(_info(dbapi_connection))
+        return ended
 
-    def do_commit(dbapi_connection: Any) -> None:
-        try:
-            commit(dbapi_connection)
-        finally:
-            _give_back(_info(dbapi_connection))
+    dialect = engine.dialect  # after the commit or rollback, not before (the engine's events)
+    dialect.do_commit = _then_give_back(dialect.do_commit)  # type: ignore[method-assign, assignment]
+    dialect.do_rollback = _then_give_back(dialect.do_rollback)  # type: ignore[method-assign, assignment]
 
-    def do_rollback(dbapi_connection: Any) -> None:
-        try:
-            rollback(dbapi_connection)
-        finally:
-            _give_back(_info(dbapi_connection))
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        _give_back(record.info)  # a connection given back or closed without commit or rollback
 
-    dialect.do_commit = do_commit  # type: ignore[method-assign]
-    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
-
-    @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
-        _give_back(record.info)  # a connection returned without commit or rollback
-
-    @event.listens_for(engine, "close")
-    def _closed(_dbapi_connection: Any, record: Any) -> None:
-        _give_back(record.info)
+    event.listen(engine, "checkin", _returned)
+    event.listen(engine, "close", _returned)
 
     return queue
 
