@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Integer, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from gateway.commerce.catalog import CatalogReader
 from gateway.commerce.catalog_snapshot import ProductView, ShopView
 from gateway.commerce.models import CartItem, Product, utcnow
 from gateway.commerce.shop_terms import Basket, basket
+from gateway.core.db import ConflictInsert
 
 # Built once: building a statement costs several times more CPU than running it on a hop.
 _CUSTOMER = bindparam("customer_id", type_=Integer)
@@ -114,10 +114,8 @@ def _add_units_statement(insert: Any) -> Any:
                                            set_={"qty": CartItem.qty + statement.excluded.qty})
 
 
-# Built once per dialect: building the upsert (its ``excluded`` columns above all) cost three times
-# more CPU than running it.
-_ADD_UNITS = {"postgresql": _add_units_statement(postgresql.insert),
-              "sqlite": _add_units_statement(sqlite.insert)}
+# Building the upsert (its ``excluded`` columns above all) cost three times more CPU than running it.
+_ADD_UNITS = ConflictInsert(_add_units_statement)
 
 
 def add_units(db: Session, customer_id: int, product_id: int, qty: int) -> None:
@@ -125,7 +123,7 @@ def add_units(db: Session, customer_id: int, product_id: int, qty: int) -> None:
     commits."""
     connection = db.connection()
     params = {"customer_id": customer_id, "product_id": product_id, "qty": qty, "added_at": utcnow()}
-    connection.execute(_ADD_UNITS[connection.dialect.name], params)
+    connection.execute(_ADD_UNITS.on(connection), params)
 
 
 class DialCart:

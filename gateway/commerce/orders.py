@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
@@ -41,6 +40,7 @@ from gateway.commerce.models import (
 from gateway.commerce.recipients import Contact, Recipients
 from gateway.commerce.references import REFERENCE_ALPHABET, REFERENCE_LENGTH
 from gateway.commerce.shop_terms import Basket
+from gateway.core.db import ConflictInsert
 from gateway.core.errors import BodegaError, IllegalTransition, OutOfStock
 
 REFERENCE_ATTEMPTS = 8
@@ -131,8 +131,6 @@ class DraftLine(NamedTuple):
     name: str
     price_minor: int
     currency: str
-    stock: int
-    active: bool
 
 
 @dataclass(frozen=True)
@@ -259,15 +257,17 @@ def _insert(db: Session, fields: dict[str, Any], draft: _Draft) -> tuple[Order, 
     raise BodegaError(f"no free order reference after {REFERENCE_ATTEMPTS} attempts")
 
 
+# The tables Confirm reads and writes with Core statements, not through the mapped classes.
+_ORDERS, _LINES, _EVENTS = (cast(Table, model.__table__) for model in (Order, OrderLine, OrderEvent))
+_CART, _PRODUCTS, _SHOPS = (cast(Table, model.__table__) for model in (CartItem, Product, Shop))
+_CUSTOMERS, _CONTACTS = (cast(Table, model.__table__) for model in (Customer, ShopContact))
+
 # The columns place_order writes; the statements below are built once (building one cost more CPU
 # than running it on a hop).
 _ORDER_FIELDS = ("customer_id", "shop_id", "status", "payment_method", "total_minor", "delivery_fee_minor",
                  "currency", "fulfilment", "landmark", "ussd_session_id", "expires_at", "reference")
 
 
-_ORDERS = cast(Table, Order.__table__)
-_LINES = cast(Table, OrderLine.__table__)
-_EVENTS = cast(Table, OrderEvent.__table__)
 _LINE_FIELDS = ("order_id", "product_id", "sku", "name", "unit_price_minor", "qty")
 
 
@@ -276,16 +276,14 @@ def _insert_order_statement(insert: Any) -> Any:
     return insert(_ORDERS).values(values).on_conflict_do_nothing().returning(*_ORDERS.c)
 
 
-_INSERT_ORDER = {"postgresql": _insert_order_statement(postgresql.insert),
-                 "sqlite": _insert_order_statement(sqlite.insert)}
+_INSERT_ORDER = ConflictInsert(_insert_order_statement)
 _INSERT_LINES = (insert(_LINES).values({name: bindparam(name) for name in _LINE_FIELDS})
                  .returning(*_LINES.c, sort_by_parameter_order=True))
 _INSERT_EVENT = insert(_EVENTS).values(order_id=bindparam("order_id"), from_status=None,
                                        to_status=bindparam("to_status"), actor=bindparam("actor"),
                                        channel="ussd")
-# On the table, not the mapped class: the ORM's bulk UPDATE path costs more than the statement.
-# The product read into the session has its stock expired by hand instead.
-_PRODUCTS = cast(Table, Product.__table__)
+# On the table, not the mapped class: the ORM's bulk UPDATE path costs more than the statement;
+# a product a caller read into the session has its stock expired by hand (``_stock_moved``).
 _RESERVE = (update(_PRODUCTS)
             .where(_PRODUCTS.c.id == bindparam("product_id"), _PRODUCTS.c.stock >= bindparam("qty"),
                    _PRODUCTS.c.active.is_(True))
@@ -298,7 +296,7 @@ _GIVE_BACK = (update(_PRODUCTS).where(_PRODUCTS.c.id == bindparam("product_id"))
 
 def _insert_order(db: Session, fields: dict[str, Any]) -> Order | None:
     """The new order, or None when its reference or USSD session is taken (one statement)."""
-    row = db.execute(_INSERT_ORDER[db.get_bind().dialect.name], fields).first()
+    row = db.execute(_INSERT_ORDER.on(db), fields).first()
     if row is None:
         return None
     order = _as_loaded(db, Order, row._asdict())
@@ -336,23 +334,20 @@ def _stock_moved(db: Session, product_id: int) -> None:
         db.expire(held, ["stock"])
 
 
-_CART, _SHOPS = cast(Table, CartItem.__table__), cast(Table, Shop.__table__)
-_CUSTOMERS, _CONTACTS = cast(Table, Customer.__table__), cast(Table, ShopContact.__table__)
 # The cart's lines with their products, the shop's terms (in ``ShopView``'s order) and the numbers
 # a cash order is texted to, and the customer: one row per line and contact, the few a cart and a
 # shop hold. Plain rows, no ORM objects.
 _SHOP_TERMS = tuple(_SHOPS.c[name] for name in ShopView._fields)
 _DRAFT = (select(_CART.c.product_id, _CART.c.qty, _PRODUCTS.c.shop_id, _PRODUCTS.c.sku, _PRODUCTS.c.name,
-                 _PRODUCTS.c.price_minor, _PRODUCTS.c.currency, _PRODUCTS.c.stock, _PRODUCTS.c.active,
-                 _CUSTOMERS.c.phone, _CUSTOMERS.c.language, _CONTACTS.c.phone, _CONTACTS.c.language,
-                 *_SHOP_TERMS)
+                 _PRODUCTS.c.price_minor, _PRODUCTS.c.currency, _CUSTOMERS.c.phone, _CUSTOMERS.c.language,
+                 _CONTACTS.c.phone, _CONTACTS.c.language, *_SHOP_TERMS)
           .select_from(_CART.join(_PRODUCTS, _PRODUCTS.c.id == _CART.c.product_id)
                        .join(_SHOPS, _SHOPS.c.id == _PRODUCTS.c.shop_id)
                        .join(_CUSTOMERS, _CUSTOMERS.c.id == _CART.c.customer_id)
                        .outerjoin(_CONTACTS, _CONTACTS.c.shop_id == _SHOPS.c.id))
           .where(_CART.c.customer_id == bindparam("customer_id"))
           .order_by(_CART.c.id, _CONTACTS.c.id))
-_LINE, _CUSTOMER, _CONTACT, _TERMS = slice(0, 9), slice(9, 11), slice(11, 13), slice(13, None)
+_LINE, _CUSTOMER, _CONTACT, _TERMS = slice(0, 7), slice(7, 9), slice(9, 11), slice(11, None)
 
 
 def _draft(db: Session, customer_id: int) -> _Draft:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.commerce.models import OutboundSms
+from gateway.core.db import ConflictInsert
 from gateway.core.pending import after_commit
 from gateway.core.text import sms_segments, to_gsm7
 
@@ -27,8 +27,7 @@ def _queue_statement(insert: Any) -> Any:
             .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_OUTBOX.c.id))
 
 
-# Built once per process: building the statement cost more CPU than running it.
-_QUEUE = {"postgresql": _queue_statement(postgresql.insert), "sqlite": _queue_statement(sqlite.insert)}
+_QUEUE = ConflictInsert(_queue_statement)
 _BY_KEY = select(_OUTBOX.c.id).where(_OUTBOX.c.dedupe_key == bindparam("dedupe_key"))
 
 
@@ -43,7 +42,7 @@ def queue_sms(db: Session, to_phone: str, body: str, purpose: str,
     text = to_gsm7(body)
     fields = {"to_phone": to_phone, "body": text, "purpose": purpose, "order_id": order_id,
               "dedupe_key": dedupe_key, "segments": sms_segments(text)}
-    message_id: int | None = db.scalar(_QUEUE[db.get_bind().dialect.name], fields)
+    message_id: int | None = db.scalar(_QUEUE.on(db), fields)
     if message_id is None:  # the key was queued before: that message, not a second one
         existing: int | None = db.scalar(_BY_KEY, {"dedupe_key": dedupe_key})
         assert existing is not None  # the row the conflict was with

@@ -8,12 +8,13 @@ a ``Session`` and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +56,20 @@ def make_engine(url: str) -> Engine:
 def make_sessionmaker(engine: Engine, info: dict[str, Any] | None = None) -> sessionmaker[Session]:
     """Sessions on ``engine``; each starts with a copy of ``info`` (e.g. the catalog publisher)."""
     return sessionmaker(engine, expire_on_commit=False, info=info or {})
+
+
+class ConflictInsert:
+    """An ``INSERT ... ON CONFLICT`` built once for each database Bodega runs on (their INSERT
+    constructs differ): building such a statement cost more CPU than running it on a hop.
+    ``build`` takes the dialect's ``insert`` and returns the statement."""
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        self._by_dialect = {"postgresql": build(postgresql.insert), "sqlite": build(sqlite.insert)}
+
+    def on(self, db: Session | Connection) -> Any:
+        """The statement for the database ``db`` (a session or a connection) talks to."""
+        dialect = db.dialect if isinstance(db, Connection) else db.get_bind().dialect
+        return self._by_dialect[dialect.name]
 
 
 class LazySession:
